@@ -1,0 +1,141 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from trialsite.audit import AuditedModel
+
+
+class Infusion(AuditedModel):
+    """One UCMSC infusion (CRF "Infusion", SDTM EX). Planned dose is derived by dose.py."""
+
+    ROUTE = "INTRAVENOUS"
+
+    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="infusions")
+    visit = models.OneToOneField("subjects.Visit", on_delete=models.PROTECT, related_name="infusion")
+    infusion_number = models.PositiveSmallIntegerField(editable=False)
+    weight_kg_used = models.DecimalField(max_digits=5, decimal_places=1, editable=False)
+    dose_per_kg = models.BigIntegerField(editable=False, help_text="Cells per kg, from the study configuration.")
+    planned_cells = models.BigIntegerField(editable=False)
+    administered_cells = models.BigIntegerField(validators=[MinValueValidator(1)])
+    dose_deviation = models.BooleanField(default=False, editable=False)
+    deviation_reason = models.TextField(blank=True)
+    product_lot = models.CharField(max_length=40)
+    viability_percent = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("100.0"))],
+    )
+    thaw_time = models.DateTimeField()
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    volume_ml = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("500.0"))],
+    )
+    whole_volume_given = models.BooleanField()
+    volume_given_ml = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("500.0"))],
+    )
+    route = models.CharField(max_length=20, default=ROUTE, editable=False)
+    interrupted = models.BooleanField(default=False)
+    interruption_reason = models.TextField(blank=True)
+    administered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["participant_id", "infusion_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "infusion_number"], name="infusion_unique_number"),
+            models.CheckConstraint(condition=models.Q(administered_cells__gt=0), name="infusion_cells_positive"),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="infusion_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(thaw_time__lt=models.F("start_time")), name="infusion_thaw_before_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Infusion {self.infusion_number} of {self.participant}"
+
+    @property
+    def thaw_to_start_minutes(self) -> int:
+        return int((self.start_time - self.thaw_time).total_seconds() // 60)
+
+
+class Timepoint(models.TextChoices):
+    VISIT = "visit", "Visit"
+    PRE_INFUSION = "pre_infusion", "Pre-infusion"
+    DURING_INFUSION = "during_infusion", "During infusion"
+    POST_INFUSION = "post_infusion", "Post-infusion"
+
+
+class VitalSigns(AuditedModel):
+    """Vital signs at a visit or an infusion time point (CRF "Vital signs", SDTM VS)."""
+
+    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="vital_signs")
+    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, related_name="vital_signs")
+    infusion = models.ForeignKey(Infusion, null=True, blank=True, on_delete=models.PROTECT, related_name="vital_signs")
+    timepoint = models.CharField(max_length=16, choices=Timepoint.choices, default=Timepoint.VISIT)
+    minutes_after_start = models.PositiveSmallIntegerField(null=True, blank=True)
+    measured_at = models.DateTimeField()
+    weight_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("30.0")), MaxValueValidator(Decimal("200.0"))],
+    )
+    systolic_bp = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(60), MaxValueValidator(250)]
+    )
+    diastolic_bp = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(150)]
+    )
+    heart_rate = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(200)]
+    )
+    temperature_c = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("34.0")), MaxValueValidator(Decimal("42.0"))],
+    )
+    respiratory_rate = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(6), MaxValueValidator(60)]
+    )
+    spo2_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name_plural = "vital signs"
+        ordering = ["participant_id", "measured_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(systolic_bp__isnull=True)
+                | models.Q(diastolic_bp__isnull=True)
+                | models.Q(systolic_bp__gt=models.F("diastolic_bp")),
+                name="vitals_systolic_above_diastolic",
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "timepoint"],
+                condition=~models.Q(timepoint="during_infusion"),
+                name="vitals_unique_timepoint",
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "minutes_after_start"],
+                condition=models.Q(timepoint="during_infusion"),
+                name="vitals_unique_during_minute",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Vitals {self.visit} {self.timepoint}"

@@ -1,0 +1,191 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from trialsite.audit import AuditedModel
+
+
+class Relationship(models.TextChoices):
+    NOT_RELATED = "not_related", "Not related"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    DEFINITE = "definite", "Definite"
+
+
+RELATED = frozenset({Relationship.POSSIBLE, Relationship.PROBABLE, Relationship.DEFINITE})
+
+
+class ActionTaken(models.TextChoices):
+    DOSE_NOT_CHANGED = "dose_not_changed", "Dose not changed"
+    DRUG_INTERRUPTED = "drug_interrupted", "Drug interrupted"
+    DRUG_WITHDRAWN = "drug_withdrawn", "Drug withdrawn"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Outcome(models.TextChoices):
+    RECOVERED = "recovered", "Recovered/resolved"
+    RECOVERING = "recovering", "Recovering/resolving"
+    NOT_RECOVERED = "not_recovered", "Not recovered/not resolved"
+    RECOVERED_WITH_SEQUELAE = "recovered_with_sequelae", "Recovered/resolved with sequelae"
+    FATAL = "fatal", "Fatal"
+    UNKNOWN = "unknown", "Unknown"
+
+
+SERIOUS_CRITERIA = (
+    ("death", "Death"),
+    ("life_threatening", "Life-threatening"),
+    ("hospitalization", "Hospitalisation or its prolongation"),
+    ("disability", "Persistent or significant disability"),
+    ("congenital_anomaly", "Congenital anomaly"),
+    ("important_medical_event", "Other important medical event"),
+)
+
+
+class AdverseEvent(AuditedModel):
+    """An adverse event (CRF "Adverse event", SDTM AE). Consistency rules live in safety/rules.py."""
+
+    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="adverse_events")
+    ae_number = models.PositiveIntegerField(editable=False)
+    term = models.CharField(max_length=200)
+    onset_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    ongoing = models.BooleanField(default=False)
+    grade = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    serious = models.BooleanField(default=False)
+    death = models.BooleanField(default=False)
+    life_threatening = models.BooleanField(default=False)
+    hospitalization = models.BooleanField(default=False)
+    disability = models.BooleanField(default=False)
+    congenital_anomaly = models.BooleanField(default=False)
+    important_medical_event = models.BooleanField(default=False)
+    relationship = models.CharField(max_length=12, choices=Relationship.choices)
+    expected = models.BooleanField()
+    action_taken = models.CharField(max_length=20, choices=ActionTaken.choices)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    infusion_reaction = models.BooleanField(default=False)
+    infusion = models.ForeignKey(
+        "dosing.Infusion", null=True, blank=True, on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    awareness_time = models.DateTimeField(null=True, blank=True)
+    reported_to_sponsor_at = models.DateTimeField(null=True, blank=True)
+    causality_assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    causality_assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    treatment_emergent = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["participant_id", "ae_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "ae_number"], name="ae_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("onset_date")),
+                name="ae_end_not_before_onset",
+            ),
+        ]
+        indexes = [models.Index(fields=["serious", "reported_to_sponsor_at"])]
+
+    def __str__(self) -> str:
+        return f"AE {self.ae_number} of {self.participant}: {self.term}"
+
+    @property
+    def is_related(self) -> bool:
+        return self.relationship in RELATED
+
+
+class SafetyHold(AuditedModel):
+    """A safety hold placed on a participant (PROTOCOL §6) and its release by an investigator."""
+
+    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="safety_holds")
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="safety_holds")
+    placed_at = models.DateTimeField()
+    reason = models.TextField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    release_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["adverse_event"], name="hold_once_per_ae"),
+        ]
+
+
+class Notification(models.Model):
+    """Outbox row for an e-mail to send later by a Celery task, exactly once (claimed by update)."""
+
+    class Kind(models.TextChoices):
+        SAE_CREATED = "sae_created", "New serious adverse event"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adverse_event", "kind"], name="notification_once_per_ae_kind"),
+        ]
+
+
+class Reminder(models.Model):
+    """A visit-window or SAE-clock reminder; at most one per (visit or AE, kind)."""
+
+    class Kind(models.TextChoices):
+        WINDOW_OPENS_SOON = "window_opens_soon", "Visit window opens soon"
+        WINDOW_OPEN = "window_open", "Visit window open"
+        WINDOW_CLOSES_TODAY = "window_closes_today", "Visit window closes today"
+        VISIT_MISSED = "visit_missed", "Visit missed"
+        SAE_DUE = "sae_due", "SAE report due"
+        SAE_OVERDUE = "sae_overdue", "SAE report overdue"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="reminders")
+    visit = models.ForeignKey(
+        "subjects.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="reminders"
+    )
+    adverse_event = models.ForeignKey(
+        AdverseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders"
+    )
+    due_date = models.DateField()
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "kind"], condition=models.Q(visit__isnull=False), name="reminder_once_per_visit_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["adverse_event", "kind"],
+                condition=models.Q(adverse_event__isnull=False),
+                name="reminder_once_per_ae_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visit__isnull=True) ^ models.Q(adverse_event__isnull=True),
+                name="reminder_visit_xor_ae",
+            ),
+        ]
+        indexes = [models.Index(fields=["email_sent_at"])]
+
+
+class ReminderAcknowledgement(models.Model):
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reminder", "user"], name="reminder_ack_once")]

@@ -1,0 +1,269 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from subjects import eligibility, schedule
+from trialsite.audit import AuditedModel
+
+
+class Study(AuditedModel):
+    """The study configuration (PROTOCOL §1): the one place protocol values and site defaults live.
+
+    A single row, created by a migration; every change bumps `version` and is audited with a
+    reason. Code reads these values from here, never from literals.
+    """
+
+    study_id = models.CharField(max_length=20, default="S2018-11")
+    registry_id = models.CharField(max_length=20, default="NCT03745417")
+    title = models.CharField(max_length=300)
+    version = models.PositiveIntegerField(default=1)
+    site_id = models.CharField(max_length=4, default="01")
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    enrollment_target = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    dose_per_kg_cells = models.BigIntegerField(
+        default=2_000_000, validators=[MinValueValidator(1)], help_text="Cells per kg body weight."
+    )
+    dose_tolerance_percent = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(100)])
+    max_infusions = models.PositiveSmallIntegerField(default=5)
+    screening_window_days = models.PositiveSmallIntegerField(
+        default=28, help_text="Screening happens 1..N days before Day 1; W0 within N days after screening."
+    )
+    pasi_threshold = models.DecimalField(max_digits=3, decimal_places=1, default=Decimal("7.0"))
+    bsa_threshold = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("10.0"))
+    min_age = models.PositiveSmallIntegerField(default=18)
+    max_age = models.PositiveSmallIntegerField(default=65)
+    reminder_lead_days = models.PositiveSmallIntegerField(default=3)
+    reminder_hour = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(23)])
+    sae_report_hours = models.PositiveSmallIntegerField(default=24)
+    hold_min_grade = models.PositiveSmallIntegerField(default=3)
+    dmc_alert_threshold = models.PositiveSmallIntegerField(default=2)
+    vitals_interval_minutes = models.PositiveSmallIntegerField(default=15)
+    ae_followup_days = models.PositiveSmallIntegerField(default=7)
+
+    class Meta:
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return f"{self.study_id} v{self.version}"
+
+    @classmethod
+    def current(cls) -> "Study":
+        return cls.objects.get()
+
+    @property
+    def eligibility_criteria(self) -> eligibility.EligibilityCriteria:
+        return eligibility.EligibilityCriteria(
+            pasi_threshold=self.pasi_threshold,
+            bsa_threshold=self.bsa_threshold,
+            min_age=self.min_age,
+            max_age=self.max_age,
+        )
+
+
+class VisitDefinition(AuditedModel):
+    """One row of the visit schedule (PROTOCOL §3), part of the study configuration."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="visit_definitions")
+    code = models.CharField(max_length=4)
+    visitnum = models.PositiveSmallIntegerField()
+    week = models.PositiveSmallIntegerField(null=True, blank=True)
+    window_before_days = models.PositiveSmallIntegerField(default=0)
+    window_after_days = models.PositiveSmallIntegerField(default=0)
+    dosing = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["visitnum"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "code"], name="visitdef_unique_code"),
+            models.UniqueConstraint(fields=["study", "visitnum"], name="visitdef_unique_visitnum"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def as_rule(self) -> schedule.VisitRule:
+        return schedule.VisitRule(
+            code=self.code,
+            visitnum=self.visitnum,
+            week=self.week,
+            window_before_days=self.window_before_days,
+            window_after_days=self.window_after_days,
+            dosing=self.dosing,
+        )
+
+
+class ParticipantStatus(models.TextChoices):
+    SCREENING = "screening", "Screening"
+    SCREEN_FAILED = "screen_failed", "Screen failed"
+    ENROLLED = "enrolled", "Enrolled"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+
+
+class Participant(AuditedModel):
+    """A pseudonymous participant (PROTOCOL §7): no names, phones or national IDs."""
+
+    screening_seq = models.PositiveIntegerField(unique=True, editable=False)
+    screening_number = models.CharField(max_length=12, unique=True, editable=False)
+    subject_id = models.CharField(max_length=6, unique=True, null=True, blank=True, editable=False)
+    usubjid = models.CharField(max_length=30, unique=True, null=True, blank=True, editable=False)
+    site_id = models.CharField(max_length=4, default="01")
+    initials = models.CharField(
+        max_length=4,
+        validators=[RegexValidator(r"^[A-Z]{2,4}$", "Initials are 2 to 4 capital letters (A–Z).")],
+    )
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    date_of_birth = models.DateField()
+    consent_date = models.DateField()
+    consent_version = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=16, choices=ParticipantStatus.choices, default=ParticipantStatus.SCREENING, db_index=True
+    )
+    enrolled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawal_date = models.DateField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    day1_date = models.DateField(null=True, blank=True, editable=False, help_text="Date of the first infusion.")
+    baseline_pasi = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True, editable=False)
+    # Safety hold (PROTOCOL §6): state set by the safety app, read by dosing.
+    on_safety_hold = models.BooleanField(default=False, editable=False)
+    safety_hold_reason = models.TextField(blank=True, editable=False)
+    safety_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    is_synthetic = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["screening_seq"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(withdrawal_date__isnull=True) & models.Q(withdrawal_reason=""))
+                | (models.Q(withdrawal_date__isnull=False) & ~models.Q(withdrawal_reason="")),
+                name="participant_withdrawal_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.screening_number
+
+    @property
+    def subject_label(self) -> str:
+        """The subject ID as shown on screens, e.g. S2018-11-001 (blank before enrollment)."""
+        if not self.subject_id:
+            return ""
+        return f"{self.usubjid.rsplit('-', 2)[0]}-{self.subject_id}" if self.usubjid else self.subject_id
+
+    @property
+    def display_id(self) -> str:
+        return self.subject_label or self.screening_number
+
+    @property
+    def is_active_on_treatment(self) -> bool:
+        return self.status == ParticipantStatus.ENROLLED
+
+
+class Screening(AuditedModel):
+    """Screening / eligibility form (CRF "Screening / eligibility", SDTM IE)."""
+
+    participant = models.OneToOneField(Participant, on_delete=models.PROTECT, related_name="screening")
+    screening_date = models.DateField()
+    planned_day1_date = models.DateField()
+    weight_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("30.0")), MaxValueValidator(Decimal("200.0"))],
+    )
+    height_cm = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("120.0")), MaxValueValidator(Decimal("220.0"))],
+    )
+    bsa_percent = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("100.0"))],
+    )
+    screening_pasi = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Derived from the PASI assessment at visit SCR.",
+    )
+    pregnant_or_breastfeeding = models.BooleanField()
+    active_infection = models.BooleanField()
+    recent_malignancy = models.BooleanField()
+    prior_stem_cell_therapy = models.BooleanField()
+    recent_systemic_therapy = models.BooleanField()
+    recent_trial_participation = models.BooleanField()
+    severe_organ_disease = models.BooleanField()
+    product_allergy = models.BooleanField()
+    eligible = models.BooleanField(default=False, editable=False)
+    failed_criteria = models.JSONField(default=list, blank=True, editable=False)
+    investigator_signoff_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    investigator_signoff_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signoff_meaning = models.CharField(max_length=100, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"Screening of {self.participant}"
+
+    def exclusions(self) -> dict[str, bool]:
+        return {key: getattr(self, key) for key, _label in eligibility.EXCLUSION_ITEMS}
+
+
+class VisitStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DONE_OUT_OF_WINDOW = "done_out_of_window", "Done out of window"
+    MISSED = "missed", "Missed"
+    NOT_DONE = "not_done", "Not done"
+
+
+class Visit(AuditedModel):
+    """A scheduled visit (CRF "Visit", SDTM SV). Target and window are derived by schedule.py."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="visits")
+    visit_code = models.CharField(max_length=4)
+    visitnum = models.PositiveSmallIntegerField()
+    target_date = models.DateField(null=True, blank=True)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    actual_date = models.DateField(null=True, blank=True)
+    not_done_reason = models.TextField(blank=True)
+    deviation_reason = models.TextField(blank=True)
+    # Cached result of schedule.visit_state for today's date; refreshed on every write and by
+    # the daily sweep, so lists and reminders can filter on it in SQL.
+    status = models.CharField(max_length=20, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED)
+
+    class Meta:
+        ordering = ["participant_id", "visitnum"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "visit_code"], name="visit_unique_code"),
+        ]
+        indexes = [models.Index(fields=["status", "window_start", "window_end"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant} {self.visit_code}"
+
+    def state_on(self, today) -> str:
+        return schedule.visit_state(
+            today=today,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            actual_date=self.actual_date,
+            not_done=bool(self.not_done_reason),
+        )
+
+    @property
+    def in_window(self) -> bool | None:
+        if self.actual_date is None:
+            return None
+        return schedule.is_in_window(self.actual_date, self.window_start, self.window_end)

@@ -1,0 +1,66 @@
+"""The API's shared pieces: deny-by-default permissions, errors, paging."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, pagination, permissions
+
+from trialsite.roles import Cap, has_cap
+
+
+class CapabilityPermission(permissions.BasePermission):
+    """Deny by default: a view must name the capability each HTTP method needs.
+
+    Views set `capabilities = {"GET": Cap.VIEW_CLINICAL, "POST": Cap.ENTER_DATA, ...}`
+    (or `capabilities_by_action` for viewset actions). Anything unnamed is refused.
+    """
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            raise exceptions.NotAuthenticated()
+        cap = self.required(request, view)
+        return cap is not None and any(has_cap(request.user, c) for c in _as_tuple(cap))
+
+    @staticmethod
+    def required(request, view):
+        action = getattr(view, "action", None)
+        by_action = getattr(view, "capabilities_by_action", None) or {}
+        if action and action in by_action:
+            return by_action[action]
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        return (getattr(view, "capabilities", None) or {}).get(method)
+
+
+def _as_tuple(cap) -> tuple[Cap, ...]:
+    return cap if isinstance(cap, tuple) else (cap,)
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc, context):
+    """DRF errors plus Django's ValidationError/IntegrityError as 400 {field: [messages]}."""
+    from rest_framework.views import exception_handler as drf_exception_handler  # DRF imports this module
+
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        else:
+            detail = {"non_field_errors": list(exc.messages)}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, IntegrityError):
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["This record conflicts with existing data (duplicate)."]}
+        )
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response

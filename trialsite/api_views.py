@@ -1,0 +1,5 @@
+"""Project-level API endpoints (exports, audit trail, data dictionary, tokens)."""
+
+
+def register(router) -> list:
+    return []

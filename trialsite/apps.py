@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class TrialsiteConfig(AppConfig):
+    name = "trialsite"
+    verbose_name = "Trialsite"
+
+    def ready(self):
+        from trialsite import dbguard
+
+        # Runs after every app's migrations: history tables exist by then.
+        post_migrate.connect(dbguard.protect_history_tables, sender=self)

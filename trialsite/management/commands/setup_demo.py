@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+
+from trialsite.roles import ROLE_LABELS, Role
+
+DEMO_PASSWORD = "trialsite-demo"
+DEMO_USERS = {
+    "coordinator": Role.COORDINATOR,
+    "investigator": Role.INVESTIGATOR,
+    "datamanager": Role.DATA_MANAGER,
+    "dmc": Role.DMC_REVIEWER,
+    "apiclient": Role.API_CLIENT,
+    "admin": Role.ADMIN,
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (demo/DEBUG mode only) and print the logins. Idempotent."
+
+    def handle(self, *args, **options):
+        if not settings.TRIALSITE_DEMO:
+            raise CommandError("Demo accounts are only created in demo mode (DJANGO_DEBUG=1 or TRIALSITE_DEMO=1).")
+        for username, role in DEMO_USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@trialsite.invalid"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+            user.is_staff = user.is_superuser = role == Role.ADMIN
+            user.save()
+            user.groups.set([Group.objects.get(name=role.value)])
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role in DEMO_USERS.items():
+            self.stdout.write(f"  {username:<13} {ROLE_LABELS[role]}")

@@ -1,0 +1,86 @@
+"""Roles and what each may do: the one permission matrix of the application.
+
+A role is a Django group. A view or endpoint names the capability it needs; the access
+middleware (browser) and CapabilityPermission (API) refuse anything that names none, so a
+new view is denied to everyone until someone decides who may use it.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    INVESTIGATOR = "investigator"
+    DATA_MANAGER = "data_manager"
+    DMC_REVIEWER = "dmc_reviewer"
+    API_CLIENT = "api_client"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.COORDINATOR: "Study coordinator",
+    Role.INVESTIGATOR: "Investigator",
+    Role.DATA_MANAGER: "Data manager",
+    Role.DMC_REVIEWER: "DMC reviewer",
+    Role.API_CLIENT: "API client",
+    Role.ADMIN: "Administrator",
+}
+
+
+class Cap(StrEnum):
+    """Capabilities; the README's permission matrix is generated from CAPABILITIES."""
+
+    VIEW_CLINICAL = "view_clinical"  # participant list/pages, with initials and date of birth
+    ENTER_DATA = "enter_data"  # register, screen, visits, vitals, PASI, infusions, AEs
+    SIGN_OFF = "sign_off"  # eligibility sign-off, AE causality/expectedness
+    RELEASE_HOLD = "release_hold"
+    VIEW_DASHBOARD = "view_dashboard"  # DMC safety dashboard, pseudonymised
+    EXPORT = "export"  # SDTM/ODM/data dictionary exports, read-only API
+    EXPORT_SAFETY = "export_safety"  # pseudonymised safety exports (AE, EX, DM without BRTHDTC)
+    VIEW_AUDIT = "view_audit"  # full audit trail, old -> new values
+    CHANGE_TARGET = "change_target"  # raise the enrollment target
+    CONFIGURE_STUDY = "configure_study"  # every other study configuration value
+    MANAGE_USERS = "manage_users"
+    OWN_TOKEN = "own_token"  # create/revoke one's own API tokens, profile page
+    VIEW_REMINDERS = "view_reminders"
+    HOME = "home"
+
+
+R = Role
+CAPABILITIES: dict[Cap, frozenset[Role]] = {
+    Cap.HOME: frozenset(R),
+    Cap.OWN_TOKEN: frozenset(R),
+    Cap.VIEW_CLINICAL: frozenset({R.COORDINATOR, R.INVESTIGATOR, R.DATA_MANAGER, R.API_CLIENT, R.ADMIN}),
+    Cap.ENTER_DATA: frozenset({R.COORDINATOR, R.INVESTIGATOR}),
+    Cap.SIGN_OFF: frozenset({R.INVESTIGATOR}),
+    Cap.RELEASE_HOLD: frozenset({R.INVESTIGATOR}),
+    Cap.VIEW_DASHBOARD: frozenset({R.DMC_REVIEWER, R.INVESTIGATOR, R.DATA_MANAGER, R.ADMIN}),
+    Cap.EXPORT: frozenset({R.DATA_MANAGER, R.API_CLIENT, R.ADMIN}),
+    Cap.EXPORT_SAFETY: frozenset({R.DATA_MANAGER, R.API_CLIENT, R.DMC_REVIEWER, R.ADMIN}),
+    Cap.VIEW_AUDIT: frozenset({R.DATA_MANAGER, R.ADMIN}),
+    Cap.CHANGE_TARGET: frozenset({R.DATA_MANAGER, R.ADMIN}),
+    Cap.CONFIGURE_STUDY: frozenset({R.ADMIN}),
+    Cap.MANAGE_USERS: frozenset({R.ADMIN}),
+    Cap.VIEW_REMINDERS: frozenset({R.COORDINATOR, R.INVESTIGATOR}),
+}
+
+
+def user_roles(user) -> frozenset[Role]:
+    """The roles of a user, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_trialsite_roles", None)
+    if cached is None:
+        valid = {role.value for role in Role}
+        cached = frozenset(Role(name) for name in user.groups.values_list("name", flat=True) if name in valid)
+        user._trialsite_roles = cached
+    return cached
+
+
+def has_cap(user, cap: Cap | str) -> bool:
+    return bool(user_roles(user) & CAPABILITIES[Cap(cap)])
+
+
+def primary_role(user) -> Role | None:
+    roles = user_roles(user)
+    return next((role for role in Role if role in roles), None)

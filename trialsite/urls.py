@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from trialsite import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", views.login, name="login"),
+    path("accounts/logout/", views.logout, name="logout"),
+    path("accounts/", include("trialsite.account_urls")),
+    path("participants/", include("subjects.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("dosing/", include("dosing.urls")),
+    path("safety/", include("safety.urls")),
+    path("api/v1/", include("trialsite.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "trialsite.views.permission_denied"
+handler404 = "trialsite.views.page_not_found"
+handler500 = "trialsite.views.server_error"
