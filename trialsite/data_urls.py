@@ -1,0 +1,3 @@
+"""Browser pages for data management: exports, audit trail, participant history."""
+
+urlpatterns: list = []
