@@ -162,6 +162,9 @@ class Reminder(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_last_error = models.TextField(blank=True)
+    # Which sweep inserted the row: a sweep counts (and enqueues) exactly the rows it created,
+    # because rows skipped by the unique constraints keep the id of the run that made them.
+    sweep_run = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["due_date", "id"]
