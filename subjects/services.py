@@ -1,0 +1,637 @@
+"""The one door for every write on participants, screening, visits and the study configuration.
+
+Each function is transactional and audited (`audited_save`), takes keyword-only arguments and
+raises `ValidationError({field: [message]})` for bad input, so views, the API and other apps
+(assessments, dosing, safety, reminders) all go through the same rules.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from subjects import eligibility, schedule
+from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
+from trialsite.audit import audited_save, reason_error
+from trialsite.roles import Cap, has_cap
+
+INITIALS_RE = re.compile(r"^[A-Z]{2,4}$")
+MAX_AGE_YEARS = 120
+SIGNOFF_MEANING = "I confirm eligibility"
+SCREENING_FIELDS = (
+    "screening_date",
+    "planned_day1_date",
+    "weight_kg",
+    "height_cm",
+    "bsa_percent",
+    *eligibility.EXCLUSION_KEYS,
+)
+# Values an administrator may change on the study configuration; a data manager only the target.
+STUDY_FIELDS = (
+    "title",
+    "site_id",
+    "time_zone",
+    "enrollment_target",
+    "dose_per_kg_cells",
+    "dose_tolerance_percent",
+    "max_infusions",
+    "screening_window_days",
+    "pasi_threshold",
+    "bsa_threshold",
+    "min_age",
+    "max_age",
+    "reminder_lead_days",
+    "reminder_hour",
+    "sae_report_hours",
+    "hold_min_grade",
+    "dmc_alert_threshold",
+    "vitals_interval_minutes",
+    "ae_followup_days",
+)
+TARGET_ONLY_FIELDS = ("enrollment_target",)
+# Participants counted against the enrollment target: everyone who ever received a subject ID.
+ENROLLED_STATUSES = (ParticipantStatus.ENROLLED, ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)
+
+
+def _error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def site_today(study: Study | None = None) -> date:
+    """Today's calendar date in the site time zone (PROTOCOL §7)."""
+    zone = (study or Study.current()).time_zone
+    return timezone.localdate(timezone=ZoneInfo(zone))
+
+
+def _lock_study() -> Study:
+    return Study.objects.select_for_update().get()
+
+
+def _rules(study: Study) -> list[schedule.VisitRule]:
+    return [definition.as_rule() for definition in study.visit_definitions.all()]
+
+
+# --- Registration -----------------------------------------------------------------------------
+
+
+def _check_identity(*, initials, sex, date_of_birth, consent_date, consent_version, today: date) -> None:
+    errors: dict[str, list[str]] = {}
+    if not initials or not INITIALS_RE.match(initials):
+        errors["initials"] = ["Initials are 2 to 4 capital letters (A–Z)."]
+    if sex not in ("M", "F"):
+        errors["sex"] = ["Sex is M or F."]
+    if date_of_birth is None:
+        errors["date_of_birth"] = ["Date of birth is required."]
+    elif date_of_birth > today:
+        errors["date_of_birth"] = ["Date of birth cannot be in the future."]
+    elif eligibility.age_in_completed_years(date_of_birth, today) > MAX_AGE_YEARS:
+        errors["date_of_birth"] = [f"Date of birth gives an age above {MAX_AGE_YEARS} years."]
+    if consent_date is None:
+        errors["consent_date"] = ["Consent date is required."]
+    elif consent_date > today:
+        errors["consent_date"] = ["Consent date cannot be in the future."]
+    elif date_of_birth is not None and consent_date < date_of_birth:
+        errors["consent_date"] = ["Consent date cannot be before the date of birth."]
+    if not (consent_version or "").strip():
+        errors["consent_version"] = ["Consent version is required."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def participant_register(
+    *, user, initials, sex, date_of_birth, consent_date, consent_version, site_id=None
+) -> Participant:
+    """Register a participant; screening numbers SCR-001… are gapless under the Study row lock."""
+    study = _lock_study()
+    _check_identity(
+        initials=initials,
+        sex=sex,
+        date_of_birth=date_of_birth,
+        consent_date=consent_date,
+        consent_version=consent_version,
+        today=site_today(study),
+    )
+    seq = (Participant.objects.aggregate(m=Max("screening_seq"))["m"] or 0) + 1
+    participant = Participant(
+        screening_seq=seq,
+        screening_number=f"SCR-{seq:03d}",
+        site_id=site_id or study.site_id,
+        initials=initials,
+        sex=sex,
+        date_of_birth=date_of_birth,
+        consent_date=consent_date,
+        consent_version=consent_version.strip(),
+    )
+    return audited_save(participant, user=user)
+
+
+@transaction.atomic
+def participant_update(*, participant, user, reason, **fields) -> Participant:
+    """Correct registration data (initials, sex, date of birth, consent) with a reason."""
+    allowed = {"initials", "sex", "date_of_birth", "consent_date", "consent_version"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    for name, value in fields.items():
+        setattr(participant, name, value)
+    study = Study.current()
+    _check_identity(
+        initials=participant.initials,
+        sex=participant.sex,
+        date_of_birth=participant.date_of_birth,
+        consent_date=participant.consent_date,
+        consent_version=participant.consent_version,
+        today=site_today(study),
+    )
+    screening = Screening.objects.filter(participant=participant).first()
+    if screening is not None and participant.consent_date > screening.screening_date:
+        raise _error("consent_date", "Consent date cannot be after the screening date.")
+    audited_save(participant, user=user, reason=reason)
+    if screening is not None:
+        _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
+    return participant
+
+
+# --- Screening and eligibility ------------------------------------------------------------------
+
+
+def screening_facts(participant: Participant, values: dict) -> eligibility.ScreeningFacts:
+    """Eligibility facts from a participant and screening values (a dict or a Screening's fields)."""
+    return eligibility.ScreeningFacts(
+        screening_date=values["screening_date"],
+        date_of_birth=participant.date_of_birth,
+        consent_date=participant.consent_date,
+        consent_version=participant.consent_version,
+        screening_pasi=values.get("screening_pasi"),
+        bsa_percent=values.get("bsa_percent"),
+        exclusions={key: values.get(key) for key in eligibility.EXCLUSION_KEYS},
+    )
+
+
+def screening_preview(*, participant: Participant, values: dict) -> eligibility.EligibilityResult | None:
+    """Evaluate eligibility for unsaved form values (live preview); None without a screening date."""
+    if values.get("screening_date") is None:
+        return None
+    existing = Screening.objects.filter(participant=participant).first()
+    values = {"screening_pasi": existing.screening_pasi if existing else None, **values}
+    return eligibility.evaluate(screening_facts(participant, values), Study.current().eligibility_criteria)
+
+
+def _check_screening(screening: Screening, participant: Participant, study: Study) -> None:
+    errors: dict[str, list[str]] = {}
+    today = site_today(study)
+    screening_date, day1 = screening.screening_date, screening.planned_day1_date
+    if screening_date is not None:
+        if screening_date > today:
+            errors["screening_date"] = ["Screening date cannot be in the future."]
+        elif screening_date < participant.consent_date:
+            errors["screening_date"] = ["Screening date cannot be before the consent date (consent must come first)."]
+        elif screening_date < participant.date_of_birth:
+            errors["screening_date"] = ["Screening date cannot be before the date of birth."]
+    if screening_date is not None and day1 is not None:
+        window = study.screening_window_days
+        if day1 <= screening_date:
+            errors["planned_day1_date"] = ["Planned Day 1 must be after the screening date."]
+        elif (day1 - screening_date).days > window:
+            errors["planned_day1_date"] = [f"Planned Day 1 must be at most {window} days after the screening date."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _visit_status_reason(reason: str | None, default: str) -> str:
+    return (reason or "").strip() or default
+
+
+def _evaluate_and_store(
+    screening: Screening, *, participant: Participant, study: Study, user, reason: str | None
+) -> Screening:
+    """Evaluate eligibility, store the result and move the participant to/from screen failure."""
+    result = eligibility.evaluate(
+        screening_facts(participant, {f: getattr(screening, f) for f in (*SCREENING_FIELDS, "screening_pasi")}),
+        study.eligibility_criteria,
+    )
+    if screening.eligible != result.eligible or screening.failed_criteria != list(result.failed):
+        screening.eligible = result.eligible
+        screening.failed_criteria = list(result.failed)
+        audited_save(screening, user=user, reason=_visit_status_reason(reason, "Eligibility re-evaluated"))
+    complete = screening.screening_pasi is not None
+    if participant.status == ParticipantStatus.SCREENING and complete and not result.eligible:
+        participant.status = ParticipantStatus.SCREEN_FAILED
+        audited_save(participant, user=user, reason="Screen failure: " + ", ".join(result.failed))
+    elif participant.status == ParticipantStatus.SCREEN_FAILED and (result.eligible or not complete):
+        participant.status = ParticipantStatus.SCREENING
+        audited_save(participant, user=user, reason=_visit_status_reason(reason, "Screening corrected"))
+    return screening
+
+
+def _sync_screening_visit(participant: Participant, screening: Screening, study: Study, *, user, reason) -> None:
+    """Create the SCR visit, or move it with the screening and planned Day 1 dates."""
+    _replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes={"SCR"})
+
+
+def _clear_signoff(screening: Screening) -> None:
+    screening.investigator_signoff_by = None
+    screening.investigator_signoff_at = None
+    screening.signoff_meaning = ""
+
+
+@transaction.atomic
+def screening_save(*, participant, user, reason=None, **fields) -> Screening:
+    """Create or correct the screening form; a change after first save needs `reason`.
+
+    Changing screening data of a participant not yet enrolled voids an investigator sign-off:
+    the sign-off confirmed eligibility on the data as it was.
+    """
+    unknown = set(fields) - set(SCREENING_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Unknown screening field."] for name in sorted(unknown)})
+    study = Study.current()
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.status in (ParticipantStatus.WITHDRAWN, ParticipantStatus.COMPLETED):
+        raise _error("status", f"The participant is {participant.get_status_display().lower()}.")
+    screening = Screening.objects.filter(participant=participant).first()
+    creating = screening is None
+    if creating:
+        screening = Screening(participant=participant)
+    elif not (reason or "").strip():
+        raise reason_error()
+    changed = False
+    for name, value in fields.items():
+        if getattr(screening, name, None) != value:
+            setattr(screening, name, value)
+            changed = True
+    _check_screening(screening, participant, study)
+    if not creating and not changed:
+        return screening
+    if not creating and screening.investigator_signoff_at and participant.status != ParticipantStatus.ENROLLED:
+        _clear_signoff(screening)
+    audited_save(screening, user=user, reason=None if creating else reason)
+    _sync_screening_visit(participant, screening, study, user=user, reason=reason)
+    return _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
+
+
+@transaction.atomic
+def screening_set_pasi(*, participant, pasi_total: Decimal | None, user, reason=None) -> Screening:
+    """Store the SCR PASI (from the assessments app) and re-evaluate eligibility.
+
+    The first value needs no reason (it is the first entry of that item); changing a recorded
+    value does.
+    """
+    study = Study.current()
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    screening = Screening.objects.filter(participant=participant).first()
+    if screening is None:
+        raise _error("screening", "Record the screening form before the screening PASI.")
+    if screening.screening_pasi == pasi_total:
+        return screening
+    if screening.screening_pasi is not None and not (reason or "").strip():
+        raise reason_error()
+    screening.screening_pasi = pasi_total
+    if screening.investigator_signoff_at and participant.status != ParticipantStatus.ENROLLED:
+        _clear_signoff(screening)
+    audited_save(screening, user=user, reason=_visit_status_reason(reason, "Screening PASI recorded"))
+    return _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
+
+
+@transaction.atomic
+def eligibility_signoff(*, participant, investigator, password) -> Screening:
+    """Investigator sign-off, re-authenticated with the investigator's password."""
+    if not has_cap(investigator, Cap.SIGN_OFF):
+        raise PermissionDenied("Only an investigator can sign off eligibility.")
+    if not password or not investigator.check_password(password):
+        raise _error("password", "The password is not correct.")
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    screening = Screening.objects.filter(participant=participant).first()
+    if screening is None or not screening.eligible:
+        raise _error("eligible", "Only an eligible participant can be signed off.")
+    if participant.status != ParticipantStatus.SCREENING:
+        raise _error("status", "Sign-off is only possible while the participant is in screening.")
+    if screening.investigator_signoff_at is not None:
+        raise _error("investigator_signoff", "Eligibility has already been signed off.")
+    screening.investigator_signoff_by = investigator
+    screening.investigator_signoff_at = timezone.now()
+    screening.signoff_meaning = SIGNOFF_MEANING
+    return audited_save(screening, user=investigator, reason=f"Investigator sign-off: {SIGNOFF_MEANING}")
+
+
+# --- Enrollment and withdrawal --------------------------------------------------------------------
+
+
+def enrolled_count() -> int:
+    return Participant.objects.filter(subject_id__isnull=False).count()
+
+
+@transaction.atomic
+def participant_enroll(*, participant, user) -> Participant:
+    """Enroll an eligible, signed-off participant within the target: subject ID, USUBJID, visits."""
+    study = _lock_study()
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.subject_id:
+        raise _error("subject_id", f"{participant.screening_number} is already enrolled.")
+    if participant.status != ParticipantStatus.SCREENING:
+        raise _error("status", f"Only a participant in screening can be enrolled (now: {participant.status}).")
+    screening = Screening.objects.filter(participant=participant).first()
+    if screening is None or not screening.eligible:
+        raise _error("eligible", "The participant is not eligible.")
+    if screening.investigator_signoff_at is None:
+        raise _error("investigator_signoff", "An investigator must sign off eligibility before enrollment.")
+    count = enrolled_count()
+    if count >= study.enrollment_target:
+        raise _error(
+            "enrollment_target",
+            f"The enrollment target of {study.enrollment_target} is reached; "
+            "a data manager must raise the target first.",
+        )
+    last = (
+        Participant.objects.filter(subject_id__isnull=False)
+        .order_by("-subject_id")
+        .values_list("subject_id", flat=True)
+        .first()
+    )
+    number = int(last) + 1 if last else 1
+    participant.subject_id = f"{number:03d}"
+    participant.usubjid = f"{study.study_id}-{participant.site_id}-{participant.subject_id}"
+    participant.enrolled_at = timezone.now()
+    participant.status = ParticipantStatus.ENROLLED
+    audited_save(participant, user=user, reason=f"Enrolled as subject {participant.subject_id}")
+    _replan_visits(participant, screening=screening, study=study, user=user, reason=None, create_codes=None)
+    return participant
+
+
+@transaction.atomic
+def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reason) -> Participant:
+    """Withdraw an enrolled participant: visits not yet done become 'not done'; nothing is deleted."""
+    study = Study.current()
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.status != ParticipantStatus.ENROLLED:
+        raise _error("status", "Only an enrolled participant can be withdrawn.")
+    errors: dict[str, list[str]] = {}
+    withdrawal_reason = (withdrawal_reason or "").strip()
+    if withdrawal_date is None:
+        errors["withdrawal_date"] = ["Withdrawal date is required."]
+    elif withdrawal_date > site_today(study):
+        errors["withdrawal_date"] = ["Withdrawal date cannot be in the future."]
+    elif withdrawal_date < timezone.localtime(participant.enrolled_at, ZoneInfo(study.time_zone)).date():
+        errors["withdrawal_date"] = ["Withdrawal date cannot be before enrollment."]
+    if not withdrawal_reason:
+        errors["withdrawal_reason"] = ["Withdrawal reason is required."]
+    if errors:
+        raise ValidationError(errors)
+    participant.withdrawal_date = withdrawal_date
+    participant.withdrawal_reason = withdrawal_reason
+    participant.status = ParticipantStatus.WITHDRAWN
+    audited_save(participant, user=user, reason=f"Withdrawn: {withdrawal_reason}")
+    note = f"Participant withdrawn on {withdrawal_date.isoformat()}: {withdrawal_reason}"
+    open_visits = participant.visits.filter(
+        actual_date__isnull=True, not_done_reason="", window_end__gte=withdrawal_date
+    )
+    for visit in open_visits:
+        visit.not_done_reason = note
+        visit.status = VisitStatus.NOT_DONE
+        audited_save(visit, user=user, reason="Schedule ended by withdrawal")
+    return participant
+
+
+# --- Visits --------------------------------------------------------------------------------------
+
+
+def _replan_visits(
+    participant: Participant,
+    *,
+    screening: Screening,
+    study: Study,
+    user,
+    reason: str | None,
+    create_codes: set[str] | None,
+) -> None:
+    """Targets and windows of every visit from plan_visits (anchored on Day 1, never chained).
+
+    Creates missing visits whose code is in `create_codes` (None = all); existing ones are moved.
+    """
+    planned = schedule.plan_visits(
+        _rules(study),
+        screening_date=screening.screening_date,
+        planned_day1=screening.planned_day1_date,
+        day1=participant.day1_date,
+        screening_window_days=study.screening_window_days,
+    )
+    existing = {visit.visit_code: visit for visit in participant.visits.all()}
+    today = site_today(study)
+    for plan in planned:
+        visit = existing.get(plan.code)
+        if visit is None:
+            if create_codes is not None and plan.code not in create_codes:
+                continue
+            visit = Visit(participant=participant, visit_code=plan.code, visitnum=plan.visitnum)
+        values = {
+            "visitnum": plan.visitnum,
+            "target_date": plan.target_date,
+            "window_start": plan.window_start,
+            "window_end": plan.window_end,
+        }
+        if plan.code == "SCR":
+            values["actual_date"] = screening.screening_date
+        if plan.code == "W0" and participant.day1_date is not None:
+            values["actual_date"] = participant.day1_date
+        changed = any(getattr(visit, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(visit, name, value)
+        state = visit.state_on(today)
+        if visit._state.adding:
+            visit.status = state
+            audited_save(visit, user=user)
+        elif changed or visit.status != state:
+            visit.status = state
+            audited_save(visit, user=user, reason=_visit_status_reason(reason, "Schedule recalculated"))
+
+
+@transaction.atomic
+def visit_record(*, visit, user, actual_date=None, not_done_reason="", deviation_reason="", reason=None) -> Visit:
+    """Record a visit's actual date (or that it was not done); recording W0 re-anchors the schedule."""
+    study = Study.current()
+    visit = Visit.objects.select_for_update().select_related("participant").get(pk=visit.pk)
+    participant = visit.participant
+    not_done_reason = (not_done_reason or "").strip()
+    deviation_reason = (deviation_reason or "").strip()
+    today = site_today(study)
+    if visit.visit_code == "SCR":
+        raise _error("actual_date", "The screening visit date is the screening date; change it on the screening form.")
+    if participant.status not in ENROLLED_STATUSES:
+        raise _error("status", "Visits are recorded for enrolled participants only.")
+    errors: dict[str, list[str]] = {}
+    if actual_date is not None and not_done_reason:
+        errors["not_done_reason"] = ["A visit with an actual date cannot also be not done."]
+    elif actual_date is None and not not_done_reason:
+        errors["actual_date"] = ["Enter the actual date, or mark the visit not done with a reason."]
+    elif actual_date is not None:
+        screening = Screening.objects.get(participant=participant)
+        if actual_date > today:
+            errors["actual_date"] = ["Actual date cannot be in the future."]
+        elif actual_date <= screening.screening_date:
+            errors["actual_date"] = ["Actual date must be after the screening date."]
+        elif participant.withdrawal_date and actual_date > participant.withdrawal_date:
+            errors["actual_date"] = ["Actual date cannot be after the withdrawal date."]
+        elif (
+            visit.visit_code != "W0"
+            and not schedule.is_in_window(actual_date, visit.window_start, visit.window_end)
+            and not deviation_reason
+        ):
+            errors["deviation_reason"] = [
+                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
+                "give a deviation reason."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    had_data = bool(visit.actual_date or visit.not_done_reason or visit.deviation_reason)
+    if had_data and not (reason or "").strip():
+        raise reason_error()
+    if visit.visit_code == "W0" and actual_date is not None:
+        if not schedule.is_in_window(actual_date, visit.window_start, visit.window_end) and not deviation_reason:
+            raise _error(
+                "deviation_reason",
+                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
+                "give a deviation reason.",
+            )
+        visit.deviation_reason = deviation_reason
+        visit.not_done_reason = ""
+        audited_save(visit, user=user, reason=_visit_status_reason(reason, "Visit recorded"))
+        visits_reanchor(participant=participant, day1=actual_date, user=user, reason=reason or "W0 visit recorded")
+        return Visit.objects.get(pk=visit.pk)
+    visit.actual_date = actual_date
+    visit.not_done_reason = not_done_reason
+    visit.deviation_reason = deviation_reason if actual_date is not None else ""
+    visit.status = visit.state_on(today)
+    audited_save(visit, user=user, reason=_visit_status_reason(reason, "Visit recorded"))
+    if visit.visit_code == _last_visit_code(study) and actual_date is not None:
+        if participant.status == ParticipantStatus.ENROLLED:
+            participant.status = ParticipantStatus.COMPLETED
+            audited_save(participant, user=user, reason=f"Completed: {visit.visit_code} visit done")
+    return visit
+
+
+def _last_visit_code(study: Study) -> str:
+    return study.visit_definitions.order_by("-visitnum").values_list("code", flat=True).first()
+
+
+@transaction.atomic
+def visits_reanchor(*, participant, day1, user, reason) -> None:
+    """Day 1 happened on `day1` (the W0 infusion): re-project every visit from it."""
+    study = Study.current()
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if day1 is None:
+        raise _error("day1_date", "Day 1 is required.")
+    if day1 > site_today(study):
+        raise _error("day1_date", "Day 1 cannot be in the future.")
+    screening = Screening.objects.filter(participant=participant).first()
+    if screening is None:
+        raise _error("screening", "The participant has no screening record.")
+    if day1 <= screening.screening_date:
+        raise _error("day1_date", "Day 1 must be after the screening date.")
+    reason = (reason or "").strip() or "Re-anchored on the actual Day 1"
+    if participant.day1_date != day1:
+        participant.day1_date = day1
+        audited_save(participant, user=user, reason=reason)
+    _replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes=set())
+
+
+def visit_refresh_statuses(visits: Iterable[Visit], today: date) -> int:
+    """Recompute the cached Visit.status for `today`; bulk-update the changed ones (≤ 2 queries).
+
+    The status is a cache of schedule.visit_state, not clinical data, so it is not audited.
+    """
+    changed = []
+    for visit in visits:
+        state = visit.state_on(today)
+        if visit.status != state:
+            visit.status = state
+            changed.append(visit)
+    if changed:
+        Visit.objects.bulk_update(changed, ["status"])
+    return len(changed)
+
+
+# --- Study configuration -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def study_update(*, user, reason, **fields) -> Study:
+    """Change study configuration values (admin: any; data manager: enrollment_target), audited."""
+    if has_cap(user, Cap.CONFIGURE_STUDY):
+        allowed = STUDY_FIELDS
+    elif has_cap(user, Cap.CHANGE_TARGET):
+        allowed = TARGET_ONLY_FIELDS
+    else:
+        raise PermissionDenied("You may not change the study configuration.")
+    refused = sorted(set(fields) - set(allowed))
+    if refused:
+        raise ValidationError({name: ["You may not change this value."] for name in refused})
+    if not (reason or "").strip():
+        raise reason_error()
+    study = _lock_study()
+    changed = {name: value for name, value in fields.items() if getattr(study, name) != value}
+    if not changed:
+        return study
+    target = changed.get("enrollment_target")
+    if target is not None:
+        count = enrolled_count()
+        if target < count:
+            raise _error("enrollment_target", f"The target cannot be below the {count} participants already enrolled.")
+    if "time_zone" in changed:
+        try:
+            ZoneInfo(changed["time_zone"])
+        except Exception:
+            raise _error("time_zone", "Unknown time zone.") from None
+    for name, value in changed.items():
+        setattr(study, name, value)
+    if study.min_age > study.max_age:
+        raise _error("min_age", "Minimum age cannot be above the maximum age.")
+    study.version += 1
+    return audited_save(study, user=user, reason=reason)
+
+
+# --- Next action -----------------------------------------------------------------------------------
+
+
+def format_window(start: date, end: date) -> str:
+    """'21–27 Jan' within a month, else '29 Jan – 2 Feb'."""
+    if start == end:
+        return f"{start.day} {start:%b}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%b}"
+    return f"{start.day} {start:%b} – {end.day} {end:%b}"
+
+
+def next_action(participant: Participant, visits: list[Visit] | None = None) -> str:
+    """The next thing the site has to do for this participant, as a short sentence."""
+    status = participant.status
+    if status == ParticipantStatus.SCREEN_FAILED:
+        return "Screen failure: no further action"
+    if status == ParticipantStatus.WITHDRAWN:
+        return f"Withdrawn on {participant.withdrawal_date:%d %b %Y}: no further visits"
+    if status == ParticipantStatus.COMPLETED:
+        return "Study completed"
+    if status == ParticipantStatus.SCREENING:
+        screening = Screening.objects.filter(participant=participant).first()
+        if screening is None:
+            return "Record screening"
+        if screening.screening_pasi is None:
+            return "Record screening PASI"
+        if not screening.eligible:
+            return "Review eligibility"
+        if screening.investigator_signoff_at is None:
+            return "Awaiting investigator sign-off"
+        return "Enroll"
+    visits = visits if visits is not None else list(participant.visits.all())
+    for visit in visits:
+        if visit.visit_code == "SCR" or visit.actual_date or visit.not_done_reason:
+            continue
+        return f"Record {visit.visit_code} visit (window {format_window(visit.window_start, visit.window_end)})"
+    return "All visits recorded"
