@@ -1,0 +1,93 @@
+"""Turning Notification outbox rows into e-mails, exactly once.
+
+A worker claims a row with a conditional UPDATE (unsent, and unclaimed or claimed so long ago
+that the claimer must have died) and only the worker whose UPDATE changed the row sends it,
+so a retried task or a second worker never sends the same notification twice.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import F, Q
+from django.utils import timezone
+
+from safety import rules
+from safety.models import Notification
+from subjects.models import Study
+from trialsite.roles import Role
+
+CLAIM_STALE_AFTER = timedelta(minutes=10)
+
+
+def _claimable(now):
+    return Q(sent_at__isnull=True) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_STALE_AFTER))
+
+
+def pending_notification_ids() -> list[int]:
+    """Unsent notifications nobody is working on (for the periodic catch-up sweep)."""
+    return list(Notification.objects.filter(_claimable(timezone.now())).order_by("id").values_list("id", flat=True))
+
+
+def recipients() -> list[str]:
+    """E-mail addresses of every active investigator and DMC reviewer."""
+    users = get_user_model().objects.filter(
+        is_active=True, groups__name__in=[Role.INVESTIGATOR.value, Role.DMC_REVIEWER.value]
+    )
+    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+
+
+def deliver_notification(notification_id: int) -> bool:
+    """Send one notification's e-mail; False when it was already sent or another worker holds it.
+
+    On failure the claim is released, the attempt counted and the error re-raised so the task
+    retries with back-off.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(_claimable(now), pk=notification_id).update(claimed_at=now)
+    if claimed != 1:
+        return False
+    notification = Notification.objects.select_related("adverse_event__participant").get(pk=notification_id)
+    to = recipients()
+    try:
+        subject, body = render_message(notification)
+        if to:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+    except Exception as error:
+        Notification.objects.filter(pk=notification_id).update(
+            claimed_at=None, attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1, recipients=to, last_error=""
+    )
+    return True
+
+
+def render_message(notification: Notification) -> tuple[str, str]:
+    """Subject and body without personal data: subject ID, term, grade, awareness and due time."""
+    study = Study.current()
+    adverse_event = notification.adverse_event
+    subject_id = adverse_event.participant.display_id
+    due_at = rules.sae_due_at(adverse_event.awareness_time, study.sae_report_hours)
+
+    def local(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "not recorded"
+
+    subject = f"[{study.study_id}] Serious adverse event: {subject_id}, AE {adverse_event.ae_number}"
+    body = "\n".join(
+        [
+            f"A serious adverse event was recorded in study {study.study_id}.",
+            "",
+            f"Subject: {subject_id}",
+            f"AE number: {adverse_event.ae_number}",
+            f"Term: {adverse_event.term}",
+            f"CTCAE grade: {adverse_event.grade}",
+            f"Investigator awareness: {local(adverse_event.awareness_time)}",
+            f"Report to the sponsor due: {local(due_at)} ({study.sae_report_hours} h after awareness)",
+            "",
+            "Open the safety dashboard in Trialsite for details.",
+        ]
+    )
+    return subject, body

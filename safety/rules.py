@@ -1,0 +1,160 @@
+"""Adverse-event rules (PROTOCOL §6, CRF "Adverse event"): pure functions, no ORM, no request.
+
+`consistency_errors` returns {field: [messages]} so forms, the API and services show the same
+message next to the same field. The SAE clock and the safety-signal rules live here too.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+SERIOUS_CRITERIA_FIELDS = (
+    "death",
+    "life_threatening",
+    "hospitalization",
+    "disability",
+    "congenital_anomaly",
+    "important_medical_event",
+)
+RELATED_RELATIONSHIPS = frozenset({"possible", "probable", "definite"})
+FATAL_GRADE = 5
+
+# SAE clock states
+DUE = "due"
+OVERDUE = "overdue"
+REPORTED_ON_TIME = "reported_on_time"
+REPORTED_LATE = "reported_late"
+CLOCK_LABELS = {
+    DUE: "Due",
+    OVERDUE: "Overdue",
+    REPORTED_ON_TIME: "Reported on time",
+    REPORTED_LATE: "Reported late",
+}
+
+
+@dataclass(frozen=True)
+class AdverseEventFacts:
+    """What the consistency rules look at; built from a form, a serializer or a model."""
+
+    onset_date: date | None
+    end_date: date | None = None
+    ongoing: bool = False
+    grade: int | None = None
+    serious: bool = False
+    criteria: Mapping[str, bool] | None = None
+    outcome: str | None = None
+    awareness_time: datetime | None = None
+    reported_to_sponsor_at: datetime | None = None
+    infusion_reaction: bool = False
+    has_infusion: bool = False
+    infusion_of_participant: bool = True
+    consent_date: date | None = None
+
+
+def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) -> dict[str, list[str]]:
+    """Every violated consistency rule as {field: [message]}; empty when the AE is consistent."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    criteria = {key: bool((facts.criteria or {}).get(key)) for key in SERIOUS_CRITERIA_FIELDS}
+
+    # Dates
+    if facts.onset_date is not None:
+        if facts.onset_date > today:
+            add("onset_date", "The onset date cannot be in the future.")
+        if facts.consent_date is not None and facts.onset_date < facts.consent_date:
+            add("onset_date", f"The onset date cannot be before informed consent ({facts.consent_date.isoformat()}).")
+    if facts.end_date is not None:
+        if facts.end_date > today:
+            add("end_date", "The end date cannot be in the future.")
+        if facts.onset_date is not None and facts.end_date < facts.onset_date:
+            add("end_date", "The end date cannot be before the onset date.")
+    if facts.ongoing and facts.end_date is not None:
+        add("end_date", "An ongoing AE has no end date: clear the end date or untick ongoing.")
+    if not facts.ongoing and facts.end_date is None:
+        add("ongoing", "Give an end date, or tick ongoing when the AE has not ended.")
+    if facts.outcome == "recovered" and facts.end_date is None:
+        add("end_date", "An AE with outcome recovered/resolved needs an end date.")
+
+    # Grade 5 <=> outcome fatal <=> serious with death
+    fatal_grade = facts.grade == FATAL_GRADE
+    fatal_outcome = facts.outcome == "fatal"
+    serious_death = facts.serious and criteria["death"]
+    if facts.grade is not None and facts.outcome is not None:
+        if fatal_grade and not fatal_outcome:
+            add("outcome", "Grade 5 (death) requires outcome fatal.")
+        if fatal_outcome and not fatal_grade:
+            add("grade", "Outcome fatal requires grade 5.")
+    if (fatal_grade or fatal_outcome) and not serious_death:
+        add("death", "A fatal AE (grade 5 / outcome fatal) must be serious with the criterion death.")
+    if serious_death and not (fatal_grade and fatal_outcome):
+        add("death", "The serious criterion death requires grade 5 and outcome fatal.")
+
+    # Seriousness
+    if facts.serious:
+        if not any(criteria.values()):
+            add("serious", "A serious AE needs at least one serious criterion.")
+        if facts.awareness_time is None:
+            add("awareness_time", "A serious AE needs the investigator's awareness time (it starts the 24 h clock).")
+    else:
+        ticked = [key for key, value in criteria.items() if value]
+        if ticked:
+            add("serious", f"Serious criteria ({', '.join(ticked)}) are only allowed when the AE is serious.")
+    if facts.awareness_time is not None and facts.awareness_time > now:
+        add("awareness_time", "The awareness time cannot be in the future.")
+    if facts.reported_to_sponsor_at is not None:
+        if facts.reported_to_sponsor_at > now:
+            add("reported_to_sponsor_at", "The report time cannot be in the future.")
+        if facts.awareness_time is None:
+            add("reported_to_sponsor_at", "A report to the sponsor needs an awareness time.")
+        elif facts.reported_to_sponsor_at < facts.awareness_time:
+            add("reported_to_sponsor_at", "The report to the sponsor cannot be before the awareness time.")
+
+    # Infusion reaction <=> linked infusion of this participant
+    if facts.infusion_reaction and not facts.has_infusion:
+        add("infusion", "An infusion reaction must be linked to its infusion.")
+    if facts.has_infusion and not facts.infusion_reaction:
+        add("infusion_reaction", "Only an infusion reaction is linked to an infusion: tick infusion reaction.")
+    if facts.has_infusion and not facts.infusion_of_participant:
+        add("infusion", "The infusion belongs to another participant.")
+    return errors
+
+
+def is_treatment_emergent(onset_date: date | None, day1_date: date | None) -> bool:
+    """An AE starting on or after Day 1 (the first infusion) is treatment-emergent."""
+    return onset_date is not None and day1_date is not None and onset_date >= day1_date
+
+
+def is_related(relationship: str | None) -> bool:
+    """Possible, probable and definite count as related to UCMSCs."""
+    return relationship in RELATED_RELATIONSHIPS
+
+
+def triggers_safety_hold(*, grade: int, serious: bool, relationship: str, hold_min_grade: int) -> bool:
+    """A related AE of grade >= hold_min_grade, or any related SAE, puts the participant on hold."""
+    return is_related(relationship) and (serious or grade >= hold_min_grade)
+
+
+def dmc_alert_reached(participants_with_signal: int, threshold: int) -> bool:
+    return participants_with_signal >= threshold
+
+
+def sae_due_at(awareness_time: datetime | None, hours: int = 24) -> datetime | None:
+    return None if awareness_time is None else awareness_time + timedelta(hours=hours)
+
+
+def sae_clock_state(
+    awareness_time: datetime | None, reported_at: datetime | None, now: datetime, hours: int = 24
+) -> str | None:
+    """due / overdue / reported_on_time / reported_late, or None without an awareness time.
+
+    Reporting (or looking) exactly `hours` after awareness is still on time.
+    """
+    due_at = sae_due_at(awareness_time, hours)
+    if due_at is None:
+        return None
+    if reported_at is not None:
+        return REPORTED_ON_TIME if reported_at <= due_at else REPORTED_LATE
+    return DUE if now <= due_at else OVERDUE

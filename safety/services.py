@@ -1,0 +1,253 @@
+"""The doors for writing safety data: adverse events, causality, SAE reports and safety holds.
+
+Each function is transactional and audited. A safety hold is placed inside the same transaction
+as the AE write that triggers it, and a serious AE writes its notification outbox row there too
+(the e-mail is sent after commit by safety.tasks.send_notification).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from safety import rules
+from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
+from subjects.models import Participant, Study
+from trialsite.audit import audited_save, reason_error
+from trialsite.roles import Cap, has_cap
+from trialsite.tasking import enqueue_on_commit
+
+# Fields a coordinator or investigator may give when recording or editing an AE.
+AE_FIELDS = (
+    "term",
+    "onset_date",
+    "end_date",
+    "ongoing",
+    "grade",
+    "serious",
+    *rules.SERIOUS_CRITERIA_FIELDS,
+    "relationship",
+    "expected",
+    "action_taken",
+    "outcome",
+    "infusion_reaction",
+    "infusion",
+    "awareness_time",
+    "reported_to_sponsor_at",
+)
+CAUSALITY_FIELDS = ("relationship", "expected")
+CAUSALITY_INVESTIGATOR_ONLY = "Only an investigator can change the relationship or expectedness of a recorded AE."
+NEVER_CONSENTED = "This participant has no informed consent on record: an AE cannot be recorded."
+
+
+def adverse_event_record(*, participant: Participant, user, **fields) -> AdverseEvent:
+    """Record a new AE with the next ae_number of the participant (1, 2 … without gaps)."""
+    _refuse_unknown(fields)
+    if not participant.consent_date:
+        raise ValidationError({"participant": [NEVER_CONSENTED]})
+    with transaction.atomic():
+        # The participant row is the lock that serialises ae_number assignment.
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        if not locked.consent_date:
+            raise ValidationError({"participant": [NEVER_CONSENTED]})
+        last = locked.adverse_events.aggregate(last=Max("ae_number"))["last"] or 0
+        adverse_event = AdverseEvent(participant=locked, ae_number=last + 1, **fields)
+        if has_cap(user, Cap.SIGN_OFF):
+            adverse_event.causality_assessed_by = user
+            adverse_event.causality_assessed_at = timezone.now()
+        _validate(adverse_event)
+        adverse_event.treatment_emergent = rules.is_treatment_emergent(adverse_event.onset_date, locked.day1_date)
+        audited_save(adverse_event, user=user)
+        _after_write(adverse_event, user=user)
+    participant.refresh_from_db()
+    return adverse_event
+
+
+def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fields) -> AdverseEvent:
+    """Change a recorded AE with a reason; causality (relationship/expected) is investigator-only."""
+    _refuse_unknown(fields)
+    if not (reason or "").strip():
+        raise reason_error()
+    with transaction.atomic():
+        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        changed_causality = [f for f in CAUSALITY_FIELDS if f in fields and fields[f] != getattr(locked, f)]
+        if changed_causality:
+            if not has_cap(user, Cap.SIGN_OFF):
+                raise ValidationError({f: [CAUSALITY_INVESTIGATOR_ONLY] for f in changed_causality})
+            locked.causality_assessed_by = user
+            locked.causality_assessed_at = timezone.now()
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _validate(locked)
+        locked.treatment_emergent = rules.is_treatment_emergent(locked.onset_date, locked.participant.day1_date)
+        audited_save(locked, user=user, reason=reason)
+        _after_write(locked, user=user)
+    return locked
+
+
+def adverse_event_assess(
+    *, adverse_event: AdverseEvent, investigator, relationship: str, expected: bool, reason: str
+) -> AdverseEvent:
+    """The investigator's (re-)assessment of causality and expectedness, audited with a reason."""
+    if not has_cap(investigator, Cap.SIGN_OFF):
+        raise PermissionDenied("Only an investigator can assess causality and expectedness.")
+    if not (reason or "").strip():
+        raise reason_error()
+    with transaction.atomic():
+        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked.relationship = relationship
+        locked.expected = expected
+        locked.causality_assessed_by = investigator
+        locked.causality_assessed_at = timezone.now()
+        audited_save(locked, user=investigator, reason=reason)
+        _after_write(locked, user=investigator)
+    return locked
+
+
+def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetime, reason: str | None = None):
+    """Record when the SAE was reported to the sponsor (stops the 24 h clock)."""
+    with transaction.atomic():
+        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        if not locked.serious:
+            raise ValidationError({"reported_to_sponsor_at": ["Only a serious AE is reported to the sponsor."]})
+        if locked.reported_to_sponsor_at is not None and not (reason or "").strip():
+            raise reason_error()
+        locked.reported_to_sponsor_at = reported_at
+        _validate(locked)
+        audited_save(locked, user=user, reason=(reason or "").strip() or "SAE reported to the sponsor")
+    return locked
+
+
+def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> SafetyHold:
+    """Release a hold (after DMC review); the participant leaves hold when no other hold is open."""
+    if not has_cap(investigator, Cap.RELEASE_HOLD):
+        raise PermissionDenied("Only an investigator can release a safety hold.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["A reason is required to release a safety hold."]})
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=hold.participant_id)
+        locked = SafetyHold.objects.select_for_update().get(pk=hold.pk)
+        if locked.released_at is not None:
+            raise ValidationError({"reason": ["This safety hold has already been released."]})
+        locked.released_at = timezone.now()
+        locked.released_by = investigator
+        locked.release_reason = reason
+        audited_save(locked, user=investigator, reason=f"Safety hold released: {reason}")
+        remaining = participant.safety_holds.filter(released_at=None).order_by("placed_at").first()
+        if remaining is None:
+            participant.on_safety_hold = False
+            participant.safety_hold_reason = ""
+            participant.safety_hold_since = None
+        else:
+            participant.safety_hold_reason = remaining.reason
+            participant.safety_hold_since = remaining.placed_at
+        audited_save(participant, user=investigator, reason=f"Safety hold released: {reason}")
+    hold.refresh_from_db()
+    return hold
+
+
+@dataclass(frozen=True)
+class DmcAlert:
+    participants: int
+    threshold: int
+
+    @property
+    def active(self) -> bool:
+        return rules.dmc_alert_reached(self.participants, self.threshold)
+
+    def __bool__(self) -> bool:
+        return self.active
+
+
+def signal_events(study: Study):
+    """AEs that are safety signals (PROTOCOL §6): related with grade >= threshold, or related SAEs."""
+    return AdverseEvent.objects.filter(relationship__in=RELATED).filter(
+        Q(grade__gte=study.hold_min_grade) | Q(serious=True)
+    )
+
+
+def dmc_alert(study: Study | None = None) -> DmcAlert:
+    """Whether the number of participants with a safety signal reached the study's DMC threshold."""
+    study = study or Study.current()
+    count = signal_events(study).values("participant").distinct().count()
+    return DmcAlert(participants=count, threshold=study.dmc_alert_threshold)
+
+
+# --- internals -----------------------------------------------------------------------------
+
+
+def _refuse_unknown(fields: dict) -> None:
+    unknown = sorted(set(fields) - set(AE_FIELDS))
+    if unknown:
+        raise TypeError(f"not adverse event fields: {', '.join(unknown)}")
+
+
+def facts_of(adverse_event: AdverseEvent, participant: Participant) -> rules.AdverseEventFacts:
+    infusion = adverse_event.infusion if adverse_event.infusion_id else None
+    return rules.AdverseEventFacts(
+        onset_date=adverse_event.onset_date,
+        end_date=adverse_event.end_date,
+        ongoing=adverse_event.ongoing,
+        grade=adverse_event.grade,
+        serious=adverse_event.serious,
+        criteria={key: getattr(adverse_event, key) for key in rules.SERIOUS_CRITERIA_FIELDS},
+        outcome=adverse_event.outcome,
+        awareness_time=adverse_event.awareness_time,
+        reported_to_sponsor_at=adverse_event.reported_to_sponsor_at,
+        infusion_reaction=adverse_event.infusion_reaction,
+        has_infusion=infusion is not None,
+        infusion_of_participant=infusion is None or infusion.participant_id == participant.pk,
+        consent_date=participant.consent_date,
+    )
+
+
+def _validate(adverse_event: AdverseEvent) -> None:
+    errors = rules.consistency_errors(
+        facts_of(adverse_event, adverse_event.participant), today=timezone.localdate(), now=timezone.now()
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _after_write(adverse_event: AdverseEvent, *, user) -> None:
+    """Effects of an AE write, in its transaction: notification outbox row and safety hold."""
+    if adverse_event.serious:
+        notification, created = Notification.objects.get_or_create(
+            adverse_event=adverse_event, kind=Notification.Kind.SAE_CREATED
+        )
+        if created:
+            enqueue_on_commit("safety.tasks.send_notification", notification.id)
+    study = Study.current()
+    if rules.triggers_safety_hold(
+        grade=adverse_event.grade,
+        serious=adverse_event.serious,
+        relationship=adverse_event.relationship,
+        hold_min_grade=study.hold_min_grade,
+    ):
+        _place_hold(adverse_event, user=user)
+
+
+def _place_hold(adverse_event: AdverseEvent, *, user) -> SafetyHold | None:
+    if SafetyHold.objects.filter(adverse_event=adverse_event).exists():
+        return None  # one hold per AE; a released hold is not placed again by a later edit
+    participant = Participant.objects.select_for_update().get(pk=adverse_event.participant_id)
+    now = timezone.now()
+    seriousness = "serious, " if adverse_event.serious else ""
+    reason = (
+        f"AE {adverse_event.ae_number} ({adverse_event.term}): {seriousness}grade {adverse_event.grade}, "
+        f"relationship to UCMSCs {adverse_event.get_relationship_display().lower()}"
+    )
+    hold = audited_save(
+        SafetyHold(participant=participant, adverse_event=adverse_event, placed_at=now, reason=reason), user=user
+    )
+    if not participant.on_safety_hold:
+        participant.on_safety_hold = True
+        participant.safety_hold_reason = reason
+        participant.safety_hold_since = now
+        audited_save(participant, user=user, reason=f"Safety hold placed: {reason}")
+    adverse_event.participant = participant
+    return hold

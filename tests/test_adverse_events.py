@@ -1,0 +1,216 @@
+"""AE log: consistency rules, ae_number, causality by investigators only, the AE forms."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from safety import rules
+from safety.models import AdverseEvent
+from safety.services import adverse_event_assess, adverse_event_record, adverse_event_update
+from subjects.models import Participant
+from tests import factories
+from tests.conftest import logged_in
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2024, 3, 1, 12, 0, tzinfo=TZ)
+TODAY = date(2024, 3, 1)
+
+pytestmark = pytest.mark.django_db
+
+
+def facts(**overrides) -> rules.AdverseEventFacts:
+    base = dict(
+        onset_date=date(2024, 2, 1),
+        end_date=date(2024, 2, 3),
+        ongoing=False,
+        grade=2,
+        serious=False,
+        criteria={},
+        outcome="recovered",
+        consent_date=date(2024, 1, 2),
+    )
+    base.update(overrides)
+    return rules.AdverseEventFacts(**base)
+
+
+def errors(**overrides) -> dict:
+    return rules.consistency_errors(facts(**overrides), today=TODAY, now=NOW)
+
+
+SAE = dict(serious=True, criteria={"hospitalization": True}, awareness_time=datetime(2024, 2, 2, 9, 0, tzinfo=TZ))
+FATAL = dict(
+    grade=5,
+    outcome="fatal",
+    serious=True,
+    criteria={"death": True},
+    awareness_time=datetime(2024, 2, 3, 9, 0, tzinfo=TZ),
+    end_date=date(2024, 2, 3),
+)
+
+
+# --- rules: valid -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"end_date": None, "ongoing": True, "outcome": "not_recovered"},
+        {"end_date": date(2024, 2, 1)},  # end on the onset day
+        {"onset_date": date(2024, 1, 2)},  # onset on the consent day
+        {"onset_date": TODAY, "end_date": TODAY},  # today is not the future
+        SAE,
+        FATAL,
+        {**SAE, "reported_to_sponsor_at": datetime(2024, 2, 2, 9, 0, tzinfo=TZ)},
+        {"infusion_reaction": True, "has_infusion": True},
+    ],
+)
+def test_consistent_ae_has_no_errors(overrides):
+    assert errors(**overrides) == {}
+
+
+# --- rules: each violation names its field ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides,field,fragment",
+    [
+        ({"end_date": date(2024, 1, 31)}, "end_date", "before the onset"),
+        ({"ongoing": True}, "end_date", "ongoing AE has no end date"),
+        ({"end_date": None, "outcome": "not_recovered"}, "ongoing", "tick ongoing"),
+        ({"end_date": None, "ongoing": True, "outcome": "recovered"}, "end_date", "recovered/resolved needs an end"),
+        ({"grade": 5, "outcome": "recovered"}, "outcome", "Grade 5"),
+        ({"outcome": "fatal"}, "grade", "Outcome fatal requires grade 5"),
+        ({"grade": 5, "outcome": "fatal"}, "death", "must be serious with the criterion death"),
+        ({**SAE, "criteria": {"death": True}}, "death", "requires grade 5"),
+        ({"serious": True, "awareness_time": NOW}, "serious", "at least one serious criterion"),
+        ({"serious": True, "criteria": {"hospitalization": True}}, "awareness_time", "awareness time"),
+        ({"criteria": {"hospitalization": True}}, "serious", "only allowed when the AE is serious"),
+        ({"onset_date": date(2024, 1, 1)}, "onset_date", "before informed consent"),
+        ({"onset_date": date(2024, 3, 2), "end_date": None, "ongoing": True}, "onset_date", "future"),
+        ({"end_date": date(2024, 3, 2)}, "end_date", "future"),
+        ({**SAE, "awareness_time": datetime(2024, 3, 1, 12, 1, tzinfo=TZ)}, "awareness_time", "future"),
+        (
+            {**SAE, "reported_to_sponsor_at": datetime(2024, 2, 2, 8, 59, tzinfo=TZ)},
+            "reported_to_sponsor_at",
+            "before the awareness",
+        ),
+        ({**SAE, "reported_to_sponsor_at": datetime(2024, 3, 1, 13, 0, tzinfo=TZ)}, "reported_to_sponsor_at", "future"),
+        ({"reported_to_sponsor_at": datetime(2024, 2, 2, 9, 0, tzinfo=TZ)}, "reported_to_sponsor_at", "awareness"),
+        ({"infusion_reaction": True}, "infusion", "linked to its infusion"),
+        ({"has_infusion": True}, "infusion_reaction", "tick infusion reaction"),
+        (
+            {"infusion_reaction": True, "has_infusion": True, "infusion_of_participant": False},
+            "infusion",
+            "another participant",
+        ),
+    ],
+)
+def test_each_inconsistency_is_refused_on_its_field(overrides, field, fragment):
+    found = errors(**overrides)
+    assert field in found, found
+    assert any(fragment in message for message in found[field]), found[field]
+
+
+def test_treatment_emergent_and_related():
+    assert rules.is_treatment_emergent(date(2024, 1, 10), date(2024, 1, 10)) is True
+    assert rules.is_treatment_emergent(date(2024, 1, 9), date(2024, 1, 10)) is False
+    assert rules.is_treatment_emergent(date(2024, 1, 9), None) is False
+    assert [rules.is_related(r) for r in ("not_related", "unlikely", "possible", "probable", "definite")] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+
+
+# --- services ----------------------------------------------------------------------------
+
+
+def ae_fields(**overrides) -> dict:
+    fields = dict(
+        term="Headache",
+        onset_date=date(2024, 1, 12),
+        end_date=date(2024, 1, 13),
+        ongoing=False,
+        grade=1,
+        serious=False,
+        relationship="unlikely",
+        expected=True,
+        action_taken="dose_not_changed",
+        outcome="recovered",
+    )
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def enrolled(coordinator, study):
+    return factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+
+
+def test_ae_numbers_are_1_2_3_per_participant(coordinator, enrolled):
+    other = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10), initials="CD")
+    numbers = [adverse_event_record(participant=enrolled, user=coordinator, **ae_fields()).ae_number for _ in range(3)]
+    assert numbers == [1, 2, 3]
+    assert adverse_event_record(participant=other, user=coordinator, **ae_fields()).ae_number == 1
+
+
+def test_treatment_emergent_flag_is_stored(coordinator, enrolled):
+    before = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(onset_date=date(2024, 1, 9)))
+    on_day1 = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(onset_date=date(2024, 1, 10)))
+    assert (before.treatment_emergent, on_day1.treatment_emergent) == (False, True)
+
+
+def test_inconsistent_ae_is_refused_and_nothing_saved(coordinator, enrolled):
+    with pytest.raises(ValidationError) as raised:
+        adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(end_date=date(2024, 1, 11)))
+    assert "end_date" in raised.value.message_dict
+    assert AdverseEvent.objects.count() == 0
+
+
+def test_ae_for_participant_who_never_consented_is_refused(coordinator, study):
+    never_consented = Participant(screening_number="SCR-099", initials="ZZ", consent_date=None)
+    with pytest.raises(ValidationError) as raised:
+        adverse_event_record(participant=never_consented, user=coordinator, **ae_fields())
+    assert "no informed consent" in raised.value.message_dict["participant"][0]
+    assert AdverseEvent.objects.count() == 0
+
+
+def test_coordinator_cannot_change_relationship_after_creation(coordinator, investigator, enrolled):
+    ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
+    with pytest.raises(ValidationError) as raised:
+        adverse_event_update(adverse_event=ae, user=coordinator, reason="typo", relationship="probable")
+    assert "Only an investigator" in raised.value.message_dict["relationship"][0]
+    ae.refresh_from_db()
+    assert ae.relationship == "unlikely"
+    # other fields stay editable by the coordinator, with a reason
+    adverse_event_update(adverse_event=ae, user=coordinator, reason="source check", term="Tension headache")
+    with pytest.raises(ValidationError) as raised:
+        adverse_event_update(adverse_event=ae, user=coordinator, reason="", term="x")
+    assert "reason_for_change" in raised.value.message_dict
+    updated = adverse_event_update(adverse_event=ae, user=investigator, reason="re-assessed", expected=False)
+    assert updated.expected is False and updated.causality_assessed_by == investigator
+
+
+@time_machine.travel(NOW, tick=False)
+def test_investigator_assessment_is_audited_with_reason(coordinator, investigator, enrolled):
+    ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
+    with pytest.raises(PermissionDenied):
+        adverse_event_assess(
+            adverse_event=ae, investigator=coordinator, relationship="possible", expected=False, reason="x"
+        )
+    with pytest.raises(ValidationError):
+        adverse_event_assess(adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="")
+    assessed = adverse_event_assess(
+        adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="Temporal link"
+    )
+    assert (assessed.relationship, assessed.expected) == ("possible", False)
+    assert assessed.causality_assessed_by == investigator and assessed.causality_assessed_at == NOW
+    history = list(assessed.history.order_by("history_id"))
+    assert [h.relationship for h in history] == ["unlikely", "possible"]
+    assert history[-1].history_change_reason == "Temporal link" and history[-1].history_user == investigator
