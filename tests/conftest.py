@@ -5,6 +5,7 @@ reviewer may not. In CI (CI=true) the real stack is required: PostgreSQL, Redis 
 missing is a failure, never a skip.
 """
 
+import importlib
 import os
 import shutil
 
@@ -134,6 +135,9 @@ def browser():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made by
+    # fixtures and test bodies here are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -155,9 +159,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, settings):
-    # Playwright's sync API runs an event loop in this thread; the live server's ORM use in
-    # the test body is synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    """A fresh browser tab on the live server."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -171,6 +173,23 @@ def browser_login(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (live server, Celery worker) flush every table afterwards, which also
+    removes the roles and the study configuration that migrations load: load them again."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    importlib.import_module("trialsite.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("subjects.migrations.0002_study_configuration").load(apps, None)
 
 
 @pytest.fixture(autouse=True)

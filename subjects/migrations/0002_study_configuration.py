@@ -23,6 +23,8 @@ REASON = "Initial study configuration from the protocol (PROTOCOL.md v1)"
 
 def _history(apps, model_name, obj):
     history = apps.get_model("subjects", f"Historical{model_name}")
+    if history.objects.filter(id=obj.id).exists():
+        return  # already recorded (when re-loaded with the live models in tests)
     fields = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
     history.objects.create(
         history_date=timezone.now(), history_type="+", history_change_reason=REASON, **fields
