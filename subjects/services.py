@@ -600,6 +600,14 @@ def study_update(*, user, reason, **fields) -> Study:
 # --- Next action -----------------------------------------------------------------------------------
 
 
+def screening_of(participant: Participant) -> Screening | None:
+    """The participant's screening form, or None (uses a select_related cache when present)."""
+    try:
+        return participant.screening
+    except Screening.DoesNotExist:
+        return None
+
+
 def format_window(start: date, end: date) -> str:
     """'21–27 Jan' within a month, else '29 Jan – 2 Feb'."""
     if start == end:
@@ -619,7 +627,7 @@ def next_action(participant: Participant, visits: list[Visit] | None = None) -> 
     if status == ParticipantStatus.COMPLETED:
         return "Study completed"
     if status == ParticipantStatus.SCREENING:
-        screening = Screening.objects.filter(participant=participant).first()
+        screening = screening_of(participant)
         if screening is None:
             return "Record screening"
         if screening.screening_pasi is None:

@@ -1,0 +1,201 @@
+"""REST endpoints for participants, screening, enrollment, visits and the study configuration."""
+
+import django_filters
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from subjects import services
+from subjects.api import serializers as s
+from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from trialsite.roles import Cap
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: `{field: [messages]}`"),
+    401: OpenApiResponse(description="Not authenticated"),
+    403: OpenApiResponse(description="The role may not do this"),
+}
+NOT_FOUND = {404: OpenApiResponse(description="Unknown participant or visit")}
+READ_ERRORS = {401: ERRORS[401], 403: ERRORS[403]}
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ParticipantStatus.choices)
+    search = django_filters.CharFilter(method="filter_search", label="Screening number, subject ID or initials")
+
+    class Meta:
+        model = Participant
+        fields = ["status"]
+
+    def filter_search(self, queryset, name, value):
+        return search_participants(queryset, value)
+
+
+def search_participants(queryset, text: str):
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(screening_number__icontains=text)
+        | Q(subject_id__icontains=text)
+        | Q(usubjid__icontains=text)
+        | Q(initials__iexact=text)
+    )
+
+
+def _reason(data) -> str | None:
+    return data.pop("reason_for_change", None) or None
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ParticipantSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.ParticipantSerializer, **READ_ERRORS, **NOT_FOUND}),
+)
+class ParticipantViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_field = "screening_number"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+    filterset_class = ParticipantFilter
+    serializer_class = s.ParticipantSerializer
+    capabilities_by_action = {
+        "list": Cap.VIEW_CLINICAL,
+        "retrieve": Cap.VIEW_CLINICAL,
+        "create": Cap.ENTER_DATA,
+        "partial_update": Cap.ENTER_DATA,
+        "screening": Cap.VIEW_CLINICAL,
+        "screening_put": Cap.ENTER_DATA,
+        "signoff": Cap.SIGN_OFF,
+        "enroll": Cap.ENTER_DATA,
+        "withdraw": Cap.ENTER_DATA,
+        "visits": Cap.VIEW_CLINICAL,
+        "visit_update": Cap.ENTER_DATA,
+    }
+
+    def get_queryset(self):
+        return Participant.objects.select_related("screening").prefetch_related("visits").order_by("screening_seq")
+
+    def _detail(self, participant) -> Response:
+        participant = self.get_queryset().get(pk=participant.pk)
+        return Response(s.ParticipantSerializer(participant).data)
+
+    @extend_schema(request=s.ParticipantRegisterSerializer, responses={201: s.ParticipantSerializer, **ERRORS})
+    def create(self, request):
+        form = s.ParticipantRegisterSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        participant = services.participant_register(user=request.user, **form.validated_data)
+        response = self._detail(participant)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        request=s.ParticipantUpdateSerializer, responses={200: s.ParticipantSerializer, **ERRORS, **NOT_FOUND}
+    )
+    def partial_update(self, request, screening_number=None):
+        participant = self.get_object()
+        form = s.ParticipantUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        reason = _reason(data)
+        services.participant_update(participant=participant, user=request.user, reason=reason, **data)
+        return self._detail(participant)
+
+    @extend_schema(responses={200: s.ScreeningSerializer, **READ_ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["get"])
+    def screening(self, request, screening_number=None):
+        participant = self.get_object()
+        screening = get_object_or_404(
+            Screening.objects.select_related("investigator_signoff_by"), participant=participant
+        )
+        return Response(s.ScreeningSerializer(screening).data)
+
+    @extend_schema(request=s.ScreeningWriteSerializer, responses={200: s.ScreeningSerializer, **ERRORS, **NOT_FOUND})
+    @screening.mapping.put
+    def screening_put(self, request, screening_number=None):
+        participant = self.get_object()
+        form = s.ScreeningWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        reason = _reason(data)
+        screening = services.screening_save(participant=participant, user=request.user, reason=reason, **data)
+        return Response(s.ScreeningSerializer(screening).data)
+
+    @extend_schema(request=s.SignoffSerializer, responses={200: s.ScreeningSerializer, **ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def signoff(self, request, screening_number=None):
+        participant = self.get_object()
+        form = s.SignoffSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        screening = services.eligibility_signoff(
+            participant=participant, investigator=request.user, password=form.validated_data["password"]
+        )
+        return Response(s.ScreeningSerializer(screening).data)
+
+    @extend_schema(request=None, responses={200: s.ParticipantSerializer, **ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def enroll(self, request, screening_number=None):
+        participant = services.participant_enroll(participant=self.get_object(), user=request.user)
+        return self._detail(participant)
+
+    @extend_schema(request=s.WithdrawSerializer, responses={200: s.ParticipantSerializer, **ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, screening_number=None):
+        participant = self.get_object()
+        form = s.WithdrawSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.participant_withdraw(participant=participant, user=request.user, **form.validated_data)
+        return self._detail(participant)
+
+    @extend_schema(responses={200: s.VisitSerializer(many=True), **READ_ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def visits(self, request, screening_number=None):
+        participant = self.get_object()
+        visits = participant.visits.select_related("participant").order_by("visitnum")
+        return Response(s.VisitSerializer(visits, many=True).data)
+
+    @extend_schema(request=s.VisitUpdateSerializer, responses={200: s.VisitSerializer, **ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["patch"], url_path=r"visits/(?P<visit_code>[A-Za-z0-9]+)", filterset_class=None)
+    def visit_update(self, request, screening_number=None, visit_code=None):
+        participant = self.get_object()
+        visit = get_object_or_404(Visit, participant=participant, visit_code=visit_code.upper())
+        form = s.VisitUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        reason = _reason(data)
+        values = {
+            "actual_date": data.get("actual_date", visit.actual_date),
+            "not_done_reason": data.get("not_done_reason", visit.not_done_reason),
+            "deviation_reason": data.get("deviation_reason", visit.deviation_reason),
+        }
+        visit = services.visit_record(visit=visit, user=request.user, reason=reason, **values)
+        return Response(s.VisitSerializer(Visit.objects.select_related("participant").get(pk=visit.pk)).data)
+
+
+class StudyView(APIView):
+    capabilities = {
+        "GET": (Cap.VIEW_CLINICAL, Cap.CHANGE_TARGET, Cap.CONFIGURE_STUDY),
+        "PATCH": (Cap.CHANGE_TARGET, Cap.CONFIGURE_STUDY),
+    }
+
+    @extend_schema(responses={200: s.StudySerializer, **READ_ERRORS})
+    def get(self, request):
+        return Response(s.StudySerializer(Study.current()).data)
+
+    @extend_schema(
+        request=s.StudyUpdateSerializer,
+        responses={200: s.StudySerializer, **ERRORS},
+        description="A data manager may change `enrollment_target` only; an administrator every value.",
+    )
+    def patch(self, request):
+        form = s.StudyUpdateSerializer(Study.current(), data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        reason = _reason(data)
+        study = services.study_update(user=request.user, reason=reason, **data)
+        return Response(s.StudySerializer(study).data)
