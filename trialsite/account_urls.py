@@ -4,4 +4,5 @@ from trialsite import account_views
 
 urlpatterns = [
     path("profile/", account_views.profile, name="profile"),
+    path("profile/tokens/<str:token_key>/revoke/", account_views.revoke_token, name="revoke_token"),
 ]

@@ -1,5 +1,282 @@
-"""Project-level API endpoints (exports, audit trail, data dictionary, tokens)."""
+"""Project-level API endpoints: SDTM/ODM exports, the data dictionary and the audit trail.
+
+Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte.
+"""
+
+from django.http import StreamingHttpResponse
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from subjects.models import Participant, Study
+from trialsite.api import Pagination
+from trialsite.exports import audit, dialect, forms, odm, sdtm
+from trialsite.exports.streaming import log_export, stream_query_csv
+from trialsite.roles import Cap, has_cap
+
+ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+FIELD_ERRORS = OpenApiResponse(
+    inline_serializer("FieldErrors", {"field_name": serializers.ListField(child=serializers.CharField())}),
+    description="Invalid query parameters: {field: [messages]}.",
+)
+AUTH_ERRORS = {
+    401: OpenApiResponse(ERROR, description="No or invalid token (expired, revoked, user deactivated)."),
+    403: OpenApiResponse(ERROR, description="Your role may not use this endpoint."),
+}
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Downloads ignore Accept: the body is CSV/XML, errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def download(body, *, content_type: str, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class SdtmExportView(APIView):
+    """One SDTM-style dataset as CSV."""
+
+    content_negotiation_class = FirstRendererNegotiation
+
+    @property
+    def capabilities(self):
+        if self.kwargs.get("domain") in sdtm.SAFETY_DOMAINS:
+            return {"GET": (Cap.EXPORT, Cap.EXPORT_SAFETY)}
+        return {"GET": Cap.EXPORT}
+
+    @extend_schema(
+        operation_id="export_sdtm",
+        summary="SDTM-style dataset (CSV)",
+        description=(
+            "Streams one SDTM-style dataset of the whole study as CSV (header row, one record per line). "
+            "`dm`, `ex` and `ae` are also open to DMC reviewers (EXPORT_SAFETY); their DM has no BRTHDTC. "
+            "`ie`, `sv`, `vs`, `rs` need EXPORT (data manager, API client, admin). Each download is logged."
+        ),
+        parameters=[
+            OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(sdtm.DOMAINS)),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV dataset"),
+            **AUTH_ERRORS,
+            404: OpenApiResponse(ERROR, description="Unknown domain."),
+        },
+        tags=["exports"],
+    )
+    def get(self, request, domain: str):
+        if domain not in sdtm.DOMAINS:
+            raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DOMAINS)}.")
+        safety = not has_cap(request.user, Cap.EXPORT)
+        query = sdtm.query(domain, dialect.current(), Study.current(), safety=safety)
+        log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
+        return download(
+            stream_query_csv(query.sql, query.params, query.columns),
+            content_type="text/csv; charset=utf-8",
+            filename=f"{domain}.csv",
+        )
+
+
+class OdmExportView(APIView):
+    capabilities = {"GET": Cap.EXPORT}
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="export_odm",
+        summary="CDISC ODM 1.3.2 snapshot (XML)",
+        description=(
+            "Streams the whole study as a CDISC ODM 1.3.2 Snapshot: metadata (study events, forms, item "
+            "groups, items) and clinical data, each item with an AuditRecord of its last change "
+            "(user, location, UTC time, reason). Logged."
+        ),
+        responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="ODM XML"), **AUTH_ERRORS},
+        tags=["exports"],
+    )
+    def get(self, request):
+        log_export(user=request.user, export="odm.xml")
+        return download(odm.stream_odm(), content_type="application/xml; charset=utf-8", filename="odm.xml")
+
+
+DICTIONARY_ENTRY = inline_serializer(
+    "DataDictionaryEntry",
+    {
+        "form": serializers.CharField(),
+        "form_name": serializers.CharField(),
+        "domain": serializers.CharField(),
+        "field": serializers.CharField(),
+        "label": serializers.CharField(),
+        "type": serializers.ChoiceField(choices=sorted(set(forms.TYPE_NAMES.values()))),
+        "max_length": serializers.IntegerField(allow_null=True),
+        "decimal_places": serializers.IntegerField(allow_null=True),
+        "unit": serializers.CharField(allow_blank=True),
+        "range": serializers.CharField(allow_null=True, help_text="min..max (either end may be empty)"),
+        "choices": serializers.ListField(child=serializers.CharField(), allow_null=True),
+        "required": serializers.BooleanField(),
+        "derived": serializers.BooleanField(),
+        "sdtm_variable": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class DataDictionaryView(APIView):
+    capabilities = {"GET": (Cap.EXPORT, Cap.EXPORT_SAFETY)}
+
+    @extend_schema(
+        operation_id="data_dictionary",
+        summary="Define-like data dictionary",
+        description="Every CRF field: form, type, unit, range, choices and the SDTM variable it maps to.",
+        responses={200: DICTIONARY_ENTRY(many=True), **AUTH_ERRORS},
+        tags=["exports"],
+    )
+    def get(self, request):
+        log_export(user=request.user, export="data-dictionary")
+        return Response(forms.dictionary())
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    participant = serializers.CharField(required=False, max_length=12, help_text="Screening number, e.g. SCR-001.")
+    user = serializers.CharField(required=False, max_length=150, help_text="Username of who made the change.")
+    model = serializers.ChoiceField(
+        required=False, choices=[], help_text="Model label, e.g. subjects.participant or safety.adverseevent."
+    )
+    date_from = serializers.DateField(required=False, help_text="From this date (site time zone), inclusive.")
+    date_to = serializers.DateField(required=False, help_text="Up to this date (site time zone), inclusive.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = sorted(audit.audited_models())
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": ["date_to must not be before date_from."]})
+        return attrs
+
+
+def audit_filter_from(data: dict, *, tz: str, newest_first: bool = True) -> audit.AuditFilter:
+    participant_id, empty = None, False
+    if data.get("participant"):
+        participant_id = (
+            Participant.objects.filter(screening_number=data["participant"]).values_list("id", flat=True).first()
+        )
+        empty = participant_id is None
+    return audit.AuditFilter(
+        participant_id=participant_id,
+        username=data.get("user") or None,
+        model=data.get("model") or None,
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        tz=tz,
+        newest_first=newest_first,
+        empty=empty,
+    )
+
+
+AUDIT_ROW = inline_serializer(
+    "AuditTrailRow",
+    {
+        "history_id": serializers.IntegerField(),
+        "model": serializers.CharField(),
+        "object_id": serializers.IntegerField(),
+        "participant": serializers.CharField(allow_null=True),
+        "history_type": serializers.ChoiceField(choices=["+", "~", "-"]),
+        "user": serializers.CharField(allow_null=True),
+        "history_date": serializers.DateTimeField(help_text="UTC"),
+        "reason": serializers.CharField(allow_blank=True),
+        "changes": inline_serializer(
+            "AuditChange",
+            {
+                "field": serializers.CharField(),
+                "old": serializers.JSONField(allow_null=True),
+                "new": serializers.JSONField(allow_null=True),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class AuditTrailView(APIView):
+    capabilities = {"GET": Cap.VIEW_AUDIT}
+
+    @extend_schema(
+        operation_id="audit_trail",
+        summary="Audit trail (paginated, newest first)",
+        description=(
+            "Every create (+), change (~) and delete (-) of clinical and configuration records, with who, when "
+            "(UTC), why, and old -> new per field. An unknown participant matches nothing (empty list). "
+            "`page_size` is capped at 500."
+        ),
+        parameters=[
+            AuditQuerySerializer,
+            OpenApiParameter("page", OpenApiTypes.INT, minimum=1),
+            OpenApiParameter("page_size", OpenApiTypes.INT, minimum=1, description="Default 50, capped at 500."),
+        ],
+        responses={
+            200: inline_serializer(
+                "PaginatedAuditTrail",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": AUDIT_ROW(many=True),
+                },
+            ),
+            400: FIELD_ERRORS,
+            **AUTH_ERRORS,
+            404: OpenApiResponse(ERROR, description="Page out of range."),
+        },
+        tags=["audit"],
+    )
+    def get(self, request):
+        params = AuditQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        log_export(user=request.user, export="audit-trail", query=request.GET.urlencode())
+        audit_filter = audit_filter_from(params.validated_data, tz=Study.current().time_zone)
+        queryset = audit.trail_queryset(audit_filter)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset if queryset is not None else [], request, view=self)
+        rows = audit.resolve_rows(list(page))
+        return paginator.get_paginated_response([row.as_json() for row in rows])
+
+
+class AuditTrailCsvView(APIView):
+    capabilities = {"GET": Cap.VIEW_AUDIT}
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="audit_trail_csv",
+        summary="The whole study's audit trail (CSV)",
+        description=(
+            "One line per changed field (history_id, model, object_id, participant, history_type, user, "
+            "history_date_utc, reason, field, old, new), grouped by model and object in time order. Streams; logged."
+        ),
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV"), **AUTH_ERRORS},
+        tags=["audit"],
+    )
+    def get(self, request):
+        log_export(user=request.user, export="audit-trail.csv")
+        stamp = timezone.now().strftime("%Y%m%d")
+        return download(audit.stream_csv(), content_type="text/csv; charset=utf-8", filename=f"audit-trail-{stamp}.csv")
 
 
 def register(router) -> list:
-    return []
+    return [
+        path("exports/sdtm/<str:domain>.csv", SdtmExportView.as_view(), name="export-sdtm"),
+        path("exports/odm.xml", OdmExportView.as_view(), name="export-odm"),
+        path("exports/audit-trail.csv", AuditTrailCsvView.as_view(), name="export-audit-trail"),
+        path("audit-trail.csv", AuditTrailCsvView.as_view(), name="audit-trail-csv"),
+        path("data-dictionary/", DataDictionaryView.as_view(), name="data-dictionary"),
+        path("audit-trail/", AuditTrailView.as_view(), name="audit-trail"),
+    ]

@@ -1,9 +1,7 @@
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from trialsite.models import ApiToken
+from trialsite.account_views import MAX_EXPIRY_DAYS, issue_token
 
 
 class Command(BaseCommand):
@@ -19,8 +17,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=username, is_active=True)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No active user {username!r}.") from None
-        if expires_days is not None and expires_days < 1:
-            raise CommandError("--expires-days must be at least 1.")
-        expiry = timedelta(days=expires_days) if expires_days else None
-        _token, key = ApiToken.objects.create(user=user, expiry=expiry, name=name)
+        if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
+            raise CommandError(f"--expires-days must be between 1 and {MAX_EXPIRY_DAYS}.")
+        _token, key = issue_token(user=user, name=name[:80], expires_in_days=expires_days)
         self.stdout.write(key)

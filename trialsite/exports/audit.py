@@ -1,0 +1,267 @@
+"""The audit trail across every audited model, read from the django-simple-history tables.
+
+One row per history record: model, object, participant, type (+ created, ~ changed, - deleted),
+user, UTC time, reason, and the changed fields old -> new (against the previous record of the
+same object). Listing = one UNION query over the history tables + a constant number of queries
+per page; the study-wide CSV streams table by table in (object, time) order with constant memory.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast
+
+from subjects.models import Participant
+from trialsite.audit import AuditedModel
+
+_ONE_DAY = timedelta(days=1)
+HIDDEN_FIELDS = {"created_at", "updated_at"}
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+CSV_COLUMNS = [
+    "history_id",
+    "model",
+    "object_id",
+    "participant",
+    "history_type",
+    "user",
+    "history_date_utc",
+    "reason",
+    "field",
+    "old",
+    "new",
+]
+
+
+def audited_models() -> dict[str, type]:
+    """{'subjects.participant': Participant, ...} for every concrete audited model."""
+    return {
+        model._meta.label_lower: model
+        for model in apps.get_models()
+        if issubclass(model, AuditedModel) and not model._meta.abstract
+    }
+
+
+def participant_column(model) -> str | None:
+    if model is Participant:
+        return "id"
+    names = {f.name for f in model._meta.concrete_fields}
+    return "participant_id" if "participant" in names else None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    participant_id: int | None = None
+    username: str | None = None
+    model: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    tz: str = "UTC"
+    newest_first: bool = True
+    empty: bool = False  # a filter that names something unknown matches nothing
+
+
+def _day_start(on: date, tz: str) -> datetime:
+    return datetime.combine(on, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def history_queryset(model, audit_filter: AuditFilter):
+    """The history rows of one model under `audit_filter`, as uniform annotated values."""
+    history = model.history.model
+    pcol = participant_column(model)
+    qs = history.objects.all()
+    if audit_filter.participant_id is not None:
+        if pcol is None:
+            return None
+        qs = qs.filter(**{pcol: audit_filter.participant_id})
+    if audit_filter.username:
+        qs = qs.filter(history_user__username=audit_filter.username)
+    if audit_filter.date_from:
+        qs = qs.filter(history_date__gte=_day_start(audit_filter.date_from, audit_filter.tz))
+    if audit_filter.date_to:
+        qs = qs.filter(history_date__lt=_day_start(audit_filter.date_to, audit_filter.tz) + _ONE_DAY)
+    participant = Cast(F(pcol), IntegerField()) if pcol else Value(None, output_field=IntegerField())
+    return qs.annotate(
+        a_model=Value(model._meta.label_lower),
+        a_history_id=F("history_id"),
+        a_object_id=Cast(F("id"), IntegerField()),
+        a_participant=participant,
+        a_date=F("history_date"),
+    ).values("a_model", "a_history_id", "a_object_id", "a_participant", "a_date")
+
+
+def trail_queryset(audit_filter: AuditFilter):
+    """A UNION over the history tables, ordered by time (and history id), or None when nothing can match."""
+    models = audited_models()
+    if audit_filter.model:
+        models = {audit_filter.model: models[audit_filter.model]}
+    parts = [] if audit_filter.empty else [history_queryset(m, audit_filter) for m in models.values()]
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    order = (
+        ("-a_date", "-a_model", "-a_history_id") if audit_filter.newest_first else ("a_date", "a_model", "a_history_id")
+    )
+    return union.order_by(*order)
+
+
+@dataclass
+class TrailRow:
+    history_id: int
+    model: str
+    object_id: int
+    participant: str | None
+    history_type: str
+    user: str | None
+    history_date: datetime
+    reason: str
+    changes: list[dict] = field(default_factory=list)
+
+    @property
+    def history_type_label(self) -> str:
+        return HISTORY_TYPES.get(self.history_type, self.history_type)
+
+    @property
+    def model_name(self) -> str:
+        return self.model.split(".", 1)[1]
+
+    def as_json(self) -> dict:
+        return {
+            "history_id": self.history_id,
+            "model": self.model,
+            "object_id": self.object_id,
+            "participant": self.participant,
+            "history_type": self.history_type,
+            "user": self.user,
+            "history_date": self.history_date.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "reason": self.reason,
+            "changes": self.changes,
+        }
+
+
+def to_json_value(value):
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date | Decimal):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return str(value)
+
+
+def data_fields(history_model) -> list:
+    return [
+        f
+        for f in history_model._meta.concrete_fields
+        if not f.name.startswith("history_") and f.name not in HIDDEN_FIELDS and f.name != "id"
+    ]
+
+
+def row_changes(fields, new, old) -> list[dict]:
+    """[{field, old, new}] of the fields that differ (all non-empty fields for a first record)."""
+    changes = []
+    for f in fields:
+        new_value = getattr(new, f.attname)
+        old_value = getattr(old, f.attname) if old is not None else None
+        if old is None and new_value in (None, ""):
+            continue
+        if old is not None and new_value == old_value:
+            continue
+        changes.append({"field": f.name, "old": to_json_value(old_value), "new": to_json_value(new_value)})
+    return changes
+
+
+def resolve_rows(page: list[dict]) -> list[TrailRow]:
+    """Full rows (user, reason, changes) for one page of `trail_queryset`: a few queries per model."""
+    models = audited_models()
+    by_model: dict[str, list[int]] = defaultdict(list)
+    for item in page:
+        by_model[item["a_model"]].append(item["a_history_id"])
+    records, previous = {}, {}
+    for label, ids in by_model.items():
+        history = models[label].history.model
+        prev_id = Subquery(
+            history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+            .order_by("-history_id")
+            .values("history_id")[:1]
+        )
+        rows = list(history.objects.filter(history_id__in=ids).select_related("history_user").annotate(prev_id=prev_id))
+        prev_rows = history.objects.in_bulk([r.prev_id for r in rows if r.prev_id], field_name="history_id")
+        for r in rows:
+            records[(label, r.history_id)] = r
+            previous[(label, r.history_id)] = prev_rows.get(r.prev_id)
+    participant_ids = {item["a_participant"] for item in page if item["a_participant"] is not None}
+    numbers = dict(Participant.objects.filter(id__in=participant_ids).values_list("id", "screening_number"))
+    out = []
+    for item in page:
+        key = (item["a_model"], item["a_history_id"])
+        record = records[key]
+        fields = data_fields(type(record))
+        out.append(
+            TrailRow(
+                history_id=record.history_id,
+                model=item["a_model"],
+                object_id=record.id,
+                participant=numbers.get(item["a_participant"]),
+                history_type=record.history_type,
+                user=record.history_user.username if record.history_user else None,
+                history_date=record.history_date,
+                reason=record.history_change_reason or "",
+                changes=row_changes(fields, record, previous[key]),
+            )
+        )
+    return out
+
+
+def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
+    """The whole study's audit trail as CSV, one line per changed field, model by model."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    users = dict(get_user_model().objects.values_list("id", "username"))
+    numbers = dict(Participant.objects.values_list("id", "screening_number"))
+    for label, model in sorted(audited_models().items()):
+        history = model.history.model
+        fields = data_fields(history)
+        pcol = participant_column(model)
+        last = None
+        for record in history.objects.order_by("id", "history_id").iterator(chunk_size=chunk_size):
+            old = last if last is not None and last.id == record.id else None
+            participant = numbers.get(getattr(record, pcol)) if pcol else None
+            stamp = record.history_date.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            base = [
+                record.history_id,
+                label,
+                record.id,
+                participant or "",
+                record.history_type,
+                users.get(record.history_user_id, ""),
+                stamp,
+                record.history_change_reason or "",
+            ]
+            changes = row_changes(fields, record, old) or [{"field": "", "old": None, "new": None}]
+            for change in changes:
+                writer.writerow([*base, change["field"], _csv_value(change["old"]), _csv_value(change["new"])])
+            last = record
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

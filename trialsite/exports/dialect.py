@@ -1,0 +1,135 @@
+"""The few SQL fragments that differ between PostgreSQL and SQLite, so each dataset is one query.
+
+Rules re-expressed in SQL (study day, age in completed years) are the SAME rules as
+`subjects.schedule.study_day` and `subjects.eligibility.age_in_completed_years`; tests run
+both over the boundary dates and require identical answers.
+"""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+
+class Dialect:
+    """SQL snippets for the current database; `tz` is the site time zone (a query parameter)."""
+
+    def __init__(self, vendor: str):
+        self.vendor = vendor
+        self.postgres = vendor == "postgresql"
+
+    # -- dates and times --------------------------------------------------------------------
+    def iso_date(self, col: str) -> str:
+        return f"to_char({col}, 'YYYY-MM-DD')" if self.postgres else f"{col}"
+
+    def local_dtc(self, col: str) -> str:
+        """ISO 8601 local date-time to the minute (SDTM --DTC), in the site time zone."""
+        if self.postgres:
+            return f"""to_char({col} AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI')"""
+        return f"trialsite_local_dtc({col}, %(tz)s)"
+
+    def local_date(self, col: str) -> str:
+        if self.postgres:
+            return f"(({col}) AT TIME ZONE %(tz)s)::date"
+        return f"trialsite_local_date({col}, %(tz)s)"
+
+    def days_between(self, later: str, earlier: str) -> str:
+        if self.postgres:
+            return f"(({later}) - ({earlier}))"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def study_day(self, on: str, day1: str) -> str:
+        """SDTM study day, no day 0 — the rule of subjects.schedule.study_day."""
+        diff = self.days_between(on, day1)
+        return (
+            f"(CASE WHEN ({on}) IS NULL OR ({day1}) IS NULL THEN NULL"
+            f" WHEN ({on}) >= ({day1}) THEN {diff} + 1 ELSE {diff} END)"
+        )
+
+    def age_years(self, born: str, on: str) -> str:
+        """Completed years on `on` — the rule of subjects.eligibility.age_in_completed_years."""
+        if self.postgres:
+            year, mmdd = "CAST(to_char({}, 'YYYY') AS integer)", "to_char({}, 'MMDD')"
+        else:
+            year, mmdd = "CAST(strftime('%%Y', {}) AS INTEGER)", "strftime('%%m%%d', {})"
+        return (
+            f"(CASE WHEN ({on}) IS NULL THEN NULL ELSE {year.format(on)} - {year.format(born)}"
+            f" - (CASE WHEN {mmdd.format(on)} < {mmdd.format(born)} THEN 1 ELSE 0 END) END)"
+        )
+
+    # -- values -----------------------------------------------------------------------------
+    def text(self, col: str) -> str:
+        return f"CAST({col} AS TEXT)"
+
+    def dec1(self, col: str) -> str:
+        """A one-decimal value as entered (63.0 stays '63.0')."""
+        if self.postgres:
+            return f"CAST({col} AS TEXT)"
+        return f"(CASE WHEN {col} IS NULL THEN NULL ELSE printf('%%.1f', {col}) END)"
+
+    def yn(self, col: str) -> str:
+        return f"(CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN 'Y' ELSE 'N' END)"
+
+    def millions(self, col: str) -> str:
+        """An integer count of cells in units of 10^6, exactly (126500000 -> '126.5')."""
+        whole = f"CAST(({col}) / 1000000 AS TEXT)"
+        frac = f"rtrim(substr(CAST(1000000 + ({col}) %% 1000000 AS TEXT), 2), '0')"
+        return f"(CASE WHEN ({col}) %% 1000000 = 0 THEN {whole} ELSE {whole} || '.' || {frac} END)"
+
+    def json_array_join(self, col: str, alias: str) -> tuple[str, str]:
+        """(FROM-clause fragment, ordinal expression) unnesting a JSON array column; value is alias.value."""
+        if self.postgres:
+            return (
+                f"CROSS JOIN LATERAL jsonb_array_elements_text(CAST({col} AS jsonb))"
+                f" WITH ORDINALITY AS {alias}(value, ord)",
+                f"{alias}.ord",
+            )
+        return f"CROSS JOIN json_each({col}) AS {alias}", f"({alias}.key + 1)"
+
+    @staticmethod
+    def case_map(col: str, mapping: dict[str, str]) -> str:
+        """CASE col WHEN 'k' THEN 'v' ... END from a mapping of our own constants."""
+        whens = " ".join(f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in mapping.items())
+        return f"(CASE {col} {whens} END)"
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''").replace("%", "%%") + "'"
+
+
+def current() -> Dialect:
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        _register_sqlite_functions(connection.connection)
+    return Dialect(connection.vendor)
+
+
+def _parse_utc(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _local_dtc(value, tz):
+    moment = _parse_utc(value)
+    return None if moment is None else moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _local_date(value, tz):
+    moment = _parse_utc(value)
+    return None if moment is None else moment.astimezone(ZoneInfo(tz)).date().isoformat()
+
+
+def _register_sqlite_functions(raw) -> None:
+    if getattr(raw, "_trialsite_functions", False):
+        return
+    raw.create_function("trialsite_local_dtc", 2, _local_dtc, deterministic=True)
+    raw.create_function("trialsite_local_date", 2, _local_date, deterministic=True)
+    try:
+        raw._trialsite_functions = True
+    except AttributeError:  # sqlite3.Connection may refuse attributes; re-registering is harmless
+        pass

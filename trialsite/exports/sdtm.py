@@ -1,0 +1,360 @@
+"""CDISC SDTM-style datasets (DM, IE, SV, VS, EX, RS, AE), one SQL statement each.
+
+Conventions (documented in README_API):
+- STUDYID from the study configuration (S2018-11); USUBJID is the participant's `usubjid`
+  (S2018-11-01-001), or S2018-11-<site>-SCR-nnn for people never enrolled (screen failures,
+  still screening), so IE and DM can name them; SUBJID likewise falls back to the screening number.
+- --DTC are ISO 8601: dates `YYYY-MM-DD`, date-times `YYYY-MM-DDTHH:MM` in the site time zone.
+- --DY: SDTM study day against Day 1 (participant.day1_date), no day 0 (subjects.schedule.study_day).
+- VISITNUM/VISIT are the visit's `visitnum` and `visit_code` (SCR=0, W0=1 ... W12=6).
+- DM ARMCD/ARM: UCMSC for enrolled/completed/withdrawn, SCRNFAIL "Screen Failure", NOTASSGN "Not Assigned".
+- AEENRF is `ONGOING` for an ongoing AE (CRF mapping); AETRTEM flags treatment-emergent AEs;
+  EXDOSDEV flags a dose deviation (EXADJ carries its reason).
+- Safety variant (EXPORT_SAFETY, e.g. the DMC): DM without BRTHDTC; EX and AE unchanged
+  (they hold no initials or dates of birth). IE, SV, VS and RS need EXPORT.
+"""
+
+from dataclasses import dataclass
+
+from assessments.models import PasiAssessment
+from dosing.models import Infusion, Timepoint, VitalSigns
+from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship
+from subjects import eligibility
+from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from trialsite.exports.dialect import Dialect, _quote
+
+P = Participant._meta.db_table
+S = Screening._meta.db_table
+V = Visit._meta.db_table
+INF = Infusion._meta.db_table
+VS = VitalSigns._meta.db_table
+PA = PasiAssessment._meta.db_table
+AE = AdverseEvent._meta.db_table
+
+DOSE_UNIT = "10^6 cells"
+TREATMENT = "UCMSC"
+
+VS_TESTS = (  # (VSTESTCD, VSTEST, model field, unit, one decimal?)
+    ("WEIGHT", "Weight", "weight_kg", "kg", True),
+    ("SYSBP", "Systolic Blood Pressure", "systolic_bp", "mmHg", False),
+    ("DIABP", "Diastolic Blood Pressure", "diastolic_bp", "mmHg", False),
+    ("PULSE", "Pulse Rate", "heart_rate", "beats/min", False),
+    ("TEMP", "Temperature", "temperature_c", "C", True),
+    ("RESP", "Respiratory Rate", "respiratory_rate", "breaths/min", False),
+    ("OXYSAT", "Oxygen Saturation", "spo2_percent", "%", False),
+)
+VS_TIMEPOINTS = {  # timepoint -> (VSTPT, VSTPTNUM)
+    Timepoint.PRE_INFUSION: ("PRE-INFUSION", 1),
+    Timepoint.DURING_INFUSION: ("DURING INFUSION", 2),
+    Timepoint.POST_INFUSION: ("POST-INFUSION", 3),
+}
+
+PASI_REGIONS = (  # (field prefix, RSTESTCD prefix, label)
+    ("head", "HEAD", "Head and Neck"),
+    ("upper_limbs", "UPLB", "Upper Limbs"),
+    ("trunk", "TRNK", "Trunk"),
+    ("lower_limbs", "LOLB", "Lower Limbs"),
+)
+PASI_ITEMS = (  # (field suffix, RSTESTCD suffix, label, unit, one decimal?)
+    ("erythema", "ERY", "Erythema", "", False),
+    ("induration", "IND", "Induration", "", False),
+    ("desquamation", "DESQ", "Desquamation", "", False),
+    ("area_percent", "PCT", "Area Involved", "%", True),
+    ("area_score", "AREA", "Area Score", "", False),
+)
+
+
+def rs_tests() -> list[tuple[str, str, str, str, bool]]:
+    """(RSTESTCD, RSTEST, model field, unit, one decimal?) for every PASI item, then PASITOT."""
+    tests = [
+        (code + suffix, f"{label} {item_label}", f"{region}_{field}", unit, dec)
+        for region, code, label in PASI_REGIONS
+        for field, suffix, item_label, unit, dec in PASI_ITEMS
+    ]
+    return [*tests, ("PASITOT", "PASI Total Score", "pasi_total", "", True)]
+
+
+def _ie_tests() -> dict[str, tuple[str, str, str]]:
+    """criterion -> (IETESTCD, IECAT, IEORRES): inclusion not met 'N', exclusion met 'Y', unanswered 'U'."""
+    tests = {
+        eligibility.INCLUSION_SEVERITY: ("INCL01", "INCLUSION", "N"),
+        eligibility.SCREENING_PASI_MISSING: ("INCL01PM", "INCLUSION", "N"),
+        eligibility.INCLUSION_AGE: ("INCL02", "INCLUSION", "N"),
+        eligibility.INCLUSION_CONSENT: ("INCL03", "INCLUSION", "N"),
+    }
+    for n, key in enumerate(eligibility.EXCLUSION_KEYS, start=1):
+        tests[eligibility.exclusion_criterion(key)] = (f"EXCL{n:02d}", "EXCLUSION", "Y")
+        tests[eligibility.exclusion_unanswered_criterion(key)] = (f"EXCL{n:02d}U", "EXCLUSION", "U")
+    return tests
+
+
+IE_TESTS = _ie_tests()
+
+
+@dataclass(frozen=True)
+class Query:
+    columns: list[str]
+    sql: str
+    params: dict
+
+
+def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:
+    return [name for name, _ in columns], ",\n  ".join(f"{expr} AS c{i}" for i, (_, expr) in enumerate(columns))
+
+
+def _params(study: Study) -> dict:
+    return {"studyid": study.study_id, "tz": study.time_zone}
+
+
+def _ids(d: Dialect, domain: str) -> list[tuple[str, str]]:
+    return [
+        ("STUDYID", "%(studyid)s"),
+        ("DOMAIN", _quote(domain)),
+        ("USUBJID", "COALESCE(p.usubjid, %(studyid)s || '-' || p.site_id || '-' || p.screening_number)"),
+    ]
+
+
+def _usubjid_order() -> str:
+    return "COALESCE(p.usubjid, '~' || p.screening_number)"
+
+
+def dm(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    dose = study.dose_per_kg_cells / 1_000_000
+    arm = f"{TREATMENT} {dose:g} x 10^6 cells/kg IV"
+    armcd = d.case_map(
+        "p.status", {ParticipantStatus.SCREEN_FAILED: "SCRNFAIL", ParticipantStatus.SCREENING: "NOTASSGN"}
+    )
+    armname = d.case_map(
+        "p.status", {ParticipantStatus.SCREEN_FAILED: "Screen Failure", ParticipantStatus.SCREENING: "Not Assigned"}
+    )
+    age = d.age_years("p.date_of_birth", "s.screening_date")
+    columns = [
+        *_ids(d, "DM"),
+        ("SUBJID", "COALESCE(p.subject_id, p.screening_number)"),
+        ("RFSTDTC", d.iso_date("p.day1_date")),
+        ("RFICDTC", d.iso_date("p.consent_date")),
+        ("SITEID", "p.site_id"),
+        *([] if safety else [("BRTHDTC", d.iso_date("p.date_of_birth"))]),
+        ("AGE", age),
+        ("AGEU", f"(CASE WHEN {age} IS NULL THEN NULL ELSE 'YEARS' END)"),
+        ("SEX", "p.sex"),
+        ("ARMCD", f"COALESCE({armcd}, {_quote(TREATMENT)})"),
+        ("ARM", f"COALESCE({armname}, {_quote(arm)})"),
+    ]
+    names, select = _select(columns)
+    sql = f"""SELECT {select}
+FROM {P} p LEFT JOIN {S} s ON s.participant_id = p.id
+ORDER BY {_usubjid_order()}"""
+    return Query(names, sql, _params(study))
+
+
+def ie(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    labels = eligibility.CRITERION_LABELS
+    values = ", ".join(
+        f"({_quote(key)}, {_quote(code)}, {_quote(labels.get(key, key)[:200])}, {_quote(cat)}, {_quote(orres)})"
+        for key, (code, cat, orres) in IE_TESTS.items()
+    )
+    unnest, ordinal = d.json_array_join("s.failed_criteria", "fc")
+    columns = [
+        *_ids(d, "IE"),
+        ("IESEQ", f"ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY {ordinal})"),
+        ("IETESTCD", "COALESCE(c.testcd, UPPER(SUBSTR(fc.value, 1, 8)))"),
+        ("IETEST", "COALESCE(c.test, fc.value)"),
+        ("IECAT", "c.cat"),
+        ("IEORRES", "c.orres"),
+        ("IESTRESC", "c.orres"),
+        ("VISITNUM", "v.visitnum"),
+        ("VISIT", "v.visit_code"),
+        ("IEDTC", d.iso_date("s.screening_date")),
+        ("IEDY", d.study_day("s.screening_date", "p.day1_date")),
+    ]
+    names, select = _select(columns)
+    sql = f"""WITH c(code, testcd, test, cat, orres) AS (VALUES {values})
+SELECT {select}
+FROM {S} s JOIN {P} p ON p.id = s.participant_id
+{unnest}
+LEFT JOIN c ON c.code = fc.value
+LEFT JOIN {V} v ON v.participant_id = p.id AND v.visit_code = 'SCR'
+ORDER BY {_usubjid_order()}, {ordinal}"""
+    return Query(names, sql, _params(study))
+
+
+def sv(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    columns = [
+        *_ids(d, "SV"),
+        ("VISITNUM", "v.visitnum"),
+        ("VISIT", "v.visit_code"),
+        ("SVSTDTC", d.iso_date("v.actual_date")),
+        ("SVENDTC", d.iso_date("v.actual_date")),
+        ("SVSTDY", d.study_day("v.actual_date", "p.day1_date")),
+        ("SVENDY", d.study_day("v.actual_date", "p.day1_date")),
+    ]
+    names, select = _select(columns)
+    sql = f"""SELECT {select}
+FROM {V} v JOIN {P} p ON p.id = v.participant_id
+WHERE v.actual_date IS NOT NULL
+ORDER BY {_usubjid_order()}, v.visitnum"""
+    return Query(names, sql, _params(study))
+
+
+def vs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    tests = ", ".join(
+        f"({n}, {_quote(code)}, {_quote(label)}, {_quote(unit)})"
+        for n, (code, label, _f, unit, _d) in enumerate(VS_TESTS, start=1)
+    )
+    value = (
+        "(CASE t.testcd "
+        + " ".join(
+            f"WHEN {_quote(code)} THEN {d.dec1('x.' + field) if dec else d.text('x.' + field)}"
+            for code, _l, field, _u, dec in VS_TESTS
+        )
+        + " END)"
+    )
+    tpt = d.case_map("x.timepoint", {k: v[0] for k, v in VS_TIMEPOINTS.items()})
+    tptnum = (
+        "(CASE x.timepoint " + " ".join(f"WHEN {_quote(k)} THEN {v[1]}" for k, v in VS_TIMEPOINTS.items()) + " END)"
+    )
+    columns = [
+        *_ids(d, "VS"),
+        ("VSSEQ", "ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY x.measured_at, x.id, x.ord)"),
+        ("VSTESTCD", "x.testcd"),
+        ("VSTEST", "x.test"),
+        ("VSORRES", "x.val"),
+        ("VSORRESU", "x.unit"),
+        ("VSSTRESC", "x.val"),
+        ("VSSTRESN", "x.val"),
+        ("VSSTRESU", "x.unit"),
+        ("VSTPT", tpt),
+        ("VSTPTNUM", tptnum),
+        (
+            "VSELTM",
+            f"(CASE WHEN x.timepoint = {_quote(Timepoint.DURING_INFUSION)} AND x.minutes_after_start IS NOT NULL"
+            f" THEN 'PT' || {d.text('x.minutes_after_start')} || 'M' END)",
+        ),
+        ("VSTPTREF", f"(CASE WHEN x.timepoint = {_quote(Timepoint.VISIT)} THEN NULL ELSE 'INFUSION START' END)"),
+        ("VISITNUM", "v.visitnum"),
+        ("VISIT", "v.visit_code"),
+        ("VSDTC", d.local_dtc("x.measured_at")),
+        ("VSDY", d.study_day(d.local_date("x.measured_at"), "p.day1_date")),
+    ]
+    names, select = _select(columns)
+    sql = f"""WITH t(ord, testcd, test, unit) AS (VALUES {tests})
+SELECT {select}
+FROM (
+  SELECT x.*, t.ord, t.testcd, t.test, t.unit, {value} AS val
+  FROM {VS} x CROSS JOIN t
+) x
+JOIN {P} p ON p.id = x.participant_id
+JOIN {V} v ON v.id = x.visit_id
+WHERE x.val IS NOT NULL
+ORDER BY {_usubjid_order()}, x.measured_at, x.id, x.ord"""
+    return Query(names, sql, _params(study))
+
+
+def ex(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    columns = [
+        *_ids(d, "EX"),
+        ("EXSEQ", "i.infusion_number"),
+        ("EXTRT", _quote(TREATMENT)),
+        ("EXDOSE", d.millions("i.administered_cells")),
+        ("EXDOSU", _quote(DOSE_UNIT)),
+        ("EXDOSFRM", "'SUSPENSION'"),
+        ("EXROUTE", "i.route"),
+        ("EXLOT", "i.product_lot"),
+        ("VISITNUM", "v.visitnum"),
+        ("VISIT", "v.visit_code"),
+        ("EXSTDTC", d.local_dtc("i.start_time")),
+        ("EXENDTC", d.local_dtc("i.end_time")),
+        ("EXSTDY", d.study_day(d.local_date("i.start_time"), "p.day1_date")),
+        ("EXENDY", d.study_day(d.local_date("i.end_time"), "p.day1_date")),
+        ("EXDOSDEV", d.yn("i.dose_deviation")),
+        ("EXADJ", "NULLIF(i.deviation_reason, '')"),
+    ]
+    names, select = _select(columns)
+    sql = f"""SELECT {select}
+FROM {INF} i JOIN {P} p ON p.id = i.participant_id JOIN {V} v ON v.id = i.visit_id
+ORDER BY {_usubjid_order()}, i.infusion_number"""
+    return Query(names, sql, _params(study))
+
+
+def rs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    tests = rs_tests()
+    items = ", ".join(
+        f"({n}, {_quote(code)}, {_quote(label)}, {_quote(unit)})"
+        for n, (code, label, _f, unit, _d) in enumerate(tests, 1)
+    )
+    value = (
+        "(CASE t.testcd "
+        + " ".join(
+            f"WHEN {_quote(code)} THEN {d.dec1('a.' + field) if dec else d.text('a.' + field)}"
+            for code, _l, field, _u, dec in tests
+        )
+        + " END)"
+    )
+    columns = [
+        *_ids(d, "RS"),
+        ("RSSEQ", "ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY v.visitnum, x.ord)"),
+        ("RSTESTCD", "x.testcd"),
+        ("RSTEST", "x.test"),
+        ("RSCAT", "'PASI'"),
+        ("RSORRES", "x.val"),
+        ("RSORRESU", "NULLIF(x.unit, '')"),
+        ("RSSTRESC", "x.val"),
+        ("RSSTRESN", "x.val"),
+        ("VISITNUM", "v.visitnum"),
+        ("VISIT", "v.visit_code"),
+        ("RSDTC", d.iso_date("x.assessment_date")),
+        ("RSDY", d.study_day("x.assessment_date", "p.day1_date")),
+    ]
+    names, select = _select(columns)
+    sql = f"""WITH t(ord, testcd, test, unit) AS (VALUES {items})
+SELECT {select}
+FROM (
+  SELECT a.id, a.participant_id, a.visit_id, a.assessment_date, t.ord, t.testcd, t.test, t.unit, {value} AS val
+  FROM {PA} a CROSS JOIN t
+) x
+JOIN {P} p ON p.id = x.participant_id
+JOIN {V} v ON v.id = x.visit_id
+WHERE x.val IS NOT NULL
+ORDER BY {_usubjid_order()}, v.visitnum, x.ord"""
+    return Query(names, sql, _params(study))
+
+
+def ae(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    upper = lambda choices: {value: label.upper() for value, label in choices.choices}  # noqa: E731
+    columns = [
+        *_ids(d, "AE"),
+        ("AESEQ", "e.ae_number"),
+        ("AETERM", "e.term"),
+        ("AEDECOD", "e.term"),
+        ("AESTDTC", d.iso_date("e.onset_date")),
+        ("AEENDTC", d.iso_date("e.end_date")),
+        ("AEENRF", "(CASE WHEN e.ongoing THEN 'ONGOING' END)"),
+        ("AETOXGR", d.text("e.grade")),
+        ("AESER", d.yn("e.serious")),
+        ("AESDTH", d.yn("e.death")),
+        ("AESLIFE", d.yn("e.life_threatening")),
+        ("AESHOSP", d.yn("e.hospitalization")),
+        ("AESDISAB", d.yn("e.disability")),
+        ("AESCONG", d.yn("e.congenital_anomaly")),
+        ("AESMIE", d.yn("e.important_medical_event")),
+        ("AEREL", d.case_map("e.relationship", upper(Relationship))),
+        ("AEACN", d.case_map("e.action_taken", upper(ActionTaken))),
+        ("AEOUT", d.case_map("e.outcome", upper(Outcome))),
+        ("AESTDY", d.study_day("e.onset_date", "p.day1_date")),
+        ("AEENDY", d.study_day("e.end_date", "p.day1_date")),
+        ("AETRTEM", d.yn("e.treatment_emergent")),
+    ]
+    names, select = _select(columns)
+    sql = f"""SELECT {select}
+FROM {AE} e JOIN {P} p ON p.id = e.participant_id
+ORDER BY {_usubjid_order()}, e.ae_number"""
+    return Query(names, sql, _params(study))
+
+
+DOMAINS = {"dm": dm, "ie": ie, "sv": sv, "vs": vs, "ex": ex, "rs": rs, "ae": ae}
+SAFETY_DOMAINS = frozenset({"dm", "ex", "ae"})  # available with EXPORT_SAFETY (DM without BRTHDTC)
+
+
+def query(domain: str, dialect: Dialect, study: Study, *, safety: bool = False) -> Query:
+    return DOMAINS[domain](dialect, study, safety=safety)
