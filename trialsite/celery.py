@@ -11,10 +11,15 @@ app = Celery("trialsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The daily visit-reminder sweep fires every hour but only sweeps from Study.reminder_hour
+# (07:00 site time by default) on; being idempotent, the later runs of the day only catch up
+# what a missed run (worker or broker down) did not create. The hour is study configuration,
+# so it lives in the database, not here.
 app.conf.beat_schedule = {
     "daily-visit-reminders": {
         "task": "safety.tasks.reminder_sweep",
-        "schedule": crontab(hour=7, minute=0),
+        "schedule": crontab(minute=0),
+        "kwargs": {"respect_reminder_hour": True},
     },
     "hourly-sae-clock": {
         "task": "safety.tasks.sae_clock_sweep",

@@ -1,0 +1,46 @@
+"""The in-app reminder list of coordinators and investigators, with acknowledge per user."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from safety import reminders
+from safety.models import Reminder
+from trialsite.access import requires
+from trialsite.roles import Cap
+
+SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}
+
+
+@requires(Cap.VIEW_REMINDERS)
+def reminder_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show") if request.GET.get("show") in SHOW_CHOICES else "open"
+    kind = request.GET.get("kind") if request.GET.get("kind") in Reminder.Kind.values else ""
+    rows = reminders.reminders_for(request.user, acknowledged=SHOW_CHOICES[show], kind=kind or None)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "safety/reminders.html",
+        {
+            "page": page,
+            "show": show,
+            "kind": kind,
+            "kinds": Reminder.Kind.choices,
+            "filter_query": f"show={show}&kind={kind}",
+        },
+    )
+
+
+@requires(Cap.VIEW_REMINDERS)
+@require_POST
+def reminder_acknowledge(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    reminder = get_object_or_404(Reminder, pk=reminder_id)
+    reminders.reminder_acknowledge(reminder=reminder, user=request.user)
+    messages.success(request, "Reminder acknowledged.")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("reminders:list")

@@ -1,0 +1,266 @@
+"""Visit-window and SAE-clock reminders (PROTOCOL §3, §6): the sweeps, acknowledgement, e-mail.
+
+A reminder is a row, at most one per (visit or AE, kind), guaranteed by the partial unique
+constraints on `Reminder`: the sweeps insert with ON CONFLICT DO NOTHING, so re-running a sweep,
+a retry or two workers at once never duplicate. Each sweep runs a constant number of queries:
+SQL selects only the visits (or SAEs) something is due for, the rules decide per row, one bulk
+insert writes the reminders. E-mail is an outbox on the same row: claimed with a conditional
+update, marked sent after sending, retried (and swept up by `deliver_pending`) until it is sent.
+"""
+
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from safety import rules
+from safety.models import AdverseEvent, Reminder, ReminderAcknowledgement
+from subjects import schedule
+from subjects.models import ParticipantStatus, Study, Visit
+from subjects.services import visit_refresh_statuses
+from trialsite.roles import Role
+from trialsite.tasking import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+OPENING_KINDS = (Kind.WINDOW_OPENS_SOON, Kind.WINDOW_OPEN)
+VISIT_KINDS = (Kind.WINDOW_OPENS_SOON, Kind.WINDOW_OPEN, Kind.WINDOW_CLOSES_TODAY, Kind.VISIT_MISSED)
+SAE_KINDS = (Kind.SAE_DUE, Kind.SAE_OVERDUE)
+# A claim older than this belongs to a worker that died mid-send; another run may take it over.
+EMAIL_CLAIM_TIMEOUT = timedelta(minutes=10)
+# Beyond this many new reminders one deliver_pending task is enqueued instead of one task each.
+EMAIL_FANOUT_LIMIT = 100
+
+
+# --- Rules (pure) ------------------------------------------------------------------------------
+
+
+def visit_reminder_kinds(*, today: date, window_start: date, window_end: date, lead_days: int) -> list[str]:
+    """The reminder kinds due today for a visit that is neither done nor recorded as not done."""
+    kinds = []
+    if today == window_start - timedelta(days=lead_days):
+        kinds.append(Kind.WINDOW_OPENS_SOON)
+    if today == window_start:
+        kinds.append(Kind.WINDOW_OPEN)
+    if today == window_end:
+        kinds.append(Kind.WINDOW_CLOSES_TODAY)
+    state = schedule.visit_state(
+        today=today, window_start=window_start, window_end=window_end, actual_date=None, not_done=False
+    )
+    if state == schedule.MISSED:
+        kinds.append(Kind.VISIT_MISSED)
+    return kinds
+
+
+def _visit_message(kind: str, visit: Visit, today: date) -> str:
+    who = f"{visit.participant.display_id} {visit.visit_code}"
+    window = f"window {visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}"
+    if kind == Kind.WINDOW_OPENS_SOON:
+        days = (visit.window_start - today).days
+        return f"{who}: the visit window opens in {days} day{'s' if days != 1 else ''} ({window})."
+    if kind == Kind.WINDOW_OPEN:
+        return f"{who}: the visit window is open from today ({window})."
+    if kind == Kind.WINDOW_CLOSES_TODAY:
+        return f"{who}: the visit window closes today ({window})."
+    return f"{who}: the {window} closed without a visit; record the visit or mark it not done."
+
+
+def _sae_message(kind: str, ae: AdverseEvent, due_at: datetime) -> str:
+    due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+    who = f"{ae.participant.display_id} AE {ae.ae_number} ({ae.term})"
+    if kind == Kind.SAE_DUE:
+        return f"{who}: serious adverse event, report to the sponsor by {due}."[:300]
+    return f"{who}: the SAE report to the sponsor was due {due} and is overdue."[:300]
+
+
+# --- Sweeps ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminder_sweep(today: date) -> int:
+    """Create the visit reminders due on `today` (a site-local date); returns how many were created.
+
+    Also refreshes the cached status of the active participants' open visits (scheduled → open →
+    missed), so a visit whose window closed without a visit is marked missed.
+    """
+    lead_days = Study.current().reminder_lead_days
+    missed_reminder = Reminder.objects.filter(visit=OuterRef("pk"), kind=Kind.VISIT_MISSED)
+    status_is_current = (
+        Q(status=schedule.SCHEDULED, window_start__gt=today)
+        | Q(status=schedule.OPEN, window_start__lte=today, window_end__gte=today)
+        | Q(status=schedule.MISSED, window_end__lt=today)
+    )
+    due = (
+        Q(window_start=today + timedelta(days=lead_days))
+        | Q(window_start=today)
+        | Q(window_end=today)
+        | (Q(window_end__lt=today) & ~Exists(missed_reminder))
+        | ~status_is_current
+    )
+    visits = (
+        Visit.objects.filter(
+            participant__status=ParticipantStatus.ENROLLED,
+            participant__withdrawal_date__isnull=True,
+            actual_date__isnull=True,
+            not_done_reason="",
+        )
+        .filter(due)
+        .select_related("participant")
+        .order_by("pk")
+    )
+    visits = list(visits)
+    # The cached Visit.status is derived data (schedule.visit_state): missed once the window closed.
+    visit_refresh_statuses(visits, today)
+    new_rows = [
+        Reminder(
+            kind=kind,
+            participant_id=visit.participant_id,
+            visit=visit,
+            due_date=visit.window_start if kind in OPENING_KINDS else visit.window_end,
+            message=_visit_message(kind, visit, today),
+        )
+        for visit in visits
+        for kind in visit_reminder_kinds(
+            today=today, window_start=visit.window_start, window_end=visit.window_end, lead_days=lead_days
+        )
+    ]
+    return len(_insert(new_rows))
+
+
+@transaction.atomic
+def sae_clock_sweep(now: datetime) -> int:
+    """Create SAE-due / SAE-overdue reminders for unreported SAEs at `now`; returns how many."""
+    hours = Study.current().sae_report_hours
+    cutoff = now - timedelta(hours=hours)  # awareness before this: the report is overdue
+
+    def has(kind):
+        return Exists(Reminder.objects.filter(adverse_event=OuterRef("pk"), kind=kind))
+
+    saes = (
+        AdverseEvent.objects.filter(
+            serious=True, reported_to_sponsor_at__isnull=True, awareness_time__isnull=False, awareness_time__lte=now
+        )
+        .filter(
+            (Q(awareness_time__gte=cutoff) & ~has(Kind.SAE_DUE))
+            | (Q(awareness_time__lt=cutoff) & ~has(Kind.SAE_OVERDUE))
+        )
+        .select_related("participant")
+        .order_by("pk")
+    )
+    new_rows = []
+    for ae in saes:
+        state = rules.sae_clock_state(ae.awareness_time, None, now, hours)
+        kind = Kind.SAE_DUE if state == rules.DUE else Kind.SAE_OVERDUE
+        due_at = rules.sae_due_at(ae.awareness_time, hours)
+        new_rows.append(
+            Reminder(
+                kind=kind,
+                participant_id=ae.participant_id,
+                adverse_event=ae,
+                due_date=timezone.localdate(due_at),
+                message=_sae_message(kind, ae, due_at),
+            )
+        )
+    return len(_insert(new_rows))
+
+
+def _insert(rows: list[Reminder]) -> list[int]:
+    """Insert, skipping rows the unique constraints already hold; the ids of the rows created."""
+    if not rows:
+        return []
+    run = uuid.uuid4()
+    for row in rows:
+        row.sweep_run = run
+    # One insert order for every worker, so concurrent sweeps wait on each other instead of deadlocking.
+    rows.sort(key=lambda r: (r.visit_id or 0, r.adverse_event_id or 0, r.kind))
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    created = list(Reminder.objects.filter(sweep_run=run).order_by("pk").values_list("pk", flat=True))
+    if len(created) > EMAIL_FANOUT_LIMIT:
+        enqueue_on_commit("safety.tasks.deliver_pending")
+    else:
+        for reminder_id in created:
+            enqueue_on_commit("safety.tasks.send_reminder_email", reminder_id)
+    return created
+
+
+# --- In-app list and acknowledgement -------------------------------------------------------------
+
+
+def reminders_for(user, *, acknowledged: bool | None = None, kind: str | None = None) -> QuerySet[Reminder]:
+    """The site's reminders as `user` sees them, annotated with `acknowledged` (by this user)."""
+    qs = (
+        Reminder.objects.select_related("participant", "visit", "adverse_event")
+        .annotate(acknowledged=Exists(ReminderAcknowledgement.objects.filter(reminder=OuterRef("pk"), user=user)))
+        .order_by("-due_date", "-pk")
+    )
+    if acknowledged is not None:
+        qs = qs.filter(acknowledged=acknowledged)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def reminder_acknowledge(*, reminder: Reminder, user) -> bool:
+    """Record that `user` has seen `reminder`; True when newly acknowledged (repeats are harmless)."""
+    _ack, created = ReminderAcknowledgement.objects.get_or_create(reminder=reminder, user=user)
+    return created
+
+
+# --- E-mail ------------------------------------------------------------------------------------
+
+
+def coordinator_emails() -> list[str]:
+    """E-mail addresses of the site's active coordinators."""
+    users = get_user_model().objects.filter(is_active=True, groups__name=Role.COORDINATOR.value).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(email_sent_at__isnull=True) & (
+        Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_TIMEOUT)
+    )
+
+
+def pending_reminder_ids(limit: int = 500) -> list[int]:
+    """Reminders whose e-mail is not sent and not being sent (fewest attempts first)."""
+    pending = Reminder.objects.filter(_claimable(timezone.now())).order_by("email_attempts", "pk")
+    return list(pending.values_list("pk", flat=True)[:limit])
+
+
+def deliver_reminder_email(reminder_id: int) -> bool:
+    """Send the e-mail of one reminder to the coordinators, exactly once.
+
+    Returns False when there is nothing to do (already sent, or another worker holds the claim).
+    Raises when sending fails: the claim is released and the error recorded, so a retry or the
+    next `deliver_pending` sends it. Must run outside a transaction (the claim commits first).
+    """
+    now = timezone.now()
+    claimed = Reminder.objects.filter(_claimable(now), pk=reminder_id).update(
+        email_claimed_at=now, email_attempts=F("email_attempts") + 1
+    )
+    if not claimed:
+        return False
+    reminder = Reminder.objects.select_related("participant").get(pk=reminder_id)
+    try:
+        recipients = coordinator_emails()
+        if not recipients:
+            raise RuntimeError("no active coordinator with an e-mail address")
+        send_mail(
+            f"[{Study.current().study_id}] {reminder.get_kind_display()}: {reminder.participant.display_id}",
+            f"{reminder.message}\n\nDue: {reminder.due_date:%Y-%m-%d}\n\nSee the Trialsite reminders list.",
+            None,
+            recipients,
+        )
+    except Exception as exc:
+        Reminder.objects.filter(pk=reminder_id, email_claimed_at=now).update(
+            email_claimed_at=None, email_last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    Reminder.objects.filter(pk=reminder_id).update(email_sent_at=timezone.now(), email_last_error="")
+    return True
