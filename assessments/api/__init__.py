@@ -3,4 +3,7 @@
 
 def register(router) -> list:
     """Add this app's viewsets to `router`; return any extra URL patterns."""
+    from assessments.api.pasi import PasiAssessmentViewSet
+
+    router.register("pasi-assessments", PasiAssessmentViewSet, basename="pasi-assessment")
     return []

@@ -1,0 +1,81 @@
+"""Read side of PASI efficacy: per-assessment improvement and responders, and a participant summary.
+
+Every figure comes from `assessments/pasi.py`; this module only fetches (in a constant number of
+queries) and arranges.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assessments import pasi
+from assessments.models import PasiAssessment
+from subjects import schedule
+
+PRIMARY_ENDPOINT_VISIT = "W12"
+
+
+@dataclass(frozen=True)
+class PasiRow:
+    assessment: PasiAssessment
+    visit_code: str
+    pasi_total: Decimal
+    improvement_percent: Decimal | None
+    responders: dict[str, bool | None]
+    in_window: bool
+
+
+def efficacy(baseline: Decimal | None, value: Decimal | None) -> dict:
+    """improvement_percent and pasi50..pasi100 of `value` against `baseline` (None when undefined)."""
+    return {"improvement_percent": pasi.improvement_percent(baseline, value), **pasi.responder_flags(baseline, value)}
+
+
+def region_subtotals(assessment: PasiAssessment) -> dict[str, Decimal]:
+    """Each region's contribution to the saved PASI, computed by the PASI rules."""
+    return {
+        region: pasi.region_subtotal(
+            region,
+            pasi.RegionScores(
+                erythema=getattr(assessment, f"{region}_erythema"),
+                induration=getattr(assessment, f"{region}_induration"),
+                desquamation=getattr(assessment, f"{region}_desquamation"),
+                area_score=getattr(assessment, f"{region}_area_score"),
+            ),
+        )
+        for region in pasi.REGIONS
+    }
+
+
+def participant_pasi(participant) -> dict:
+    """PASI over time with improvement, responders and the W12 primary endpoint (two queries)."""
+    baseline = participant.baseline_pasi
+    assessments = PasiAssessment.objects.filter(participant=participant).select_related("visit")
+    rows = []
+    for assessment in assessments.order_by("visit__visitnum"):
+        visit = assessment.visit
+        figures = efficacy(baseline, assessment.pasi_total)
+        rows.append(
+            PasiRow(
+                assessment=assessment,
+                visit_code=visit.visit_code,
+                pasi_total=assessment.pasi_total,
+                improvement_percent=figures["improvement_percent"],
+                responders={k: v for k, v in figures.items() if k.startswith("pasi")},
+                in_window=schedule.is_in_window(assessment.assessment_date, visit.window_start, visit.window_end),
+            )
+        )
+    current = rows[-1] if rows else None
+    primary = next((row for row in rows if row.visit_code == PRIMARY_ENDPOINT_VISIT), None)
+    chart = {
+        "labels": [row.visit_code for row in rows],
+        "pasi": [str(row.pasi_total) for row in rows],
+        "baseline": str(baseline) if baseline is not None else None,
+    }
+    visits = list(participant.visits.order_by("visitnum").only("pk", "visit_code", "visitnum"))
+    return {
+        "visits": visits,
+        "baseline": baseline,
+        "rows": rows,
+        "current": current,
+        "primary": primary,
+        "chart": chart,
+    }

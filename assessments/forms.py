@@ -1,0 +1,71 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from assessments import pasi
+from assessments.services import REGION_LABELS
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's {field: [messages]} on the form (unknown fields as form-wide errors)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class PasiForm(forms.Form):
+    """The CRF PASI form: per-region items and area; PASI itself is derived, never a field here."""
+
+    assessment_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    bsa_percent = forms.DecimalField(
+        label="BSA %", required=False, min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
+    )
+    reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for region in pasi.REGIONS:
+            label = REGION_LABELS[region]
+            for item in pasi.ITEMS:
+                self.fields[f"{region}_{item}"] = forms.IntegerField(
+                    label=f"{label} {item}", min_value=0, max_value=pasi.ITEM_MAX
+                )
+            self.fields[f"{region}_area_percent"] = forms.DecimalField(
+                label=f"{label} area %",
+                required=False,
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                decimal_places=1,
+            )
+            self.fields[f"{region}_area_score"] = forms.IntegerField(
+                label=f"{label} area score (only when the % is unknown)",
+                required=False,
+                min_value=0,
+                max_value=pasi.AREA_SCORE_MAX,
+            )
+
+    def region_groups(self) -> list[tuple[str, str, list]]:
+        """(region, label, bound fields) for the template."""
+        names = [*(f"_{item}" for item in pasi.ITEMS), "_area_percent", "_area_score"]
+        return [(region, REGION_LABELS[region], [self[region + n] for n in names]) for region in pasi.REGIONS]
+
+    def regions(self) -> dict[str, dict]:
+        data = self.cleaned_data
+        return {
+            region: {
+                **{item: data.get(f"{region}_{item}") for item in pasi.ITEMS},
+                "area_percent": data.get(f"{region}_area_percent"),
+                "area_score": data.get(f"{region}_area_score"),
+            }
+            for region in pasi.REGIONS
+        }
+
+    @staticmethod
+    def initial_from(assessment) -> dict:
+        initial = {"assessment_date": assessment.assessment_date, "bsa_percent": assessment.bsa_percent}
+        for region in pasi.REGIONS:
+            for suffix in (*(f"_{i}" for i in pasi.ITEMS), "_area_percent"):
+                initial[region + suffix] = getattr(assessment, region + suffix)
+            if getattr(assessment, f"{region}_area_percent") is None:
+                initial[f"{region}_area_score"] = getattr(assessment, f"{region}_area_score")
+        return initial

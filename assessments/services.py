@@ -1,0 +1,169 @@
+"""The one door for writing PASI assessments and keeping the baseline PASI up to date (PROTOCOL §5)."""
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import pasi
+from assessments.models import PasiAssessment
+from subjects import services as subject_services
+from subjects.models import Participant, Visit
+from trialsite.audit import audited_save
+
+REGION_LABELS = {"head": "Head and neck", "upper_limbs": "Upper limbs", "trunk": "Trunk", "lower_limbs": "Lower limbs"}
+SCREENING_VISIT = "SCR"
+BASELINE_VISITS = ("SCR", "W0")
+
+
+def _as_decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidOperation
+    return Decimal(str(value)) if not isinstance(value, Decimal) else value
+
+
+def region_scores(regions: Mapping[str, Mapping | None]) -> tuple[dict[str, pasi.RegionScores], dict, dict]:
+    """Validate entered region items; return (scores by region, area percent by region, errors by field).
+
+    A region's area is its percentage (the score is derived by `pasi.area_score`) or, when only
+    the score is known, the score. A missing region is an error: PASI is never imputed.
+    """
+    scores: dict[str, pasi.RegionScores] = {}
+    percents: dict[str, Decimal | None] = {}
+    errors: dict[str, list[str]] = {}
+    for region in pasi.REGIONS:
+        items = regions.get(region)
+        label = REGION_LABELS[region]
+        if not items:
+            errors[region] = [f"{label} is missing: every region is required (PASI is never imputed)."]
+            continue
+        values: dict[str, int] = {}
+        for item in pasi.ITEMS:
+            value = items.get(item)
+            field = f"{region}_{item}"
+            if value is None or value == "":
+                errors[field] = ["This field is required."]
+            elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= pasi.ITEM_MAX:
+                errors[field] = [f"{label} {item}: enter a whole score from 0 to {pasi.ITEM_MAX}."]
+            else:
+                values[item] = value
+        area_score = None
+        try:
+            percent = _as_decimal(items.get("area_percent"))
+        except (InvalidOperation, TypeError, ValueError):
+            percent = None
+            errors[f"{region}_area_percent"] = [f"{label} area: enter a percentage from 0 to 100."]
+        entered_score = items.get("area_score")
+        if percent is not None:
+            if not percent.is_finite() or not 0 <= percent <= 100 or percent != percent.quantize(Decimal("0.1")):
+                errors[f"{region}_area_percent"] = [f"{label} area: enter a percentage from 0 to 100 (one decimal)."]
+            else:
+                area_score = pasi.area_score(percent)
+                if entered_score not in (None, "") and entered_score != area_score:
+                    errors[f"{region}_area_score"] = [
+                        f"{label}: {percent} % gives area score {area_score}, not {entered_score}; "
+                        "enter the percentage or the score, not both."
+                    ]
+        elif entered_score not in (None, ""):
+            if isinstance(entered_score, bool) or not isinstance(entered_score, int):
+                errors[f"{region}_area_score"] = [f"{label} area score: enter a whole score from 0 to 6."]
+            elif not 0 <= entered_score <= pasi.AREA_SCORE_MAX:
+                errors[f"{region}_area_score"] = [f"{label} area score: enter a whole score from 0 to 6."]
+            else:
+                area_score = entered_score
+        elif f"{region}_area_percent" not in errors:
+            errors[f"{region}_area_percent"] = [
+                f"{label}: enter the area as a percentage, or the area score when only the score is known."
+            ]
+        percents[region] = percent
+        if area_score is not None and len(values) == len(pasi.ITEMS):
+            scores[region] = pasi.RegionScores(area_score=area_score, **values)
+    return scores, percents, errors
+
+
+def pasi_save(
+    *,
+    visit: Visit,
+    user,
+    assessment_date: date,
+    bsa_percent: Decimal | None = None,
+    regions: Mapping[str, Mapping | None],
+    reason: str | None = None,
+) -> PasiAssessment:
+    """Record the PASI of `visit` (one per visit), or correct it when `reason` is given.
+
+    `regions` maps each of head, upper_limbs, trunk, lower_limbs to its erythema, induration,
+    desquamation (0-4) and area_percent (or area_score). pasi_total is derived, never taken from
+    input. At screening the eligibility is re-evaluated; the baseline PASI is kept up to date.
+    """
+    errors: dict[str, list[str]] = {}
+    if assessment_date is None:
+        errors["assessment_date"] = ["This field is required."]
+    elif assessment_date > timezone.localdate():
+        errors["assessment_date"] = ["The assessment date cannot be in the future."]
+    try:
+        bsa = _as_decimal(bsa_percent)
+    except (InvalidOperation, TypeError, ValueError):
+        bsa = None
+        errors["bsa_percent"] = ["Enter a percentage from 0 to 100."]
+    if bsa is not None and not (bsa.is_finite() and 0 <= bsa <= 100):
+        errors["bsa_percent"] = ["Enter a percentage from 0 to 100."]
+    scores, percents, region_errors = region_scores(regions)
+    errors.update(region_errors)
+    if errors:
+        raise ValidationError(errors)
+    total = pasi.pasi_total(scores)
+
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=visit.participant_id)
+        assessment = PasiAssessment.objects.filter(visit=visit).first()
+        if assessment is not None and not (reason or "").strip():
+            raise ValidationError(
+                {
+                    "visit": [
+                        f"A PASI assessment is already recorded for visit {visit.visit_code}: one per visit "
+                        "(to correct it, give a reason for change)."
+                    ]
+                }
+            )
+        if assessment is None:
+            assessment = PasiAssessment(participant=participant, visit=visit, assessor=user)
+        assessment.assessment_date = assessment_date
+        assessment.bsa_percent = bsa
+        for region, region_score in scores.items():
+            setattr(assessment, f"{region}_erythema", region_score.erythema)
+            setattr(assessment, f"{region}_induration", region_score.induration)
+            setattr(assessment, f"{region}_desquamation", region_score.desquamation)
+            setattr(assessment, f"{region}_area_score", region_score.area_score)
+            setattr(assessment, f"{region}_area_percent", percents[region])
+        assessment.pasi_total = total
+        audited_save(assessment, user=user, reason=reason)
+        if visit.visit_code == SCREENING_VISIT:
+            subject_services.screening_set_pasi(participant=participant, pasi_total=total, user=user, reason=reason)
+            participant.refresh_from_db()
+        baseline_refresh(participant, user)
+        return assessment
+
+
+def baseline_assessment(participant: Participant) -> PasiAssessment | None:
+    """The last PASI on or before Day 1, before the first infusion: normally W0, otherwise screening."""
+    candidates = PasiAssessment.objects.filter(participant=participant, visit__visit_code__in=BASELINE_VISITS)
+    if participant.day1_date is not None:
+        candidates = candidates.filter(assessment_date__lte=participant.day1_date)
+    return candidates.order_by("-assessment_date", "-visit__visitnum").first()
+
+
+def baseline_refresh(participant: Participant, user) -> Decimal | None:
+    """Store the baseline PASI on the participant when it changed (the one place it is decided)."""
+    chosen = baseline_assessment(participant)
+    baseline = chosen.pasi_total if chosen else None
+    if participant.baseline_pasi != baseline:
+        participant.baseline_pasi = baseline
+        source = f"PASI at {chosen.visit.visit_code}" if chosen else "no PASI on or before Day 1"
+        audited_save(participant, user=user, reason=f"Baseline PASI derived ({source})")
+    return baseline

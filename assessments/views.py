@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments import pasi
+from assessments.efficacy import efficacy, region_subtotals
+from assessments.forms import PasiForm, add_service_errors
+from assessments.models import PasiAssessment
+from assessments.services import pasi_save, region_scores
+from subjects.models import Visit
+from trialsite.access import requires
+from trialsite.roles import Cap, has_cap
+
+
+def _visit(screening_number: str, visit_code: str) -> Visit:
+    return get_object_or_404(
+        Visit.objects.select_related("participant"),
+        participant__screening_number=screening_number,
+        visit_code=visit_code,
+    )
+
+
+@requires(Cap.VIEW_CLINICAL)
+def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
+    """See the PASI of a visit; a data-entry role records or corrects it (with a reason)."""
+    visit = _visit(screening_number, visit_code)
+    assessment = PasiAssessment.objects.filter(visit=visit).first()
+    can_enter = has_cap(request.user, Cap.ENTER_DATA)
+    if request.method == "POST":
+        if not can_enter:
+            raise PermissionDenied
+        form = PasiForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = pasi_save(
+                    visit=visit,
+                    user=request.user,
+                    assessment_date=form.cleaned_data["assessment_date"],
+                    bsa_percent=form.cleaned_data["bsa_percent"],
+                    regions=form.regions(),
+                    reason=form.cleaned_data["reason_for_change"] or None,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
+                return redirect("assessments:pasi", screening_number=screening_number, visit_code=visit_code)
+    else:
+        form = PasiForm(initial=PasiForm.initial_from(assessment) if assessment else None)
+    participant = visit.participant
+    context = {
+        "visit": visit,
+        "participant": participant,
+        "assessment": assessment,
+        "form": form,
+        "can_enter": can_enter,
+        "subtotals": region_subtotals(assessment) if assessment else None,
+        "efficacy": efficacy(participant.baseline_pasi, assessment.pasi_total) if assessment else None,
+    }
+    return render(request, "assessments/pasi_form.html", context, status=400 if form.errors else 200)
+
+
+def _lenient_int(raw: str):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else raw
+
+
+@require_POST
+@requires(Cap.ENTER_DATA)
+def pasi_preview(request: HttpRequest) -> JsonResponse:
+    """Region subtotals and PASI of a half-filled form, by the same rules the save uses (no save)."""
+    entered = {
+        region: {
+            **{item: _lenient_int(request.POST.get(f"{region}_{item}")) for item in pasi.ITEMS},
+            "area_percent": (request.POST.get(f"{region}_area_percent") or "").strip() or None,
+            "area_score": _lenient_int(request.POST.get(f"{region}_area_score")),
+        }
+        for region in pasi.REGIONS
+    }
+    scores, _percents, errors = region_scores(entered)
+    total = pasi.pasi_total(scores)
+    return JsonResponse(
+        {
+            "regions": {
+                region: {"area_score": score.area_score, "subtotal": str(pasi.region_subtotal(region, score))}
+                for region, score in scores.items()
+            },
+            "pasi_total": str(total) if total is not None else None,
+            "errors": {field: messages for field, messages in errors.items() if field not in pasi.REGIONS},
+        }
+    )

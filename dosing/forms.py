@@ -1,0 +1,109 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from dosing.models import Timepoint
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's {field: [messages]} on the form (unknown fields as form-wide errors)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _yes_no(label: str, *, required: bool = True) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        required=required,
+        empty_value=None,
+    )
+
+
+class VitalSignsForm(forms.Form):
+    """CRF vital signs; ranges as in the CRF (the model enforces them again on save)."""
+
+    timepoint = forms.ChoiceField(choices=Timepoint.choices)
+    measured_at = forms.DateTimeField(widget=DATETIME_WIDGET)
+    minutes_after_start = forms.IntegerField(required=False, min_value=1, help_text="During the infusion only.")
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", required=False, min_value=Decimal("30.0"), max_value=Decimal("200.0"), decimal_places=1
+    )
+    systolic_bp = forms.IntegerField(label="Systolic BP (mmHg)", required=False, min_value=60, max_value=250)
+    diastolic_bp = forms.IntegerField(label="Diastolic BP (mmHg)", required=False, min_value=30, max_value=150)
+    heart_rate = forms.IntegerField(label="Heart rate (/min)", required=False, min_value=30, max_value=200)
+    temperature_c = forms.DecimalField(
+        label="Temperature (°C)", required=False, min_value=Decimal("34.0"), max_value=Decimal("42.0"), decimal_places=1
+    )
+    respiratory_rate = forms.IntegerField(label="Respiratory rate (/min)", required=False, min_value=6, max_value=60)
+    spo2_percent = forms.IntegerField(label="SpO₂ (%)", required=False, min_value=50, max_value=100)
+    reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    VALUE_FIELDS = (
+        "weight_kg",
+        "systolic_bp",
+        "diastolic_bp",
+        "heart_rate",
+        "temperature_c",
+        "respiratory_rate",
+        "spo2_percent",
+    )
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
+
+
+class InfusionForm(forms.Form):
+    """CRF infusion; the planned dose is derived and shown, never a field."""
+
+    product_lot = forms.CharField(max_length=40)
+    viability_percent = forms.DecimalField(
+        label="Viability (%)", min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
+    )
+    administered_cells = forms.IntegerField(label="Administered cells (viable)", min_value=1)
+    thaw_time = forms.DateTimeField(widget=DATETIME_WIDGET)
+    start_time = forms.DateTimeField(widget=DATETIME_WIDGET)
+    end_time = forms.DateTimeField(widget=DATETIME_WIDGET)
+    volume_ml = forms.DecimalField(
+        label="Volume (mL)", min_value=Decimal("1"), max_value=Decimal("500"), decimal_places=1
+    )
+    whole_volume_given = _yes_no("Whole volume given")
+    volume_given_ml = forms.DecimalField(
+        label="Volume given (mL), when not the whole volume",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("500"),
+        decimal_places=1,
+    )
+    interrupted = _yes_no("Interrupted")
+    interruption_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    deviation_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the dose is outside the tolerance or the visit is outside its window.",
+    )
+    reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    SERVICE_FIELDS = (
+        "product_lot",
+        "viability_percent",
+        "administered_cells",
+        "thaw_time",
+        "start_time",
+        "end_time",
+        "volume_ml",
+        "whole_volume_given",
+        "volume_given_ml",
+        "interrupted",
+        "interruption_reason",
+        "deviation_reason",
+    )
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}

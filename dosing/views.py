@@ -1,0 +1,141 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from dosing import dose
+from dosing.forms import InfusionForm, VitalSignsForm, add_service_errors
+from dosing.models import Infusion, VitalSigns
+from dosing.rules import infusion_blockers
+from dosing.services import WEIGHT_TIMEPOINTS, infusion_record, vitals_record
+from subjects.models import Study, Visit, VisitDefinition
+from trialsite.access import requires
+from trialsite.roles import Cap, has_cap
+
+
+def _visit(screening_number: str, visit_code: str) -> Visit:
+    return get_object_or_404(
+        Visit.objects.select_related("participant"),
+        participant__screening_number=screening_number,
+        visit_code=visit_code,
+    )
+
+
+def _save_vitals(request, form: VitalSignsForm, visit: Visit, record: VitalSigns | None) -> VitalSigns | None:
+    data = form.cleaned_data
+    try:
+        return vitals_record(
+            visit=visit,
+            user=request.user,
+            timepoint=data["timepoint"],
+            measured_at=data["measured_at"],
+            minutes_after_start=data["minutes_after_start"],
+            reason=data["reason_for_change"] or None,
+            vital_signs=record,
+            **form.values(),
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+@requires(Cap.VIEW_CLINICAL)
+def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
+    """The vital signs of a visit; a data-entry role adds a time point."""
+    visit = _visit(screening_number, visit_code)
+    can_enter = has_cap(request.user, Cap.ENTER_DATA)
+    form = VitalSignsForm(initial={"timepoint": "pre_infusion" if visit.visit_code != "SCR" else "visit"})
+    if request.method == "POST":
+        if not can_enter:
+            raise PermissionDenied
+        form = VitalSignsForm(request.POST)
+        if form.is_valid() and _save_vitals(request, form, visit, None):
+            messages.success(request, f"Vital signs at {visit.visit_code} saved.")
+            return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
+    records = VitalSigns.objects.filter(visit=visit).order_by("measured_at", "minutes_after_start")
+    context = {"visit": visit, "participant": visit.participant, "records": records, "form": form}
+    context["can_enter"] = can_enter
+    context["interval"] = Study.current().vitals_interval_minutes
+    return render(request, "dosing/vitals.html", context, status=400 if form.errors else 200)
+
+
+@requires(Cap.ENTER_DATA)
+def vitals_edit(request: HttpRequest, screening_number: str, visit_code: str, pk: int) -> HttpResponse:
+    """Correct recorded vital signs (a reason for change is required)."""
+    visit = _visit(screening_number, visit_code)
+    record = get_object_or_404(VitalSigns, pk=pk, visit=visit)
+    if request.method == "POST":
+        form = VitalSignsForm(request.POST)
+        if form.is_valid() and _save_vitals(request, form, visit, record):
+            messages.success(request, "Vital signs corrected.")
+            return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
+    else:
+        initial = {name: getattr(record, name) for name in VitalSignsForm.VALUE_FIELDS}
+        initial.update(
+            timepoint=record.timepoint,
+            measured_at=timezone.localtime(record.measured_at),
+            minutes_after_start=record.minutes_after_start,
+        )
+        form = VitalSignsForm(initial=initial)
+    context = {"visit": visit, "participant": visit.participant, "record": record, "form": form}
+    return render(request, "dosing/vitals_edit.html", context, status=400 if form.errors else 200)
+
+
+def _planned_preview(visit: Visit, study: Study) -> dict | None:
+    """The planned dose from the latest weight recorded at this visit (pre-infusion preferred)."""
+    weights = VitalSigns.objects.filter(visit=visit, timepoint__in=WEIGHT_TIMEPOINTS, weight_kg__isnull=False)
+    weight = weights.order_by("-timepoint", "-measured_at").first()  # "pre_infusion" sorts after "visit"
+    if weight is None:
+        return None
+    planned = dose.planned_cells(weight.weight_kg, study.dose_per_kg_cells)
+    low, high = dose.dose_bounds(planned, study.dose_tolerance_percent)
+    return {"weight": weight, "planned_cells": planned, "low": low, "high": high}
+
+
+@requires(Cap.VIEW_CLINICAL)
+def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
+    """The infusion of a dosing visit: see it, or (data-entry role) record or correct it."""
+    visit = _visit(screening_number, visit_code)
+    study = Study.current()
+    definition = VisitDefinition.objects.filter(study=study, code=visit.visit_code).first()
+    recorded = Infusion.objects.filter(visit=visit).select_related("administered_by").first()
+    can_enter = has_cap(request.user, Cap.ENTER_DATA) and definition is not None and definition.dosing
+    if request.method == "POST":
+        if not can_enter:
+            raise PermissionDenied
+        form = InfusionForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = infusion_record(
+                    visit=visit,
+                    user=request.user,
+                    reason=form.cleaned_data["reason_for_change"] or None,
+                    **form.service_kwargs(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
+                return redirect("dosing:infusion", screening_number=screening_number, visit_code=visit_code)
+    elif recorded:
+        initial = {name: getattr(recorded, name) for name in InfusionForm.SERVICE_FIELDS}
+        for name in ("thaw_time", "start_time", "end_time"):
+            initial[name] = timezone.localtime(initial[name])
+        initial["whole_volume_given"] = "yes" if recorded.whole_volume_given else "no"
+        initial["interrupted"] = "yes" if recorded.interrupted else "no"
+        form = InfusionForm(initial=initial)
+    else:
+        form = InfusionForm(initial={"whole_volume_given": "yes", "interrupted": "no"})
+    context = {
+        "visit": visit,
+        "participant": visit.participant,
+        "study": study,
+        "infusion": recorded,
+        "form": form,
+        "can_enter": can_enter,
+        "is_dosing_visit": definition is not None and definition.dosing,
+        "blockers": [] if recorded else infusion_blockers(visit.participant, visit),
+        "preview": _planned_preview(visit, study),
+    }
+    return render(request, "dosing/infusion.html", context, status=400 if form.errors else 200)
