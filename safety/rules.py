@@ -158,3 +158,23 @@ def sae_clock_state(
     if reported_at is not None:
         return REPORTED_ON_TIME if reported_at <= due_at else REPORTED_LATE
     return DUE if now <= due_at else OVERDUE
+
+
+@dataclass(frozen=True)
+class SaeClock:
+    state: str | None
+    due_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return CLOCK_LABELS.get(self.state, "")
+
+    @property
+    def badge(self) -> str:
+        return {DUE: "warn", OVERDUE: "bad", REPORTED_ON_TIME: "ok", REPORTED_LATE: "bad"}.get(self.state, "")
+
+
+def sae_clock(awareness_time: datetime | None, reported_at: datetime | None, now: datetime, hours: int = 24) -> SaeClock:
+    return SaeClock(
+        state=sae_clock_state(awareness_time, reported_at, now, hours), due_at=sae_due_at(awareness_time, hours)
+    )

@@ -1,0 +1,81 @@
+"""Browser forms of the safety app; the consistency rules themselves run in services (rules.py)."""
+
+from django import forms
+
+from dosing.models import Infusion
+from safety.models import AdverseEvent, Relationship
+from safety.services import AE_FIELDS
+
+YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
+
+
+def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value in (True, "True"),
+        empty_value=None,
+        **kwargs,
+    )
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class AdverseEventForm(forms.ModelForm):
+    """The AE CRF. On edit `reason_for_change` is required and causality is locked for non-investigators."""
+
+    expected = yes_no_field("Expected")
+    reason_for_change = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    class Meta:
+        model = AdverseEvent
+        fields = [f for f in AE_FIELDS if f != "expected"] + ["expected"]
+        widgets = {
+            "onset_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "awareness_time": DateTimeLocalInput(),
+            "reported_to_sponsor_at": DateTimeLocalInput(),
+        }
+        labels = {"awareness_time": "Investigator awareness time", "grade": "CTCAE v5.0 grade"}
+
+    def __init__(self, *args, participant, may_assess: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        self.editing = self.instance.pk is not None
+        self.fields["infusion"].queryset = Infusion.objects.filter(participant=participant).order_by("infusion_number")
+        self.fields["infusion"].required = False
+        self.fields["grade"].widget = forms.Select(choices=[("", "—")] + [(g, str(g)) for g in range(1, 6)])
+        if self.editing:
+            self.fields["reason_for_change"].required = True
+            if not may_assess:
+                for name in ("relationship", "expected"):
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = "Only an investigator can change this after the AE is recorded."
+        else:
+            del self.fields["reason_for_change"]
+        self.order_fields(list(AE_FIELDS) + ["reason_for_change"])
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in AE_FIELDS}
+
+
+class AssessmentForm(forms.Form):
+    relationship = forms.ChoiceField(label="Relationship to UCMSCs", choices=Relationship.choices)
+    expected = yes_no_field("Expected")
+    reason = forms.CharField(label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReportedForm(forms.Form):
+    reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=DateTimeLocalInput())
+    reason = forms.CharField(label="Reason for change", required=False)
+
+
+class HoldReleaseForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for release (e.g. the DMC review)", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )

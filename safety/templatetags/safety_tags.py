@@ -1,0 +1,26 @@
+from django import template
+from django.utils import timezone
+
+from safety import rules
+from subjects.models import Study
+
+register = template.Library()
+
+
+@register.filter
+def get_item(row: dict, key: str):
+    return row.get(key, "")
+
+
+@register.simple_tag
+def participant_safety(participant) -> dict:
+    """AEs (with SAE clock) and holds of one participant for the participant page: three queries."""
+    study = Study.current()
+    now = timezone.now()
+    adverse_events = list(participant.adverse_events.order_by("ae_number"))
+    for adverse_event in adverse_events:
+        adverse_event.clock = rules.sae_clock(
+            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
+        )
+    holds = list(participant.safety_holds.select_related("adverse_event", "released_by").order_by("-placed_at"))
+    return {"adverse_events": adverse_events, "holds": holds, "open_holds": [h for h in holds if h.released_at is None]}

@@ -1,0 +1,190 @@
+"""Browser views of the safety app: thin — parse with a form, call a service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from safety import dashboard as dmc
+from safety import rules
+from safety.forms import AdverseEventForm, AssessmentForm, HoldReleaseForm, ReportedForm
+from safety.models import AdverseEvent, SafetyHold
+from safety.services import (
+    adverse_event_assess,
+    adverse_event_record,
+    adverse_event_update,
+    sae_mark_reported,
+    safety_hold_release,
+)
+from subjects.models import Participant, Study
+from trialsite.access import requires
+from trialsite.roles import Cap, has_cap
+
+
+def _show_errors(form, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _with_clock(adverse_events, study: Study):
+    now = timezone.now()
+    for adverse_event in adverse_events:
+        adverse_event.clock = rules.sae_clock(
+            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
+        )
+    return adverse_events
+
+
+@requires(Cap.VIEW_CLINICAL)
+def ae_list(request: HttpRequest) -> HttpResponse:
+    adverse_events = AdverseEvent.objects.select_related("participant").order_by("participant__screening_seq", "ae_number")
+    participant = None
+    if request.GET.get("participant"):
+        participant = get_object_or_404(Participant, pk=request.GET["participant"])
+        adverse_events = adverse_events.filter(participant=participant)
+    if request.GET.get("serious") in ("yes", "no"):
+        adverse_events = adverse_events.filter(serious=request.GET["serious"] == "yes")
+    page = Paginator(adverse_events, 50).get_page(request.GET.get("page"))
+    _with_clock(page.object_list, Study.current())
+    return render(request, "safety/ae_list.html", {"page": page, "participant": participant})
+
+
+@requires(Cap.ENTER_DATA)
+def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = get_object_or_404(Participant, pk=participant_pk)
+    may_assess = has_cap(request.user, Cap.SIGN_OFF)
+    form = AdverseEventForm(request.POST or None, participant=participant, may_assess=may_assess)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adverse_event = adverse_event_record(participant=participant, user=request.user, **form.service_fields())
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
+            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    return render(request, "safety/ae_form.html", {"form": form, "participant": participant})
+
+
+@requires(Cap.VIEW_CLINICAL)
+def ae_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    adverse_event = get_object_or_404(
+        AdverseEvent.objects.select_related("participant", "infusion", "causality_assessed_by"), pk=pk
+    )
+    _with_clock([adverse_event], Study.current())
+    holds = adverse_event.safety_holds.select_related("released_by")
+    return render(
+        request,
+        "safety/ae_detail.html",
+        {
+            "ae": adverse_event,
+            "participant": adverse_event.participant,
+            "holds": holds,
+            "reported_form": ReportedForm(),
+            "treatment_emergent": rules.is_treatment_emergent(
+                adverse_event.onset_date, adverse_event.participant.day1_date
+            ),
+        },
+    )
+
+
+@requires(Cap.ENTER_DATA)
+def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    adverse_event = get_object_or_404(AdverseEvent.objects.select_related("participant"), pk=pk)
+    participant = adverse_event.participant
+    may_assess = has_cap(request.user, Cap.SIGN_OFF)
+    form = AdverseEventForm(
+        request.POST or None, instance=adverse_event, participant=participant, may_assess=may_assess
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            adverse_event_update(
+                adverse_event=adverse_event,
+                user=request.user,
+                reason=form.cleaned_data["reason_for_change"],
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"AE {adverse_event.ae_number} updated.")
+            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    return render(request, "safety/ae_form.html", {"form": form, "participant": participant, "ae": adverse_event})
+
+
+@requires(Cap.SIGN_OFF)
+def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    adverse_event = get_object_or_404(AdverseEvent.objects.select_related("participant"), pk=pk)
+    initial = {"relationship": adverse_event.relationship, "expected": str(adverse_event.expected)}
+    form = AssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adverse_event_assess(adverse_event=adverse_event, investigator=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
+            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    return render(request, "safety/ae_assess.html", {"form": form, "ae": adverse_event})
+
+
+@requires(Cap.ENTER_DATA)
+@require_POST
+def ae_report(request: HttpRequest, pk: int) -> HttpResponse:
+    adverse_event = get_object_or_404(AdverseEvent, pk=pk)
+    form = ReportedForm(request.POST)
+    if form.is_valid():
+        try:
+            sae_mark_reported(
+                adverse_event=adverse_event,
+                user=request.user,
+                reported_at=form.cleaned_data["reported_to_sponsor_at"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for field_messages in error.message_dict.values():
+                for message in field_messages:
+                    messages.error(request, message)
+        else:
+            messages.success(request, "Report to the sponsor recorded.")
+    else:
+        messages.error(request, "Enter the date and time of the report to the sponsor.")
+    return redirect("safety:ae_detail", pk=adverse_event.pk)
+
+
+@requires(Cap.RELEASE_HOLD)
+def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    hold = get_object_or_404(SafetyHold.objects.select_related("participant", "adverse_event"), pk=pk)
+    form = HoldReleaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            safety_hold_release(hold=hold, investigator=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Safety hold of {hold.participant.display_id} released.")
+            return redirect("safety:ae_detail", pk=hold.adverse_event_id)
+    return render(request, "safety/hold_release.html", {"form": form, "hold": hold})
+
+
+@requires(Cap.VIEW_DASHBOARD)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "safety/dashboard.html", dmc.dashboard_data(Study.current()))
+
+
+@requires(Cap.VIEW_DASHBOARD)
+def listing(request: HttpRequest, name: str) -> HttpResponse:
+    study = Study.current()
+    result = dmc.listing(name, request.GET, study)
+    page = Paginator(result.rows, 100).get_page(request.GET.get("page"))
+    if name in ("adverse-events", "signals"):
+        dmc.add_clock(page.object_list, study)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "safety/listing.html",
+        {"listing": result, "page": page, "name": name, "query": query.urlencode()},
+    )
