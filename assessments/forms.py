@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments import pasi
-from assessments.services import REGION_LABELS
+from assessments.services import REGION_LABELS, region_scores
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -48,6 +48,15 @@ class PasiForm(forms.Form):
         """(region, label, bound fields) for the template."""
         names = [*(f"_{item}" for item in pasi.ITEMS), "_area_percent", "_area_score"]
         return [(region, REGION_LABELS[region], [self[region + n] for n in names]) for region in pasi.REGIONS]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service's own region check, so every region problem shows at once, not one round at a time.
+        _scores, _percents, errors = region_scores(self.regions())
+        for field, messages in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, messages)
+        return cleaned
 
     def regions(self) -> dict[str, dict]:
         data = self.cleaned_data
