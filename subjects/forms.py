@@ -1,0 +1,156 @@
+"""Browser forms of the subjects app: they parse input; the services in services.py decide."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from subjects import eligibility, services
+from subjects.models import ParticipantStatus, Sex, Study
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the form fields (others at the top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class ReasonMixin:
+    """Adds the required `reason_for_change` field when the form edits saved data."""
+
+    def add_reason(self, required: bool) -> None:
+        if required:
+            self.fields["reason_for_change"] = forms.CharField(
+                label="Reason for change",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Required: this changes data that has already been saved (audit trail).",
+            )
+
+    @property
+    def reason(self) -> str | None:
+        return self.cleaned_data.get("reason_for_change") or None
+
+
+class RegistrationForm(ReasonMixin, forms.Form):
+    initials = forms.CharField(max_length=4, help_text="2–4 capital letters, e.g. ZLW.")
+    sex = forms.ChoiceField(choices=Sex.choices)
+    date_of_birth = forms.DateField(widget=DATE)
+    consent_date = forms.DateField(widget=DATE, label="Informed consent date")
+    consent_version = forms.CharField(max_length=20, help_text="e.g. 1.0")
+
+    def __init__(self, *args, require_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_reason(require_reason)
+
+    @property
+    def values(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("initials", "sex", "date_of_birth", "consent_date", "consent_version")
+        }
+
+
+class YesNoField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=YES_NO,
+            coerce=lambda value: value == "yes",
+            widget=forms.RadioSelect,
+            empty_value=None,
+            **kwargs,
+        )
+
+
+class ScreeningForm(ReasonMixin, forms.Form):
+    screening_date = forms.DateField(widget=DATE)
+    planned_day1_date = forms.DateField(widget=DATE, label="Planned Day 1")
+    weight_kg = forms.DecimalField(max_digits=5, decimal_places=1, label="Weight (kg)", help_text="30.0 – 200.0")
+    height_cm = forms.DecimalField(max_digits=4, decimal_places=1, label="Height (cm)", help_text="120.0 – 220.0")
+    bsa_percent = forms.DecimalField(max_digits=4, decimal_places=1, label="BSA (%)", help_text="0.0 – 100.0")
+
+    def __init__(self, *args, require_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in eligibility.EXCLUSION_ITEMS:
+            self.fields[key] = YesNoField(label=label)
+        self.add_reason(require_reason)
+
+    @property
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in services.SCREENING_FIELDS}
+
+    def preview_values(self) -> dict:
+        """Whatever parsed cleanly so far (the live eligibility preview works on partial input)."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in services.SCREENING_FIELDS}
+
+    @staticmethod
+    def initial_from(screening) -> dict:
+        initial = {name: getattr(screening, name) for name in services.SCREENING_FIELDS}
+        for key in eligibility.EXCLUSION_KEYS:
+            initial[key] = "yes" if initial[key] else "no"
+        return initial
+
+    def exclusion_fields(self):
+        return [self[key] for key in eligibility.EXCLUSION_KEYS]
+
+    def measure_fields(self):
+        return [self[name] for name in services.SCREENING_FIELDS if name not in eligibility.EXCLUSION_KEYS]
+
+
+class SignoffForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+        label="Your password",
+        help_text="Re-enter your password to sign: “I confirm eligibility”.",
+    )
+
+
+class WithdrawForm(forms.Form):
+    withdrawal_date = forms.DateField(widget=DATE)
+    withdrawal_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VisitForm(ReasonMixin, forms.Form):
+    actual_date = forms.DateField(widget=DATE, required=False)
+    deviation_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the actual date is outside the window.",
+    )
+    not_done_reason = forms.CharField(
+        required=False,
+        label="Not done — reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Fill in only if the visit did not take place (leave the actual date empty).",
+    )
+
+    def __init__(self, *args, require_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_reason(require_reason)
+
+
+class ParticipantFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", help_text="Screening number, subject ID or initials")
+    status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *ParticipantStatus.choices])
+
+
+class StudyForm(ReasonMixin, forms.ModelForm):
+    class Meta:
+        model = Study
+        fields = list(services.STUDY_FIELDS)
+
+    def __init__(self, *args, editable_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in editable_fields:
+                del self.fields[name]
+        self.add_reason(True)
+
+    @property
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields if name != "reason_for_change"}

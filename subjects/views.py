@@ -1,0 +1,324 @@
+"""Coordinator screens: participant list and page, registration, screening, sign-off,
+enrollment, withdrawal, visits and the study configuration. Thin: parse, call the service, render."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from subjects import eligibility, schedule, services
+from subjects.api.views import search_participants
+from subjects.forms import (
+    ParticipantFilterForm,
+    RegistrationForm,
+    ScreeningForm,
+    SignoffForm,
+    StudyForm,
+    VisitForm,
+    WithdrawForm,
+    apply_errors,
+)
+from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
+from trialsite.access import requires
+from trialsite.roles import Cap, has_cap
+
+PAGE_SIZE = 25
+
+
+def _participant(screening_number: str) -> Participant:
+    return get_object_or_404(Participant.objects.select_related("screening"), screening_number=screening_number)
+
+
+@requires(Cap.VIEW_CLINICAL)
+def participant_list(request: HttpRequest) -> HttpResponse:
+    filters = ParticipantFilterForm(request.GET or None)
+    participants = Participant.objects.select_related("screening").prefetch_related("visits").order_by("screening_seq")
+    if filters.is_valid():
+        participants = search_participants(participants, filters.cleaned_data["q"])
+        if filters.cleaned_data["status"]:
+            participants = participants.filter(status=filters.cleaned_data["status"])
+    page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(p, services.next_action(p, visits=list(p.visits.all()))) for p in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "subjects/list.html",
+        {"filters": filters, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+@requires(Cap.ENTER_DATA)
+def participant_register(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_register(user=request.user, **form.values)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Registered {participant.screening_number}.")
+            return redirect("subjects:screening", screening_number=participant.screening_number)
+    return render(request, "subjects/register.html", {"form": form})
+
+
+@requires(Cap.ENTER_DATA)
+def participant_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    initial = {
+        name: getattr(participant, name)
+        for name in ("initials", "sex", "date_of_birth", "consent_date", "consent_version")
+    }
+    form = RegistrationForm(request.POST or None, initial=initial, require_reason=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_update(participant=participant, user=request.user, reason=form.reason, **form.values)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Registration data corrected.")
+            return redirect("subjects:detail", screening_number=screening_number)
+    return render(request, "subjects/edit.html", {"form": form, "participant": participant})
+
+
+@dataclass
+class TimelineRow:
+    visit: Visit
+    study_day: int | None
+    state: str
+    state_label: str
+    left: float
+    width: float
+    actual_left: float | None
+
+
+def _timeline(visits: list[Visit], day1: date | None, today: date) -> dict:
+    """Rows positioned on one date axis (percentages) so windows and today line up."""
+    if not visits:
+        return {"rows": [], "today_left": None}
+    dates = [d for v in visits for d in (v.window_start, v.window_end, v.actual_date) if d]
+    start, end = min(dates + [today]), max(dates + [today])
+    span = max((end - start).days + 1, 1)
+
+    def pos(on: date) -> float:
+        return round((on - start).days * 100 / span, 2)
+
+    rows = [
+        TimelineRow(
+            visit=v,
+            study_day=schedule.study_day(v.actual_date or v.target_date, day1)
+            if (v.actual_date or v.target_date)
+            else None,
+            state=v.state_on(today),
+            state_label=VisitStatus(v.state_on(today)).label,
+            left=pos(v.window_start),
+            width=round(((v.window_end - v.window_start).days + 1) * 100 / span, 2),
+            actual_left=pos(v.actual_date) if v.actual_date else None,
+        )
+        for v in visits
+    ]
+    return {"rows": rows, "today_left": round(((today - start).days + 0.5) * 100 / span, 2), "start": start, "end": end}
+
+
+@requires(Cap.VIEW_CLINICAL)
+def participant_detail(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    screening = services.screening_of(participant)
+    visits = list(participant.visits.order_by("visitnum"))
+    today = services.site_today()
+    failed = [eligibility.CRITERION_LABELS.get(name, name) for name in (screening.failed_criteria if screening else [])]
+    context = {
+        "participant": participant,
+        "screening": screening,
+        "failed_labels": failed,
+        "visits": visits,
+        "timeline": _timeline(visits, participant.day1_date, today),
+        "today": today,
+        "today_study_day": schedule.study_day(today, participant.day1_date),
+        "age": (
+            eligibility.age_in_completed_years(participant.date_of_birth, screening.screening_date)
+            if screening
+            else None
+        ),
+        "next_action": services.next_action(participant, visits=visits),
+        "can_enroll": (
+            participant.status == ParticipantStatus.SCREENING
+            and screening is not None
+            and screening.eligible
+            and screening.investigator_signoff_at is not None
+        ),
+        "can_sign": screening is not None
+        and screening.eligible
+        and screening.investigator_signoff_at is None
+        and participant.status == ParticipantStatus.SCREENING,
+    }
+    return render(request, "subjects/detail.html", context)
+
+
+@requires(Cap.ENTER_DATA)
+def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    screening = services.screening_of(participant)
+    initial = ScreeningForm.initial_from(screening) if screening else {}
+    form = ScreeningForm(request.POST or None, initial=initial, require_reason=screening is not None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_save(participant=participant, user=request.user, reason=form.reason, **form.values)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Screening saved; eligibility evaluated.")
+            return redirect("subjects:detail", screening_number=screening_number)
+    result = None
+    if screening is not None:
+        result = eligibility.EligibilityResult(screening.eligible, tuple(screening.failed_criteria))
+    return render(
+        request,
+        "subjects/screening.html",
+        {"form": form, "participant": participant, "screening": screening, "result": result},
+    )
+
+
+@requires(Cap.ENTER_DATA)
+@require_POST
+def screening_preview(request: HttpRequest, screening_number: str) -> JsonResponse:
+    """Live eligibility for the unsaved screening form: the one rule in eligibility.py, as JSON."""
+    participant = _participant(screening_number)
+    form = ScreeningForm(request.POST)
+    result = services.screening_preview(participant=participant, values=form.preview_values())
+    if result is None:
+        return JsonResponse({"eligible": None, "failed": [], "message": "Enter the screening date to evaluate."})
+    return JsonResponse(
+        {
+            "eligible": result.eligible,
+            "failed": [
+                {"name": n, "label": label} for n, label in zip(result.failed, result.failed_labels, strict=True)
+            ],
+            "message": "",
+        }
+    )
+
+
+@requires(Cap.SIGN_OFF)
+def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    screening = get_object_or_404(Screening, participant=participant)
+    form = SignoffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.eligibility_signoff(
+                participant=participant, investigator=request.user, password=form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Eligibility signed off: I confirm eligibility.")
+            return redirect("subjects:detail", screening_number=screening_number)
+    context = {
+        "form": form,
+        "participant": participant,
+        "screening": screening,
+        "failed_labels": [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria],
+    }
+    return render(request, "subjects/signoff.html", context)
+
+
+@requires(Cap.ENTER_DATA)
+@require_POST
+def participant_enroll(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    try:
+        participant = services.participant_enroll(participant=participant, user=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, f"Enrolled as {participant.subject_label}.")
+    return redirect("subjects:detail", screening_number=screening_number)
+
+
+@requires(Cap.ENTER_DATA)
+def participant_withdraw(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_withdraw(participant=participant, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Participant withdrawn; the remaining visits are no longer expected.")
+            return redirect("subjects:detail", screening_number=screening_number)
+    return render(request, "subjects/withdraw.html", {"form": form, "participant": participant})
+
+
+@requires(Cap.ENTER_DATA)
+def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
+    participant = _participant(screening_number)
+    visit = get_object_or_404(Visit, participant=participant, visit_code=visit_code)
+    has_data = bool(visit.actual_date or visit.not_done_reason or visit.deviation_reason)
+    initial = {
+        "actual_date": visit.actual_date,
+        "not_done_reason": visit.not_done_reason,
+        "deviation_reason": visit.deviation_reason,
+    }
+    form = VisitForm(request.POST or None, initial=initial, require_reason=has_data)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record(
+                visit=visit,
+                user=request.user,
+                actual_date=form.cleaned_data["actual_date"],
+                not_done_reason=form.cleaned_data["not_done_reason"],
+                deviation_reason=form.cleaned_data["deviation_reason"],
+                reason=form.reason,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Visit {visit.visit_code} recorded.")
+            return redirect("subjects:detail", screening_number=screening_number)
+    return render(request, "subjects/visit.html", {"form": form, "participant": participant, "visit": visit})
+
+
+def _editable_study_fields(user) -> tuple[str, ...]:
+    if has_cap(user, Cap.CONFIGURE_STUDY):
+        return services.STUDY_FIELDS
+    if has_cap(user, Cap.CHANGE_TARGET):
+        return services.TARGET_ONLY_FIELDS
+    return ()
+
+
+@requires(Cap.VIEW_CLINICAL, Cap.CHANGE_TARGET, Cap.CONFIGURE_STUDY)
+def study_config(request: HttpRequest) -> HttpResponse:
+    study = Study.current()
+    editable = _editable_study_fields(request.user)
+    form = StudyForm(request.POST or None, instance=Study.current(), editable_fields=editable) if editable else None
+    if request.method == "POST":
+        if form is None:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                services.study_update(user=request.user, reason=form.reason, **form.changes)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Study configuration saved.")
+                return redirect("subjects:study")
+    values = [(Study._meta.get_field(name).verbose_name, getattr(study, name)) for name in services.STUDY_FIELDS]
+    return render(
+        request,
+        "subjects/study.html",
+        {
+            "study": study,
+            "values": values,
+            "visit_definitions": list(study.visit_definitions.all()),
+            "enrolled_count": services.enrolled_count(),
+            "form": form,
+        },
+    )
