@@ -137,17 +137,21 @@ def ae_incidence(enrolled: int) -> dict:
 
 
 def sae_rows(study: Study, limit: int | None = None) -> list[dict]:
-    rows = AdverseEvent.objects.filter(serious=True).order_by("-awareness_time", "id").values(
-        "id",
-        "ae_number",
-        "term",
-        "grade",
-        "relationship",
-        "onset_date",
-        "awareness_time",
-        "reported_to_sponsor_at",
-        "outcome",
-        *PARTICIPANT_KEYS,
+    rows = (
+        AdverseEvent.objects.filter(serious=True)
+        .order_by("-awareness_time", "id")
+        .values(
+            "id",
+            "ae_number",
+            "term",
+            "grade",
+            "relationship",
+            "onset_date",
+            "awareness_time",
+            "reported_to_sponsor_at",
+            "outcome",
+            *PARTICIPANT_KEYS,
+        )
     )
     rows = list(rows[:limit] if limit else rows)
     add_clock(rows, study)
@@ -179,14 +183,19 @@ def sae_summary(study: Study) -> dict:
     states = Counter(row["clock_state"] for row in rows)
     return {
         "total": len(rows),
-        "states": [{"state": state, "label": label, "count": states.get(state, 0)} for state, label in rules.CLOCK_LABELS.items()],
+        "states": [
+            {"state": state, "label": label, "count": states.get(state, 0)}
+            for state, label in rules.CLOCK_LABELS.items()
+        ],
         "rows": rows[:TABLE_CAP],
         "capped": len(rows) > TABLE_CAP,
     }
 
 
 def holds() -> dict:
-    counts = SafetyHold.objects.aggregate(open=Count("id", filter=Q(released_at=None)), released=Count("id", filter=~Q(released_at=None)))
+    counts = SafetyHold.objects.aggregate(
+        open=Count("id", filter=Q(released_at=None)), released=Count("id", filter=~Q(released_at=None))
+    )
     open_rows = list(
         SafetyHold.objects.filter(released_at=None)
         .order_by("placed_at")
@@ -493,7 +502,8 @@ def _pasi_listing(params, study: Study) -> Listing:
 
     def decorate(row):
         row.update(
-            subject=_label_of(row), improvement=improvement_percent(row["participant__baseline_pasi"], row["pasi_total"])
+            subject=_label_of(row),
+            improvement=improvement_percent(row["participant__baseline_pasi"], row["pasi_total"]),
         )
 
     return Listing(

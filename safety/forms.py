@@ -60,6 +60,11 @@ class AdverseEventForm(forms.ModelForm):
             del self.fields["reason_for_change"]
         self.order_fields(list(AE_FIELDS) + ["reason_for_change"])
 
+    def _post_clean(self):
+        # The model is validated by the service (safety/rules.py messages, naming the fields), not
+        # by the ModelForm's generic constraint check.
+        pass
+
     def service_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in AE_FIELDS}
 

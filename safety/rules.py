@@ -174,7 +174,9 @@ class SaeClock:
         return {DUE: "warn", OVERDUE: "bad", REPORTED_ON_TIME: "ok", REPORTED_LATE: "bad"}.get(self.state, "")
 
 
-def sae_clock(awareness_time: datetime | None, reported_at: datetime | None, now: datetime, hours: int = 24) -> SaeClock:
+def sae_clock(
+    awareness_time: datetime | None, reported_at: datetime | None, now: datetime, hours: int = 24
+) -> SaeClock:
     return SaeClock(
         state=sae_clock_state(awareness_time, reported_at, now, hours), due_at=sae_due_at(awareness_time, hours)
     )

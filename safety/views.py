@@ -40,7 +40,9 @@ def _with_clock(adverse_events, study: Study):
 
 @requires(Cap.VIEW_CLINICAL)
 def ae_list(request: HttpRequest) -> HttpResponse:
-    adverse_events = AdverseEvent.objects.select_related("participant").order_by("participant__screening_seq", "ae_number")
+    adverse_events = AdverseEvent.objects.select_related("participant").order_by(
+        "participant__screening_seq", "ae_number"
+    )
     participant = None
     if request.GET.get("participant"):
         participant = get_object_or_404(Participant, pk=request.GET["participant"])

@@ -1,5 +1,6 @@
 """AE log: consistency rules, ae_number, causality by investigators only, the AE forms."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from safety import rules
-from safety.models import AdverseEvent
+from safety.models import AdverseEvent, SafetyHold
 from safety.services import adverse_event_assess, adverse_event_record, adverse_event_update
 from subjects.models import Participant
 from tests import factories
@@ -205,7 +206,9 @@ def test_investigator_assessment_is_audited_with_reason(coordinator, investigato
             adverse_event=ae, investigator=coordinator, relationship="possible", expected=False, reason="x"
         )
     with pytest.raises(ValidationError):
-        adverse_event_assess(adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="")
+        adverse_event_assess(
+            adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason=""
+        )
     assessed = adverse_event_assess(
         adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="Temporal link"
     )
@@ -214,3 +217,178 @@ def test_investigator_assessment_is_audited_with_reason(coordinator, investigato
     history = list(assessed.history.order_by("history_id"))
     assert [h.relationship for h in history] == ["unlikely", "possible"]
     assert history[-1].history_change_reason == "Temporal link" and history[-1].history_user == investigator
+
+
+# --- browser forms -----------------------------------------------------------------------------
+
+FORM = {
+    "term": "Injection-site pain",
+    "onset_date": "2024-01-12",
+    "end_date": "2024-01-14",
+    "grade": "2",
+    "relationship": "probable",
+    "expected": "True",
+    "action_taken": "dose_not_changed",
+    "outcome": "recovered",
+}
+
+
+def test_coordinator_records_ae_through_the_form(coordinator, enrolled):
+    client = logged_in(coordinator)
+    page = client.get(f"/safety/participants/{enrolled.pk}/adverse-events/new/")
+    assert page.status_code == 200 and "reason_for_change" not in page.content.decode()
+    response = client.post(f"/safety/participants/{enrolled.pk}/adverse-events/new/", FORM)
+    ae = AdverseEvent.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/safety/adverse-events/{ae.pk}/"
+    assert (ae.ae_number, ae.term, ae.grade, ae.relationship, ae.expected) == (
+        1,
+        "Injection-site pain",
+        2,
+        "probable",
+        True,
+    )
+    detail = client.get(response["Location"]).content.decode()
+    assert "Injection-site pain" in detail and "Probable" in detail
+
+
+def test_form_shows_rule_errors_next_to_fields_and_saves_nothing(coordinator, enrolled):
+    response = logged_in(coordinator).post(
+        f"/safety/participants/{enrolled.pk}/adverse-events/new/",
+        {**FORM, "grade": "5", "end_date": "2024-01-11", "serious": "on"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The end date cannot be before the onset date." in html
+    assert "Grade 5 (death) requires outcome fatal." in html
+    assert "A serious AE needs at least one serious criterion." in html
+    assert AdverseEvent.objects.count() == 0
+
+
+def test_edit_needs_reason_and_locks_causality_for_coordinators(coordinator, investigator, enrolled):
+    ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
+    client = logged_in(coordinator)
+    page = client.get(f"/safety/adverse-events/{ae.pk}/edit/").content.decode()
+    assert re.search(r'<select name="relationship"[^>]*disabled', page)
+    no_reason = client.post(f"/safety/adverse-events/{ae.pk}/edit/", {**FORM, "relationship": "unlikely"})
+    assert no_reason.status_code == 200 and "This field is required." in no_reason.content.decode()
+    # a tampered POST cannot change the disabled relationship
+    response = client.post(
+        f"/safety/adverse-events/{ae.pk}/edit/", {**FORM, "relationship": "definite", "reason_for_change": "Source"}
+    )
+    assert response.status_code == 302
+    ae.refresh_from_db()
+    assert (ae.term, ae.relationship) == ("Injection-site pain", "unlikely")
+    assert ae.history.order_by("history_id").last().history_change_reason == "Source"
+    # the investigator may change it on the same form
+    response = logged_in(investigator).post(
+        f"/safety/adverse-events/{ae.pk}/edit/", {**FORM, "relationship": "definite", "reason_for_change": "Re-read"}
+    )
+    assert response.status_code == 302
+    ae.refresh_from_db()
+    assert ae.relationship == "definite" and ae.causality_assessed_by == investigator
+
+
+def test_investigator_assessment_form(coordinator, investigator, enrolled):
+    ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
+    url = f"/safety/adverse-events/{ae.pk}/assess/"
+    assert logged_in(coordinator).get(url).status_code == 403
+    client = logged_in(investigator)
+    missing = client.post(url, {"relationship": "possible", "expected": "False", "reason": ""})
+    assert missing.status_code == 200
+    ae.refresh_from_db()
+    assert ae.relationship == "unlikely"
+    response = client.post(url, {"relationship": "possible", "expected": "False", "reason": "Temporal association"})
+    assert response.status_code == 302
+    ae.refresh_from_db()
+    assert (ae.relationship, ae.expected, ae.causality_assessed_by) == ("possible", False, investigator)
+
+
+def test_hold_release_form(coordinator, investigator, enrolled):
+    adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(grade=3, relationship="probable"))
+    hold = SafetyHold.objects.get()
+    url = f"/safety/holds/{hold.pk}/release/"
+    client = logged_in(investigator)
+    assert "Release safety hold" in client.get(url).content.decode()
+    assert client.post(url, {"reason": ""}).status_code == 200
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    assert client.post(url, {"reason": "DMC reviewed on 2024-02-01"}).status_code == 302
+    hold.refresh_from_db()
+    enrolled.refresh_from_db()
+    assert hold.release_reason == "DMC reviewed on 2024-02-01" and enrolled.on_safety_hold is False
+
+
+def test_participant_include_lists_aes_with_constant_queries(coordinator, enrolled, django_assert_max_num_queries):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    for term in ("Headache", "Cough", "Fatigue"):
+        adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(term=term))
+    adverse_event_record(
+        participant=enrolled, user=coordinator, **ae_fields(term="Fever", grade=3, relationship="definite")
+    )
+    request = RequestFactory().get("/")
+    request.user = coordinator
+    participant = Participant.objects.get(pk=enrolled.pk)
+    with django_assert_max_num_queries(4):
+        html = render_to_string("safety/_participant_safety.html", {"participant": participant}, request=request)
+    assert "Headache" in html and "Fever" in html and "On safety hold" in html
+    assert f"/safety/holds/{SafetyHold.objects.get().pk}/release/" not in html  # coordinators cannot release
+
+
+# --- who may reach which page ------------------------------------------------------------------
+
+GET_URLS = {
+    "ae_list": (
+        "/safety/adverse-events/",
+        {"coordinator", "investigator", "data_manager", "api_client_user", "administrator"},
+    ),
+    "ae_detail": (
+        "/safety/adverse-events/{ae}/",
+        {"coordinator", "investigator", "data_manager", "api_client_user", "administrator"},
+    ),
+    "ae_create": ("/safety/participants/{participant}/adverse-events/new/", {"coordinator", "investigator"}),
+    "ae_edit": ("/safety/adverse-events/{ae}/edit/", {"coordinator", "investigator"}),
+    "ae_assess": ("/safety/adverse-events/{ae}/assess/", {"investigator"}),
+    "hold_release": ("/safety/holds/{hold}/release/", {"investigator"}),
+    "dashboard": ("/safety/dashboard/", {"investigator", "data_manager", "dmc_reviewer", "administrator"}),
+    "listing": (
+        "/safety/dashboard/listing/adverse-events/",
+        {"investigator", "data_manager", "dmc_reviewer", "administrator"},
+    ),
+}
+
+
+@pytest.fixture
+def held(coordinator, enrolled):
+    ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(grade=3, relationship="probable"))
+    return {"ae": ae.pk, "participant": enrolled.pk, "hold": SafetyHold.objects.get().pk}
+
+
+@pytest.mark.parametrize("name", sorted(GET_URLS))
+def test_role_ladder_for_every_page(client, personas, held, name):
+    template, allowed = GET_URLS[name]
+    url = template.format(**held)
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    for persona, user in personas.items():
+        expected = 200 if persona in allowed else 403
+        assert logged_in(user).get(url).status_code == expected, (persona, url)
+
+
+@pytest.mark.parametrize("persona", ["dmc_reviewer", "data_manager", "api_client_user", "outsider"])
+def test_no_data_changing_post_for_read_only_roles(personas, held, persona):
+    client = logged_in(personas[persona])
+    posts = [
+        (f"/safety/participants/{held['participant']}/adverse-events/new/", FORM),
+        (f"/safety/adverse-events/{held['ae']}/edit/", {**FORM, "reason_for_change": "x"}),
+        (
+            f"/safety/adverse-events/{held['ae']}/assess/",
+            {"relationship": "definite", "expected": "True", "reason": "x"},
+        ),
+        (f"/safety/adverse-events/{held['ae']}/reported/", {"reported_to_sponsor_at": "2024-01-12T10:00"}),
+        (f"/safety/holds/{held['hold']}/release/", {"reason": "x"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403, url
+    assert AdverseEvent.objects.count() == 1 and SafetyHold.objects.get().released_at is None

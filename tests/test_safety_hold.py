@@ -89,7 +89,9 @@ def test_reassessment_to_related_places_a_hold(coordinator, investigator, enroll
     ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(relationship="unlikely"))
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is False
-    adverse_event_assess(adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="r")
+    adverse_event_assess(
+        adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="r"
+    )
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is True
 

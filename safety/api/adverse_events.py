@@ -1,2 +1,247 @@
+"""REST endpoints for adverse events and safety holds; every write goes through safety.services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from dosing.models import Infusion
+from safety import rules
+from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, SafetyHold
+from safety.services import (
+    AE_FIELDS,
+    adverse_event_assess,
+    adverse_event_record,
+    adverse_event_update,
+    safety_hold_release,
+)
+from subjects.models import Participant, Study
+from trialsite.audit import REASON_REQUIRED
+from trialsite.roles import Cap
+
+
+def _service_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class AdverseEventSerializer(serializers.Serializer):
+    """CRF adverse event plus derived SAE clock, treatment-emergent and related flags (read-only)."""
+
+    id = serializers.IntegerField(read_only=True)
+    participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
+    subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
+    ae_number = serializers.IntegerField(read_only=True)
+    term = serializers.CharField(max_length=200)
+    onset_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    ongoing = serializers.BooleanField(required=False, default=False)
+    grade = serializers.IntegerField(min_value=1, max_value=5)
+    serious = serializers.BooleanField()
+    death = serializers.BooleanField(required=False, default=False)
+    life_threatening = serializers.BooleanField(required=False, default=False)
+    hospitalization = serializers.BooleanField(required=False, default=False)
+    disability = serializers.BooleanField(required=False, default=False)
+    congenital_anomaly = serializers.BooleanField(required=False, default=False)
+    important_medical_event = serializers.BooleanField(required=False, default=False)
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+    expected = serializers.BooleanField()
+    action_taken = serializers.ChoiceField(choices=ActionTaken.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    infusion_reaction = serializers.BooleanField(required=False, default=False)
+    infusion = serializers.PrimaryKeyRelatedField(
+        queryset=Infusion.objects.all(), required=False, allow_null=True, default=None
+    )
+    infusion_number = serializers.IntegerField(source="infusion.infusion_number", read_only=True, default=None)
+    awareness_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    reported_to_sponsor_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    causality_assessed_by = serializers.CharField(source="causality_assessed_by.username", read_only=True, default=None)
+    causality_assessed_at = serializers.DateTimeField(read_only=True)
+    treatment_emergent = serializers.SerializerMethodField()
+    is_related = serializers.BooleanField(read_only=True)
+    sae_due_at = serializers.SerializerMethodField()
+    sae_clock_state = serializers.SerializerMethodField()
+    reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
+
+    def _hours(self) -> int:
+        if "sae_report_hours" not in self.context:
+            self.context["sae_report_hours"] = Study.current().sae_report_hours
+        return self.context["sae_report_hours"]
+
+    def get_treatment_emergent(self, adverse_event) -> bool:
+        return rules.is_treatment_emergent(adverse_event.onset_date, adverse_event.participant.day1_date)
+
+    def get_sae_due_at(self, adverse_event):
+        due_at = rules.sae_due_at(adverse_event.awareness_time, self._hours())
+        return serializers.DateTimeField().to_representation(due_at) if due_at else None
+
+    def get_sae_clock_state(self, adverse_event) -> str | None:
+        return rules.sae_clock_state(
+            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, timezone.now(), self._hours()
+        )
+
+    def create(self, validated_data):
+        participant = validated_data["participant"]
+        try:
+            return adverse_event_record(
+                participant=participant,
+                user=self.context["request"].user,
+                **{name: validated_data.get(name) for name in AE_FIELDS},
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+
+    def update(self, instance, validated_data):
+        reason = (validated_data.get("reason_for_change") or "").strip()
+        if not reason:
+            raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
+        if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
+            raise serializers.ValidationError({"participant": ["The participant of a recorded AE cannot change."]})
+        changes = {name: validated_data[name] for name in AE_FIELDS if name in self.initial_data}
+        try:
+            return adverse_event_update(
+                adverse_event=instance, user=self.context["request"].user, reason=reason, **changes
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+
+
+class AssessmentSerializer(serializers.Serializer):
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+    expected = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class AdverseEventFilter(filters.FilterSet):
+    participant = filters.CharFilter(field_name="participant__screening_number")
+    serious = filters.BooleanFilter()
+    grade = filters.NumberFilter()
+
+    class Meta:
+        model = AdverseEvent
+        fields = ["participant", "serious", "grade"]
+
+
+class AdverseEventViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Adverse events (CRF "Adverse event"). PATCH needs `reason_for_change`; causality changes are
+    investigator-only (a coordinator's attempt is refused with 400 naming the field)."""
+
+    serializer_class = AdverseEventSerializer
+    filterset_class = AdverseEventFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    capabilities_by_action = {
+        "list": Cap.VIEW_CLINICAL,
+        "retrieve": Cap.VIEW_CLINICAL,
+        "create": Cap.ENTER_DATA,
+        "partial_update": Cap.ENTER_DATA,
+        "assess": Cap.SIGN_OFF,
+    }
+
+    def get_queryset(self):
+        return AdverseEvent.objects.select_related("participant", "infusion", "causality_assessed_by").order_by(
+            "participant__screening_seq", "ae_number"
+        )
+
+    def get_serializer_class(self):
+        return AssessmentSerializer if self.action == "assess" else AdverseEventSerializer
+
+    @action(detail=True, methods=["post"])
+    def assess(self, request, pk=None):
+        """Investigator (re-)assessment of relationship and expectedness, with a reason."""
+        adverse_event = self.get_object()
+        form = AssessmentSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            assessed = adverse_event_assess(
+                adverse_event=adverse_event, investigator=request.user, **form.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+        assessed = self.get_queryset().get(pk=assessed.pk)
+        return Response(AdverseEventSerializer(assessed, context=self.get_serializer_context()).data)
+
+
+class SafetyHoldSerializer(serializers.ModelSerializer):
+    participant = serializers.CharField(source="participant.screening_number", read_only=True)
+    subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
+    ae_number = serializers.IntegerField(source="adverse_event.ae_number", read_only=True)
+    released_by = serializers.CharField(source="released_by.username", read_only=True, default=None)
+    open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SafetyHold
+        fields = [
+            "id",
+            "participant",
+            "subject_id",
+            "adverse_event",
+            "ae_number",
+            "placed_at",
+            "reason",
+            "open",
+            "released_at",
+            "released_by",
+            "release_reason",
+        ]
+        read_only_fields = fields
+
+    def get_open(self, hold) -> bool:
+        return hold.released_at is None
+
+
+class ReleaseSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class SafetyHoldFilter(filters.FilterSet):
+    participant = filters.CharFilter(field_name="participant__screening_number")
+    open = filters.BooleanFilter(field_name="released_at", lookup_expr="isnull")
+
+    class Meta:
+        model = SafetyHold
+        fields = ["participant", "open"]
+
+
+class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Safety holds; `release/` is for investigators and needs a reason."""
+
+    serializer_class = SafetyHoldSerializer
+    filterset_class = SafetyHoldFilter
+    capabilities_by_action = {
+        "list": (Cap.VIEW_CLINICAL, Cap.VIEW_DASHBOARD),
+        "retrieve": (Cap.VIEW_CLINICAL, Cap.VIEW_DASHBOARD),
+        "release": Cap.RELEASE_HOLD,
+    }
+
+    def get_queryset(self):
+        return SafetyHold.objects.select_related("participant", "adverse_event", "released_by").order_by("placed_at")
+
+    def get_serializer_class(self):
+        return ReleaseSerializer if self.action == "release" else SafetyHoldSerializer
+
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        hold = self.get_object()
+        form = ReleaseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            released = safety_hold_release(hold=hold, investigator=request.user, reason=form.validated_data["reason"])
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+        released = self.get_queryset().get(pk=released.pk)
+        return Response(SafetyHoldSerializer(released).data, status=status.HTTP_200_OK)
+
+
 def register(router) -> list:
+    router.register("adverse-events", AdverseEventViewSet, basename="adverse-event")
+    router.register("safety-holds", SafetyHoldViewSet, basename="safety-hold")
     return []
