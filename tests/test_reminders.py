@@ -369,7 +369,7 @@ def test_reminder_list_ladder(client, personas):
 def test_reminder_list_shows_and_acknowledges_per_user(coordinator, investigator, django_assert_max_num_queries):
     first, *_ = three_reminders(coordinator)
     alice = logged_in(coordinator)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):
         page = alice.get("/reminders/").content.decode()
     assert page.count("Visit missed") >= 3
     assert "SCR-001" in page and "S2018-11-003" in page
@@ -400,7 +400,7 @@ def test_api_lists_reminders_with_the_callers_acknowledgement(coordinator, inves
     first, second, third = three_reminders(coordinator)
     ReminderAcknowledgement.objects.create(reminder=first, user=investigator)
     alice = logged_in(coordinator)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(10):
         body = alice.get("/api/v1/reminders/").json()
     assert body["count"] == 3
     assert body["results"][-1] == {
