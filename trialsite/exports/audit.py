@@ -8,6 +8,7 @@ per page; the study-wide CSV streams table by table in (object, time) order with
 
 import csv
 import io
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ def history_queryset(model, audit_filter: AuditFilter):
     """The history rows of one model under `audit_filter`, as uniform annotated values."""
     history = model.history.model
     pcol = participant_column(model)
-    qs = history.objects.all()
+    qs = history.objects.order_by()  # no per-table ordering inside the UNION
     if audit_filter.participant_id is not None:
         if pcol is None:
             return None
@@ -149,7 +150,7 @@ class TrailRow:
 
 
 def to_json_value(value):
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, bool | int | str | list | dict):
         return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -264,4 +265,6 @@ def _csv_value(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
     return str(value)

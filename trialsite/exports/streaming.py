@@ -18,7 +18,7 @@ from django.db import connection
 from trialsite.models import ExportLog
 
 CHUNK_BYTES = 64 * 1024
-FETCH_ROWS = 2000
+FETCH_ROWS = 250
 _DONE = object()
 
 
@@ -40,7 +40,7 @@ def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
         selected = ", ".join(f"NULLIF(CAST(q.c{i} AS text), '') AS \"{name}\"" for i, name in enumerate(columns))
         inner = cur.mogrify(sql, params).decode()
         copy_sql = f"COPY (SELECT {selected} FROM ({inner}) AS q) TO STDOUT WITH (FORMAT csv, HEADER true)"
-    chunks: queue.Queue = queue.Queue(maxsize=8)
+    chunks: queue.Queue = queue.Queue(maxsize=4)
     cancelled = threading.Event()
     sink = _QueueWriter(chunks, cancelled)
 
