@@ -1,0 +1,117 @@
+"""The admin site: users and groups for administrators; clinical data and its history read-only.
+
+Clinical records change only through their services (audited, with a reason), and the study
+configuration through the study page, so the admin never writes them. History rows are never
+editable or deletable here (and are append-only in PostgreSQL).
+"""
+
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+
+from trialsite.audit import AuditedModel
+from trialsite.models import ApiToken, ExportLog
+from trialsite.roles import Cap, has_cap
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """List and view only: no add, change or delete, for anyone."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+class AdminsOnly:
+    """Users, groups and tokens: managed by administrators (MANAGE_USERS) only."""
+
+    def _allowed(self, request) -> bool:
+        return has_cap(request.user, Cap.MANAGE_USERS)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class TrialsiteUserAdmin(AdminsOnly, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class TrialsiteGroupAdmin(AdminsOnly, GroupAdmin):
+    pass
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AdminsOnly, admin.ModelAdmin):
+    """Administrators may see and revoke (delete) tokens, never create or edit them (keys are shown once)."""
+
+    list_display = ("token_key", "user", "name", "created", "expiry", "last_used_at")
+    readonly_fields = ("token_key", "user", "name", "created", "expiry", "last_used_at")
+    exclude = ("digest",)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "export", "query")
+    list_filter = ("export",)
+
+
+def _register_clinical_models() -> None:
+    for model in apps.get_models():
+        if not issubclass(model, AuditedModel) or admin.site.is_registered(model):
+            continue
+        admin.site.register(model, ReadOnlyAdmin)
+        history = model.history.model
+        if not admin.site.is_registered(history):
+            admin.site.register(
+                history,
+                type(
+                    f"{history.__name__}Admin",
+                    (ReadOnlyAdmin,),
+                    {
+                        "list_display": (
+                            "history_id",
+                            "id",
+                            "history_type",
+                            "history_date",
+                            "history_user",
+                            "history_change_reason",
+                        )
+                    },  # fmt: skip
+                ),
+            )
+
+
+_register_clinical_models()

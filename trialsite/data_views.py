@@ -1,0 +1,79 @@
+"""Browser pages for data management: the exports page, the audit trail and a participant's history."""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from subjects.models import Participant, Study
+from trialsite.access import requires
+from trialsite.api_views import audit_filter_from
+from trialsite.exports import audit, sdtm
+from trialsite.roles import Cap, has_cap
+
+PAGE_SIZE = 50
+DATASET_LABELS = {
+    "dm": "Demographics (DM)",
+    "ie": "Inclusion/exclusion not met (IE)",
+    "sv": "Subject visits (SV)",
+    "vs": "Vital signs (VS)",
+    "ex": "Exposure (EX)",
+    "rs": "PASI responses (RS)",
+    "ae": "Adverse events (AE)",
+}
+
+
+@requires(Cap.EXPORT, Cap.EXPORT_SAFETY)
+def exports(request: HttpRequest) -> HttpResponse:
+    full = has_cap(request.user, Cap.EXPORT)
+    datasets = [
+        {"domain": domain, "label": label, "safety_variant": not full and domain == "dm"}
+        for domain, label in DATASET_LABELS.items()
+        if full or domain in sdtm.SAFETY_DOMAINS
+    ]
+    context = {"datasets": datasets, "full": full, "can_audit": has_cap(request.user, Cap.VIEW_AUDIT)}
+    return render(request, "data/exports.html", context)
+
+
+class AuditFilterForm(forms.Form):
+    participant = forms.CharField(required=False, max_length=12, label="Participant (screening number)")
+    user = forms.CharField(required=False, max_length=150)
+    model = forms.ChoiceField(required=False)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "All records")] + [
+            (label, label) for label in sorted(audit.audited_models())
+        ]
+
+
+def _page(request, audit_filter) -> tuple:
+    queryset = audit.trail_queryset(audit_filter)
+    paginator = Paginator(queryset if queryset is not None else [], PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return page, audit.resolve_rows(list(page.object_list))
+
+
+@requires(Cap.VIEW_AUDIT)
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        data = {"participant": "\0"}  # invalid filters show nothing rather than everything
+    audit_filter = audit_filter_from(data, tz=Study.current().time_zone)
+    page, rows = _page(request, audit_filter)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "data/audit_trail.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    )
+
+
+@requires(Cap.VIEW_AUDIT)
+def participant_history(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = get_object_or_404(Participant, screening_number=screening_number)
+    audit_filter = audit.AuditFilter(participant_id=participant.id, tz=Study.current().time_zone, newest_first=False)
+    page, rows = _page(request, audit_filter)
+    return render(request, "data/participant_history.html", {"participant": participant, "page": page, "rows": rows})
