@@ -6,6 +6,7 @@ Every export streams (StreamingHttpResponse) and is logged in ExportLog before t
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -109,25 +110,22 @@ class OdmExportView(APIView):
         return download(odm.stream_odm(), content_type="application/xml; charset=utf-8", filename="odm.xml")
 
 
-DICTIONARY_ENTRY = inline_serializer(
-    "DataDictionaryEntry",
-    {
-        "form": serializers.CharField(),
-        "form_name": serializers.CharField(),
-        "domain": serializers.CharField(),
-        "field": serializers.CharField(),
-        "label": serializers.CharField(),
-        "type": serializers.ChoiceField(choices=sorted(set(forms.TYPE_NAMES.values()))),
-        "max_length": serializers.IntegerField(allow_null=True),
-        "decimal_places": serializers.IntegerField(allow_null=True),
-        "unit": serializers.CharField(allow_blank=True),
-        "range": serializers.CharField(allow_null=True, help_text="min..max (either end may be empty)"),
-        "choices": serializers.ListField(child=serializers.CharField(), allow_null=True),
-        "required": serializers.BooleanField(),
-        "derived": serializers.BooleanField(),
-        "sdtm_variable": serializers.CharField(allow_null=True),
-    },
-)
+DICTIONARY_FIELDS = {
+    "form": serializers.CharField(),
+    "form_name": serializers.CharField(),
+    "domain": serializers.CharField(),
+    "field": serializers.CharField(),
+    "label": serializers.CharField(),
+    "type": serializers.ChoiceField(choices=sorted(set(forms.TYPE_NAMES.values()))),
+    "max_length": serializers.IntegerField(allow_null=True),
+    "decimal_places": serializers.IntegerField(allow_null=True),
+    "unit": serializers.CharField(allow_blank=True),
+    "range": serializers.CharField(allow_null=True, help_text="min..max (either end may be empty)"),
+    "choices": serializers.ListField(child=serializers.CharField(), allow_null=True),
+    "required": serializers.BooleanField(),
+    "derived": serializers.BooleanField(),
+    "sdtm_variable": serializers.CharField(allow_null=True),
+}
 
 
 class DataDictionaryView(APIView):
@@ -137,7 +135,7 @@ class DataDictionaryView(APIView):
         operation_id="data_dictionary",
         summary="Define-like data dictionary",
         description="Every CRF field: form, type, unit, range, choices and the SDTM variable it maps to.",
-        responses={200: DICTIONARY_ENTRY(many=True), **AUTH_ERRORS},
+        responses={200: inline_serializer("DataDictionaryEntry", DICTIONARY_FIELDS, many=True), **AUTH_ERRORS},
         tags=["exports"],
     )
     def get(self, request):
@@ -153,6 +151,10 @@ class AuditQuerySerializer(serializers.Serializer):
     )
     date_from = serializers.DateField(required=False, help_text="From this date (site time zone), inclusive.")
     date_to = serializers.DateField(required=False, help_text="Up to this date (site time zone), inclusive.")
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, help_text=f"Default 50; larger values are capped at {Pagination.max_page_size}."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,28 +185,25 @@ def audit_filter_from(data: dict, *, tz: str, newest_first: bool = True) -> audi
     )
 
 
-AUDIT_ROW = inline_serializer(
-    "AuditTrailRow",
-    {
-        "history_id": serializers.IntegerField(),
-        "model": serializers.CharField(),
-        "object_id": serializers.IntegerField(),
-        "participant": serializers.CharField(allow_null=True),
-        "history_type": serializers.ChoiceField(choices=["+", "~", "-"]),
-        "user": serializers.CharField(allow_null=True),
-        "history_date": serializers.DateTimeField(help_text="UTC"),
-        "reason": serializers.CharField(allow_blank=True),
-        "changes": inline_serializer(
-            "AuditChange",
-            {
-                "field": serializers.CharField(),
-                "old": serializers.JSONField(allow_null=True),
-                "new": serializers.JSONField(allow_null=True),
-            },
-            many=True,
-        ),
-    },
-)
+AUDIT_ROW_FIELDS = {
+    "history_id": serializers.IntegerField(),
+    "model": serializers.CharField(),
+    "object_id": serializers.IntegerField(),
+    "participant": serializers.CharField(allow_null=True),
+    "history_type": serializers.ChoiceField(choices=["+", "~", "-"]),
+    "user": serializers.CharField(allow_null=True),
+    "history_date": serializers.DateTimeField(help_text="UTC"),
+    "reason": serializers.CharField(allow_blank=True),
+    "changes": inline_serializer(
+        "AuditChange",
+        {
+            "field": serializers.CharField(),
+            "old": serializers.JSONField(allow_null=True),
+            "new": serializers.JSONField(allow_null=True),
+        },
+        many=True,
+    ),
+}
 
 
 class AuditTrailView(APIView):
@@ -220,8 +219,6 @@ class AuditTrailView(APIView):
         ),
         parameters=[
             AuditQuerySerializer,
-            OpenApiParameter("page", OpenApiTypes.INT, minimum=1),
-            OpenApiParameter("page_size", OpenApiTypes.INT, minimum=1, description="Default 50, capped at 500."),
         ],
         responses={
             200: inline_serializer(
@@ -230,7 +227,7 @@ class AuditTrailView(APIView):
                     "count": serializers.IntegerField(),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
-                    "results": AUDIT_ROW(many=True),
+                    "results": inline_serializer("AuditTrailRow", AUDIT_ROW_FIELDS, many=True),
                 },
             ),
             400: FIELD_ERRORS,
@@ -271,11 +268,32 @@ class AuditTrailCsvView(APIView):
         return download(audit.stream_csv(), content_type="text/csv; charset=utf-8", filename=f"audit-trail-{stamp}.csv")
 
 
+class AuditTrailCsvAliasView(AuditTrailCsvView):
+    @extend_schema(operation_id="export_audit_trail_csv", summary="The whole study's audit trail (CSV, alias)")
+    def get(self, request):
+        return super().get(request)
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Documents `Authorization: Token <key>` (personal tokens from the profile page or create_api_token)."""
+
+    target_class = "trialsite.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>` — a personal API token; it acts with exactly its user's role.",
+        }
+
+
 def register(router) -> list:
     return [
         path("exports/sdtm/<str:domain>.csv", SdtmExportView.as_view(), name="export-sdtm"),
         path("exports/odm.xml", OdmExportView.as_view(), name="export-odm"),
-        path("exports/audit-trail.csv", AuditTrailCsvView.as_view(), name="export-audit-trail"),
+        path("exports/audit-trail.csv", AuditTrailCsvAliasView.as_view(), name="export-audit-trail"),
         path("audit-trail.csv", AuditTrailCsvView.as_view(), name="audit-trail-csv"),
         path("data-dictionary/", DataDictionaryView.as_view(), name="data-dictionary"),
         path("audit-trail/", AuditTrailView.as_view(), name="audit-trail"),
