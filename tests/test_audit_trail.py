@@ -1,0 +1,116 @@
+"""The audit trail: JSON API with filters and capped pages, study-wide CSV, browser pages."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from tests.conftest import logged_in
+from tests.export_data import add_participants, build_study_data
+from trialsite.audit import audited_save
+from trialsite.models import ExportLog
+
+API = "/api/v1/audit-trail/"
+
+
+@pytest.fixture
+def data(coordinator, data_manager):
+    built = build_study_data(coordinator)
+    ae = built["headache"]
+    ae.grade = 2
+    audited_save(ae, user=data_manager, reason="Source document says grade 2")
+    return built
+
+
+def test_change_shows_old_and_new_with_user_and_reason(data, data_manager):
+    body = logged_in(data_manager).get(API, {"model": "safety.adverseevent", "user": "dana"}).json()
+    assert body["count"] == 1
+    row = body["results"][0]
+    assert row["history_type"] == "~" and row["user"] == "dana" and row["participant"] == "SCR-001"
+    assert row["reason"] == "Source document says grade 2"
+    assert row["changes"] == [{"field": "grade", "old": 1, "new": 2}]
+    assert row["history_date"].endswith("Z")
+
+
+def test_participant_filter(data, data_manager):
+    client = logged_in(data_manager)
+    rows = client.get(API, {"participant": "SCR-002", "page_size": 500}).json()["results"]
+    assert {r["model"] for r in rows} == {"subjects.participant", "subjects.screening"}
+    assert client.get(API, {"participant": "SCR-999"}).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+
+
+def test_date_filter_and_bad_input(data, data_manager):
+    client = logged_in(data_manager)
+    assert client.get(API, {"date_from": "2000-01-01", "date_to": "2000-01-02"}).json()["count"] == 0
+    for params in ({"date_from": "yesterday"}, {"model": "auth.user"}, {"date_from": "2024-02-02", "date_to": "2024-02-01"}, {"page": "0"}):  # fmt: skip
+        assert client.get(API, params).status_code == 400, params
+    assert client.get(API, {"page": "999"}).status_code == 404
+
+
+def test_huge_page_size_is_capped(data, data_manager):
+    body = logged_in(data_manager).get(API, {"page_size": 100000}).json()
+    assert body["count"] > 20 and len(body["results"]) == body["count"]  # all fit: cap is 500
+    assert len(logged_in(data_manager).get(API, {"page_size": 3}).json()["results"]) == 3
+
+
+def test_query_count_does_not_grow_with_rows(coordinator, data_manager, django_assert_max_num_queries):
+    client = logged_in(data_manager)
+    counts = []
+    for n in (2, 4):
+        add_participants(coordinator, n)
+        with django_assert_max_num_queries(40) as captured:
+            assert client.get(API, {"page_size": 500}).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_roles(data, personas):
+    assert Client().get(API).status_code == 401
+    for name in ("coordinator", "investigator", "dmc_reviewer", "api_client_user", "outsider"):
+        assert logged_in(personas[name]).get(API).status_code == 403, name
+    for name in ("data_manager", "administrator"):
+        assert logged_in(personas[name]).get(API).status_code == 200, name
+
+
+def test_study_wide_csv(data, data_manager):
+    response = logged_in(data_manager).get("/api/v1/audit-trail.csv")
+    assert response.status_code == 200 and response.streaming
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    change = [r for r in rows if r["model"] == "safety.adverseevent" and r["history_type"] == "~"]
+    assert [(r["field"], r["old"], r["new"], r["user"], r["reason"]) for r in change] == [
+        ("grade", "1", "2", "dana", "Source document says grade 2")
+    ]
+    assert ExportLog.objects.filter(export="audit-trail.csv").count() == 1
+    assert logged_in(data_manager).get("/api/v1/exports/audit-trail.csv").status_code == 200
+
+
+def test_browser_audit_trail_page(data, data_manager, coordinator):
+    page = logged_in(data_manager).get("/audit-trail/", {"model": "safety.adverseevent"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Source document says grade 2" in html and "grade" in html and "→" in html
+    assert logged_in(coordinator).get("/audit-trail/").status_code == 403
+    assert Client().get("/audit-trail/").status_code == 302
+
+
+def test_browser_participant_history_oldest_first(data, data_manager, coordinator):
+    page = logged_in(data_manager).get("/audit-trail/participants/SCR-001/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index("Initial entry") < html.index("Source document says grade 2")
+    assert logged_in(data_manager).get("/audit-trail/participants/SCR-999/").status_code == 404
+    assert logged_in(coordinator).get("/audit-trail/participants/SCR-001/").status_code == 403
+
+
+def test_exports_page_per_role(data, personas):
+    dm_page = logged_in(personas["data_manager"]).get("/exports/").content.decode()
+    assert "vs.csv" in dm_page and "odm.xml" in dm_page and "audit-trail" in dm_page
+    dmc_page = logged_in(personas["dmc_reviewer"]).get("/exports/").content.decode()
+    assert "ae.csv" in dmc_page and "vs.csv" not in dmc_page and "odm.xml" not in dmc_page
+    assert logged_in(personas["coordinator"]).get("/exports/").status_code == 403
