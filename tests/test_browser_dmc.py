@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 
 from safety.services import adverse_event_record
 from tests import factories
@@ -13,7 +14,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
 def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer):
     participants = [
         factories.enrolled_participant(coordinator, day1=date(2024, 1, 10), initials=initials)

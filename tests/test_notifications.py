@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -125,7 +126,7 @@ class FailingBackend:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
 def test_two_workers_at_once_send_one_email(require_postgres, sae):
     notification_id = Notification.objects.get().id
     barrier = threading.Barrier(2)
