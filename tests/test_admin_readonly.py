@@ -1,0 +1,44 @@
+"""Admin: clinical records and their history are read-only; users and groups are for administrators."""
+
+from django.core.management import call_command
+
+from subjects.models import Study
+from tests.conftest import logged_in
+from tests.export_data import build_study_data
+
+
+def test_history_and_clinical_records_are_read_only(coordinator, administrator):
+    data = build_study_data(coordinator)
+    client = logged_in(administrator)
+    ae = data["headache"]
+    history_id = ae.history.first().history_id
+    assert client.get("/admin/safety/historicaladverseevent/").status_code == 200
+    change_url = f"/admin/safety/historicaladverseevent/{history_id}/change/"
+    assert client.get(change_url).status_code == 200  # view only
+    assert client.post(change_url, {"term": "Edited"}).status_code == 403
+    assert client.post(f"/admin/safety/historicaladverseevent/{history_id}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/safety/historicaladverseevent/add/").status_code == 403
+    assert client.post(f"/admin/safety/adverseevent/{ae.pk}/change/", {"term": "Edited"}).status_code == 403
+    ae.refresh_from_db()
+    assert ae.term == "Headache" and ae.history.count() == 1
+
+
+def test_study_configuration_is_read_only_in_admin(administrator):
+    study = Study.current()
+    client = logged_in(administrator)
+    assert client.get(f"/admin/subjects/study/{study.pk}/change/").status_code == 200
+    assert client.post(f"/admin/subjects/study/{study.pk}/change/", {"enrollment_target": 9}).status_code == 403
+    study.refresh_from_db()
+    assert study.enrollment_target == 5
+
+
+def test_users_are_managed_by_administrators_only(administrator, data_manager):
+    data_manager.is_staff = True  # even a staff flag does not open user management
+    data_manager.save()
+    assert logged_in(data_manager).get("/admin/auth/user/").status_code == 403
+    assert logged_in(administrator).get("/admin/auth/user/").status_code == 200
+    assert logged_in(administrator).get("/admin/auth/user/add/").status_code == 200
+
+
+def test_no_missing_migrations(db):
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
