@@ -177,13 +177,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "trialsite@localhost")
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:
-    for folder in ("broker/in", "broker/processed"):
+    for folder in ("broker/in", "broker/processed", "broker/control"):
         (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(VAR_DIR / "broker/in"),
         "data_folder_out": str(VAR_DIR / "broker/in"),
         "processed_folder": str(VAR_DIR / "broker/processed"),
+        "control_folder": str(VAR_DIR / "broker/control"),
         "store_processed": False,
     }
 else:
