@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import CharField, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast
 
 from subjects.models import Participant
@@ -89,9 +89,9 @@ def history_queryset(model, audit_filter: AuditFilter):
         qs = qs.filter(history_date__gte=_day_start(audit_filter.date_from, audit_filter.tz))
     if audit_filter.date_to:
         qs = qs.filter(history_date__lt=_day_start(audit_filter.date_to, audit_filter.tz) + _ONE_DAY)
-    participant = Cast(F(pcol), IntegerField()) if pcol else Value(None, output_field=IntegerField())
+    participant = Cast(F(pcol) if pcol else Value(None), IntegerField())
     return qs.annotate(
-        a_model=Value(model._meta.label_lower),
+        a_model=Cast(Value(model._meta.label_lower), CharField(max_length=100)),
         a_history_id=F("history_id"),
         a_object_id=Cast(F("id"), IntegerField()),
         a_participant=participant,
