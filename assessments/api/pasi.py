@@ -1,8 +1,10 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
 from assessments import pasi
+from assessments.api.docs import clinical_schema
 from assessments.efficacy import efficacy, region_subtotals
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save
@@ -33,7 +35,7 @@ class PasiAssessmentSerializer(serializers.Serializer):
     assessor = serializers.CharField(source="assessor.username", read_only=True)
     pasi_total = serializers.DecimalField(max_digits=3, decimal_places=1, read_only=True)
     region_subtotals = serializers.SerializerMethodField()
-    improvement_percent = serializers.SerializerMethodField()
+    improvement_percent = serializers.SerializerMethodField(help_text="Percent, one decimal; null when undefined")
     pasi50 = serializers.SerializerMethodField()
     pasi75 = serializers.SerializerMethodField()
     pasi90 = serializers.SerializerMethodField()
@@ -57,22 +59,28 @@ class PasiAssessmentSerializer(serializers.Serializer):
             cache[assessment.pk] = efficacy(assessment.participant.baseline_pasi, assessment.pasi_total)
         return cache[assessment.pk]
 
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "decimal"}})
     def get_region_subtotals(self, assessment) -> dict[str, str]:
         return {region: str(value) for region, value in region_subtotals(assessment).items()}
 
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
     def get_improvement_percent(self, assessment) -> str | None:
         value = self._efficacy(assessment)["improvement_percent"]
         return None if value is None else str(value)
 
+    @extend_schema_field({"type": "boolean", "nullable": True})
     def get_pasi50(self, assessment) -> bool | None:
         return self._efficacy(assessment)["pasi50"]
 
+    @extend_schema_field({"type": "boolean", "nullable": True})
     def get_pasi75(self, assessment) -> bool | None:
         return self._efficacy(assessment)["pasi75"]
 
+    @extend_schema_field({"type": "boolean", "nullable": True})
     def get_pasi90(self, assessment) -> bool | None:
         return self._efficacy(assessment)["pasi90"]
 
+    @extend_schema_field({"type": "boolean", "nullable": True})
     def get_pasi100(self, assessment) -> bool | None:
         return self._efficacy(assessment)["pasi100"]
 
@@ -131,6 +139,7 @@ class PasiAssessmentFilter(filters.FilterSet):
         fields = ["participant", "visit_code"]
 
 
+@clinical_schema(PasiAssessmentSerializer)
 class PasiAssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

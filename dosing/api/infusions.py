@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
+from assessments.api.docs import clinical_schema
 from assessments.api.pasi import REASON_REQUIRED, visit_of
 from dosing.models import Infusion
 from dosing.services import infusion_record
@@ -90,6 +91,7 @@ class InfusionFilter(filters.FilterSet):
         fields = ["participant", "visit_code", "dose_deviation"]
 
 
+@clinical_schema(InfusionSerializer)
 class InfusionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
+from assessments.api.docs import clinical_schema
 from assessments.api.pasi import REASON_REQUIRED, visit_of
 from dosing.models import Timepoint, VitalSigns
 from dosing.services import VITAL_VALUE_FIELDS, vitals_record
@@ -29,7 +30,9 @@ class VitalSignsSerializer(serializers.Serializer):
     temperature_c = _decimal()
     respiratory_rate = serializers.IntegerField(required=False, allow_null=True)
     spo2_percent = serializers.IntegerField(required=False, allow_null=True)
-    infusion_number = serializers.IntegerField(source="infusion.infusion_number", read_only=True, default=None)
+    infusion_number = serializers.IntegerField(
+        source="infusion.infusion_number", read_only=True, default=None, allow_null=True
+    )
     reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
 
     def _save(self, *, visit, data, record, reason):
@@ -75,6 +78,7 @@ class VitalSignsFilter(filters.FilterSet):
         fields = ["participant", "visit_code", "timepoint"]
 
 
+@clinical_schema(VitalSignsSerializer)
 class VitalSignsViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
