@@ -1,0 +1,231 @@
+"""Django-side measurements for bench/run.py; each call runs in its own process and prints JSON.
+
+    python bench/measure.py users               -> session cookies of the bench users
+    python bench/measure.py export <dm|...|odm> -> rows/bytes, seconds and peak RSS of this process
+    python bench/measure.py copy                -> PostgreSQL COPY (SELECT ...) TO STDOUT baselines
+    python bench/measure.py pages <requests>    -> queries per request and p50/p95 latency per page
+    python bench/measure.py sweep               -> reminder sweep seconds, queries, created (twice)
+
+DATABASE_URL must point at a bench database (run.py sets it); nothing here touches another one.
+"""
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from trialsite.roles import Role  # noqa: E402
+
+BENCH_USERS = {"bench_coordinator": Role.COORDINATOR, "bench_dm": Role.DATA_MANAGER, "bench_dmc": Role.DMC_REVIEWER}
+SDTM_DOMAINS = ("dm", "ie", "sv", "vs", "ex", "rs", "ae")
+
+# Plain SELECTs over the same tables giving the same rows as each export (one row per test for
+# VS and RS, one per failed criterion for IE): the database's own speed, without formatting.
+_P = "JOIN subjects_participant p ON p.id = {alias}.participant_id"
+_VS_TESTS = ", ".join(
+    f"('{code}', vs.{field}::text)"
+    for code, field in (
+        ("WEIGHT", "weight_kg"),
+        ("SYSBP", "systolic_bp"),
+        ("DIABP", "diastolic_bp"),
+        ("PULSE", "heart_rate"),
+        ("TEMP", "temperature_c"),
+        ("RESP", "respiratory_rate"),
+        ("OXYSAT", "spo2_percent"),
+    )
+)
+_RS_TESTS = ", ".join(
+    [
+        f"('{region}_{item}', r.{region}_{item}::text)"
+        for region in ("head", "upper_limbs", "trunk", "lower_limbs")
+        for item in ("erythema", "induration", "desquamation", "area_percent", "area_score")
+    ]
+    + ["('PASITOT', r.pasi_total::text)"]
+)
+COPY_BASELINES = {
+    "dm": "SELECT p.*, s.screening_date, s.weight_kg, s.height_cm FROM subjects_participant p "
+    "LEFT JOIN subjects_screening s ON s.participant_id = p.id ORDER BY p.screening_seq",
+    "ie": "SELECT p.usubjid, p.screening_number, s.screening_date, c.criterion FROM subjects_screening s "
+    + _P.format(alias="s")
+    + " CROSS JOIN LATERAL jsonb_array_elements_text(s.failed_criteria) AS c(criterion) ORDER BY p.screening_seq",
+    "sv": "SELECT p.usubjid, v.* FROM subjects_visit v "
+    + _P.format(alias="v")
+    + " WHERE v.actual_date IS NOT NULL ORDER BY p.screening_seq, v.visitnum",
+    "vs": "SELECT p.usubjid, v.visit_code, v.visitnum, vs.timepoint, vs.measured_at, t.code, t.value "
+    "FROM dosing_vitalsigns vs " + _P.format(alias="vs") + " JOIN subjects_visit v ON v.id = vs.visit_id "
+    f"CROSS JOIN LATERAL (VALUES {_VS_TESTS}) AS t(code, value) WHERE t.value IS NOT NULL "
+    "ORDER BY p.screening_seq, vs.measured_at",
+    "ex": "SELECT p.usubjid, v.visit_code, v.visitnum, i.* FROM dosing_infusion i "
+    + _P.format(alias="i")
+    + " JOIN subjects_visit v ON v.id = i.visit_id ORDER BY p.screening_seq, i.infusion_number",
+    "rs": "SELECT p.usubjid, v.visit_code, v.visitnum, r.assessment_date, t.code, t.value "
+    "FROM assessments_pasiassessment r " + _P.format(alias="r") + " JOIN subjects_visit v ON v.id = r.visit_id "
+    f"CROSS JOIN LATERAL (VALUES {_RS_TESTS}) AS t(code, value) WHERE t.value IS NOT NULL "
+    "ORDER BY p.screening_seq, v.visitnum",
+    "ae": "SELECT p.usubjid, a.* FROM safety_adverseevent a "
+    + _P.format(alias="a")
+    + " ORDER BY p.screening_seq, a.ae_number",
+}
+
+
+class CountingSink:
+    def __init__(self):
+        self.bytes = 0
+        self.lines = 0
+
+    def write(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.bytes += len(data)
+        self.lines += data.count(b"\n")
+        return len(data)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def client_for(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def users() -> dict:
+    cookies = {}
+    for username, role in BENCH_USERS.items():
+        user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@bench.invalid"})
+        user.set_unusable_password()
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+        client = Client()
+        client.force_login(user)
+        cookies[username] = client.cookies["sessionid"].value
+    return cookies
+
+
+def export(name: str) -> dict:
+    client = client_for("bench_dm")
+    url = "/api/v1/exports/odm.xml" if name == "odm" else f"/api/v1/exports/sdtm/{name}.csv"
+    try:  # load the URLconf and the API stack untimed
+        client.get("/api/v1/exports/sdtm/nonexistent.csv")
+    except Exception:  # noqa: S110 (only a warm-up)
+        pass
+    started = time.perf_counter()
+    response = client.get(url)
+    sink = CountingSink()
+    for chunk in response.streaming_content if response.streaming else [response.content]:
+        sink.write(chunk)
+    seconds = time.perf_counter() - started
+    return {
+        "status": response.status_code,
+        "rows": max(0, sink.lines - 1),  # minus the CSV header
+        "bytes": sink.bytes,
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def copy() -> dict:
+    results = {}
+    with connection.cursor() as cursor:
+        for name, sql in COPY_BASELINES.items():
+            sink = CountingSink()
+            started = time.perf_counter()
+            cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
+            results[name] = {"rows": sink.lines - 1, "bytes": sink.bytes, "seconds": time.perf_counter() - started}
+    return results
+
+
+def pages(requests: int) -> dict:
+    from subjects.models import Participant, ParticipantStatus
+
+    busiest = (
+        Participant.objects.filter(status=ParticipantStatus.COMPLETED)
+        .order_by("-baseline_pasi", "screening_seq")
+        .values_list("screening_number", flat=True)
+        .first()
+    )
+    targets = {
+        "participant list": ("bench_coordinator", "/participants/"),
+        "participant page": ("bench_coordinator", f"/participants/{busiest}/"),
+        "DMC dashboard": ("bench_dmc", "/safety/dashboard/"),
+        "audit-trail page": ("bench_dm", "/audit-trail/"),
+    }
+    results = {}
+    for name, (username, url) in targets.items():
+        client = client_for(username)
+        try:
+            client.get(url)  # warm caches and the connection
+        except Exception as exc:  # another part's bug must not hide the other pages' figures
+            results[name] = {"url": url, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            status = client.get(url).status_code
+        query_count = len(queries)  # read now: the next request clears the connection's query log
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        quantiles = statistics.quantiles(timings, n=100, method="inclusive")
+        results[name] = {
+            "url": url,
+            "status": status,
+            "queries": query_count,
+            "p50_ms": statistics.median(timings),
+            "p95_ms": quantiles[94],
+        }
+    return results
+
+
+def sweep() -> dict:
+    try:
+        from safety.reminders import reminder_sweep
+    except ImportError:
+        return {"missing": True}
+    runs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            created = reminder_sweep(timezone.localdate())
+            seconds = time.perf_counter() - started
+        runs.append({"seconds": seconds, "queries": len(queries), "created": created})
+    return {"runs": runs}
+
+
+def main(argv: list[str]) -> None:
+    task = argv[1]
+    if task == "users":
+        result = users()
+    elif task == "export":
+        result = export(argv[2])
+    elif task == "copy":
+        result = copy()
+    elif task == "pages":
+        result = pages(int(argv[2]))
+    elif task == "sweep":
+        result = sweep()
+    else:
+        raise SystemExit(f"unknown task {task}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

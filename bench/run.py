@@ -1,0 +1,347 @@
+"""Benchmark suite (issue 8): synthetic studies of N participants on PostgreSQL, measured against targets.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/run.py --sizes 1000,10000
+
+For each N it (re)creates its own database trialsite_bench_<N> on the DATABASE_URL server, migrates
+it, generates the synthetic study, then measures exports against COPY, pages (queries, latency,
+throughput under gunicorn + wrk against /healthz) and the reminder sweep, and prints one table with
+the targets and PASS/FAIL. Loopback only; every loop is bounded. See bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+MEASURE = str(ROOT / "bench" / "measure.py")
+BENCH_VAR = ROOT / "var" / "bench"
+EXPORTS = ("dm", "ie", "sv", "vs", "ex", "rs", "ae", "odm")
+PAGES = ("participant list", "participant page", "DMC dashboard", "audit-trail page")
+PAGE_USERS = {
+    "participant list": "bench_coordinator",
+    "participant page": "bench_coordinator",
+    "DMC dashboard": "bench_dmc",
+    "audit-trail page": "bench_dm",
+}
+
+EXPORT_MIN_RATIO = 0.5
+RSS_FLAT_MB = 50
+PAGE_MAX_QUERIES = 15
+PAGE_MAX_P95_MS = 150
+LOAD_MIN_RATIO = 0.3
+SWEEP_MAX_SECONDS = 5
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated participant counts")
+    parser.add_argument("--quick", action="store_true", help="small sizes (100,300), 50 requests, 3 s of load")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument("--requests", type=int, default=200, help="single-client requests per page")
+    parser.add_argument("--load-seconds", type=int, default=10, help="wrk duration per URL")
+    parser.add_argument("--reuse", action="store_true", help="keep an already generated bench database")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.requests, args.load_seconds = "100,300", 50, 3
+
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        print("bench/run.py runs on PostgreSQL only: set DATABASE_URL=postgres://user@host:port/db", file=sys.stderr)
+        return 2
+    sizes = [int(size) for size in args.sizes.split(",")]
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for size in sizes:
+        database_url = bench_database_url(server_url, size)
+        env = bench_env(database_url)
+        prepare_database(server_url, database_url, size, args, env)
+        results[size] = measure(size, args, env)
+    print_report(sizes, results, args)
+    return 0
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+def bench_database_url(server_url: str, size: int) -> str:
+    label = f"{size // 1000}k" if size % 1000 == 0 else str(size)
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/trialsite_bench_{label}"))
+
+
+def bench_env(database_url: str) -> dict:
+    """Production settings (DEBUG off, manifest static files) on loopback without TLS."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        TRIALSITE_VAR_DIR=str(BENCH_VAR),
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("PYTEST_VERSION", None)
+    return env
+
+
+def prepare_database(server_url: str, database_url: str, size: int, args, env: dict) -> None:
+    import psycopg2
+
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+        if exists and args.reuse and synthetic_count(database_url) == size:
+            log(f"[{size}] reusing {name}")
+            admin.close()
+            return
+        log(f"[{size}] creating {name}")
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
+    run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    started = time.perf_counter()
+    run([PYTHON, "manage.py", "generate_synthetic_study", "--participants", str(size), "--seed", str(args.seed)], env)
+    log(f"[{size}] generated in {time.perf_counter() - started:.1f} s")
+
+
+def synthetic_count(database_url: str) -> int:
+    import psycopg2
+
+    try:
+        with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM subjects_participant WHERE is_synthetic")
+            return cursor.fetchone()[0]
+    except psycopg2.Error:
+        return -1
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+def measure(size: int, args, env: dict) -> dict:
+    result = {}
+    cookies = worker(["users"], env)
+    log(f"[{size}] exports")
+    result["exports"] = {name: worker(["export", name], env) for name in EXPORTS}
+    result["copy"] = worker(["copy"], env)
+    log(f"[{size}] pages ({args.requests} requests each)")
+    result["pages"] = worker(["pages", str(args.requests)], env)
+    log(f"[{size}] load (gunicorn, 2 workers, wrk)")
+    result["load"] = load(result["pages"], cookies, args.load_seconds, env)
+    log(f"[{size}] reminder sweep")
+    result["sweep"] = worker(["sweep"], env)  # last: it writes reminders and visit states
+    return result
+
+
+def worker(task: list[str], env: dict) -> dict:
+    completed = subprocess.run(
+        [PYTHON, MEASURE, *task], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False
+    )
+    if completed.returncode != 0:
+        errors = [line for line in completed.stderr.splitlines() if re.match(r"^\w[\w.]*(Error|Exception)\b", line)]
+        return {"error": (errors or ["failed"])[-1][:200]}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def load(pages: dict, cookies: dict, seconds: int, env: dict) -> dict:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {"error": "wrk not installed (apt-get install -y wrk)"}
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "trialsite.wsgi:application", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_until_up(f"{base}/healthz", timeout=30):
+            return {"error": "gunicorn did not start"}
+        result = {"trivial (/healthz)": run_wrk(wrk, f"{base}/healthz", None, seconds)}
+        for name in PAGES:
+            page = pages.get(name) or {}
+            if "url" not in page or "error" in page:
+                result[name] = {"error": "page not measured"}
+                continue
+            result[name] = run_wrk(wrk, base + page["url"], cookies[PAGE_USERS[name]], seconds)
+        return result
+    finally:
+        gunicorn.terminate()
+        try:
+            gunicorn.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            gunicorn.kill()
+
+
+def run_wrk(wrk: str, url: str, session: str | None, seconds: int) -> dict:
+    command = [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", url]
+    if session:
+        command += ["-H", f"Cookie: sessionid={session}"]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def run(command: list[str], env: dict) -> None:
+    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=3600)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def print_report(sizes: list[int], results: dict, args) -> None:
+    largest, smallest = max(sizes), min(sizes)
+    lines = [f"Trialsite benchmark — sizes {', '.join(map(str, sizes))}, seed {args.seed}", ""]
+    lines.append(f"Exports (target: >= {EXPORT_MIN_RATIO}x COPY throughput; peak RSS flat within ±{RSS_FLAT_MB} MB)")
+    lines.append(
+        f"{'export':<6} {'N':>6} {'rows':>8} {'COPY rows':>9} {'seconds':>8} {'rows/s':>10} {'COPY rows/s':>11}"
+        f" {'ratio':>6} {'RSS MB':>7}  result"
+    )
+    for name in EXPORTS:
+        for size in sizes:
+            lines.append(export_line(name, size, results[size]))
+        if len(sizes) > 1:
+            rss = [results[s]["exports"][name].get("peak_rss_mb") for s in (smallest, largest)]
+            flat = None if None in rss else abs(rss[1] - rss[0]) <= RSS_FLAT_MB
+            delta = "" if None in rss else f"{rss[1] - rss[0]:+.1f} MB"
+            lines.append(f"{'':<6} peak RSS {smallest} -> {largest}: {delta:<12} {verdict(flat)}")
+    lines.append("")
+    lines.append(
+        f"Pages (target: <= {PAGE_MAX_QUERIES} queries, same for every N; p95 <= {PAGE_MAX_P95_MS} ms at {largest};"
+        f" >= {LOAD_MIN_RATIO}x the trivial view's req/s under load)"
+    )
+    lines.append(
+        f"{'page':<17} {'N':>6} {'status':>6} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}"
+        f" {'trivial':>8} {'ratio':>6}  result"
+    )
+    for name in PAGES:
+        counts = {results[s]["pages"].get(name, {}).get("queries") for s in sizes}
+        for size in sizes:
+            lines.append(page_line(name, size, results[size], size == largest))
+        flat = None if None in counts else len(counts) == 1
+        lines.append(f"{'':<17} queries independent of N: {sorted(c for c in counts if c is not None)} {verdict(flat)}")
+    lines.append("")
+    lines.append(f"Reminder sweep over all visits (target: <= {SWEEP_MAX_SECONDS} s at {largest}; then creates 0)")
+    lines.append(f"{'N':>6} {'run':>4} {'seconds':>8} {'queries':>8} {'created':>8}  result")
+    for size in sizes:
+        sweep = results[size]["sweep"]
+        if "runs" not in sweep:
+            lines.append(f"{size:>6} sweep not measured: {sweep}")
+            continue
+        for number, run_ in enumerate(sweep["runs"], start=1):
+            if number == 1:
+                ok = run_["seconds"] <= SWEEP_MAX_SECONDS if size == largest else None
+            else:
+                ok = run_["created"] == 0
+            seconds, queries, created = run_["seconds"], run_["queries"], run_["created"]
+            lines.append(f"{size:>6} {number:>4} {seconds:>8.2f} {queries:>8} {created:>8}  {verdict(ok)}")
+    print("\n".join(lines))
+
+
+def export_line(name: str, size: int, result: dict) -> str:
+    export = result["exports"][name]
+    if "error" in export or export.get("status") != 200:
+        return f"{name:<6} {size:>6} export failed: {export.get('error') or export.get('status')}"
+    copies = result["copy"]
+    if name == "odm":  # bytes/s against COPY of every clinical table
+        copy_bytes = sum(c["bytes"] for c in copies.values())
+        copy_seconds = sum(c["seconds"] for c in copies.values())
+        speed, copy_speed = export["bytes"] / export["seconds"], copy_bytes / copy_seconds
+        ratio = speed / copy_speed
+        return (
+            f"{name:<6} {size:>6} {export['bytes']:>8} {copy_bytes:>9} {export['seconds']:>8.2f}"
+            f" {speed / 1e6:>8.2f}MB {copy_speed / 1e6:>9.2f}MB {ratio:>6.2f} {export['peak_rss_mb']:>7.1f}"
+            f"  {verdict(ratio >= EXPORT_MIN_RATIO)} (bytes)"
+        )
+    copy = copies.get(name, {})
+    speed = export["rows"] / export["seconds"]
+    copy_speed = copy["rows"] / copy["seconds"] if copy.get("seconds") else 0
+    ratio = speed / copy_speed if copy_speed else 0
+    same = "" if copy.get("rows") == export["rows"] else " (row counts differ)"
+    return (
+        f"{name:<6} {size:>6} {export['rows']:>8} {copy.get('rows', 0):>9} {export['seconds']:>8.2f} {speed:>10.0f}"
+        f" {copy_speed:>11.0f} {ratio:>6.2f} {export['peak_rss_mb']:>7.1f}  {verdict(ratio >= EXPORT_MIN_RATIO)}{same}"
+    )
+
+
+def page_line(name: str, size: int, result: dict, is_largest: bool) -> str:
+    page = result["pages"].get(name)
+    if not page or "error" in page:
+        error = (page or {}).get("error") or result["pages"].get("error")
+        return f"{name:<17} {size:>6} not measured: {error}  FAIL"
+    load = result["load"].get(name, {})
+    trivial = result["load"].get("trivial (/healthz)", {})
+    rps, trivial_rps = load.get("rps", 0.0), trivial.get("rps", 0.0)
+    ratio = rps / trivial_rps if trivial_rps else 0.0
+    ok = (
+        page["status"] == 200
+        and page["queries"] <= PAGE_MAX_QUERIES
+        and (page["p95_ms"] <= PAGE_MAX_P95_MS or not is_largest)
+        and ratio >= LOAD_MIN_RATIO
+        and not load.get("non_2xx")
+    )
+    failures = []
+    if page["queries"] > PAGE_MAX_QUERIES:
+        failures.append("queries")
+    if is_largest and page["p95_ms"] > PAGE_MAX_P95_MS:
+        failures.append("p95")
+    if ratio < LOAD_MIN_RATIO:
+        failures.append("req/s")
+    if load.get("non_2xx"):
+        failures.append(f"{load['non_2xx']} non-2xx under load")
+    if page["status"] != 200:
+        failures.append(f"HTTP {page['status']}")
+    detail = f" ({', '.join(failures)})" if failures else ""
+    return (
+        f"{name:<17} {size:>6} {page['status']:>6} {page['queries']:>7} {page['p50_ms']:>8.1f} {page['p95_ms']:>8.1f}"
+        f" {rps:>8.1f} {trivial_rps:>8.1f} {ratio:>6.2f}  {verdict(ok)}{detail}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
