@@ -72,7 +72,7 @@ class ParticipantUpdateSerializer(serializers.Serializer):
 
 class ScreeningSerializer(serializers.ModelSerializer):
     failed_criteria_labels = serializers.SerializerMethodField()
-    investigator_signoff_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    investigator_signoff_by = serializers.SerializerMethodField(help_text="Username of the signing investigator.")
 
     class Meta:
         model = Screening
@@ -87,6 +87,10 @@ class ScreeningSerializer(serializers.ModelSerializer):
             "signoff_meaning",
         ]
         read_only_fields = fields
+
+    def get_investigator_signoff_by(self, screening) -> str | None:
+        signer = screening.investigator_signoff_by
+        return signer.get_username() if signer else None
 
     def get_failed_criteria_labels(self, screening) -> list[str]:
         return [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria]
