@@ -157,7 +157,7 @@ def test_w12_done_completes_the_participant(participant, coordinator):
 def test_refresh_statuses_bulk_updates_changed_only(participant, django_assert_num_queries):
     visits = list(Visit.objects.filter(participant=participant))
     with django_assert_num_queries(1):
-        assert services.visit_refresh_statuses(visits, date(2024, 1, 28)) == 1  # W2 missed; W0 (window to 31 Jan) stays open
+        assert services.visit_refresh_statuses(visits, date(2024, 1, 28)) == 1  # W2 missed; W0 stays open
     assert services.visit_refresh_statuses(visits, date(2024, 1, 28)) == 0
     assert visit(participant, "W2").status == "missed"
     assert visit(participant, "W0").status == "open"
