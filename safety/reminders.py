@@ -8,7 +8,6 @@ insert writes the reminders. E-mail is an outbox on the same row: claimed with a
 update, marked sent after sending, retried (and swept up by `deliver_pending`) until it is sent.
 """
 
-import logging
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -26,12 +25,8 @@ from subjects.models import ParticipantStatus, Study, Visit
 from trialsite.roles import Role
 from trialsite.tasking import enqueue_on_commit
 
-logger = logging.getLogger(__name__)
-
 Kind = Reminder.Kind
 OPENING_KINDS = (Kind.WINDOW_OPENS_SOON, Kind.WINDOW_OPEN)
-VISIT_KINDS = (Kind.WINDOW_OPENS_SOON, Kind.WINDOW_OPEN, Kind.WINDOW_CLOSES_TODAY, Kind.VISIT_MISSED)
-SAE_KINDS = (Kind.SAE_DUE, Kind.SAE_OVERDUE)
 # What the sweep reads of a visit: the window, the state inputs and the participant's ids.
 VISIT_COLUMNS = (
     "participant_id",

@@ -332,6 +332,15 @@ def test_new_reminders_enqueue_their_email_after_commit(coordinator, django_capt
     assert len(callbacks) == 2
 
 
+def test_many_new_reminders_enqueue_one_delivery_run(coordinator, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(reminders, "EMAIL_FANOUT_LIMIT", 1)
+    enroll(coordinator)
+    enroll(coordinator)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert reminders.reminder_sweep(date(2024, 1, 28)) == 2
+    assert len(callbacks) == 1  # deliver_pending sends both
+
+
 # --- Management command -------------------------------------------------------------------------
 
 
