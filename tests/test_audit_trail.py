@@ -48,7 +48,8 @@ def test_participant_filter(data, data_manager):
 def test_date_filter_and_bad_input(data, data_manager):
     client = logged_in(data_manager)
     assert client.get(API, {"date_from": "2000-01-01", "date_to": "2000-01-02"}).json()["count"] == 0
-    for params in ({"date_from": "yesterday"}, {"model": "auth.user"}, {"date_from": "2024-02-02", "date_to": "2024-02-01"}, {"page": "0"}):  # fmt: skip
+    bad = [{"date_from": "yesterday"}, {"model": "auth.user"}, {"date_from": "2024-02-02", "date_to": "2024-02-01"}]
+    for params in [*bad, {"page": "0"}]:
         assert client.get(API, params).status_code == 400, params
     assert client.get(API, {"page": "999"}).status_code == 404
 
