@@ -34,6 +34,7 @@ from safety import rules as safety_rules
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, SafetyHold
 from subjects import eligibility, schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from subjects.services import SIGNOFF_MEANING
 from trialsite.audit import audited_save
 
 SYSTEM_USERNAME = "synthetic"
@@ -294,7 +295,7 @@ class _Builder:
                 failed_criteria=list(result.failed),
                 investigator_signoff_by=self.user if signed else None,
                 investigator_signoff_at=signoff_at,
-                signoff_meaning="I confirm this participant's eligibility" if signed else "",
+                signoff_meaning=SIGNOFF_MEANING if signed else "",
                 **exclusions,
             )
         )
@@ -367,8 +368,8 @@ class _Builder:
                              weight=visit_weight)  # fmt: skip
         self._adverse_events(p, rows, dosings, day1, stop_date, stop_kind)
         self._infusions(p, rows, dosings)
-        if stop_kind is None and visits[planned[-1].code].status not in (schedule.SCHEDULED, schedule.OPEN):
-            p.status = ParticipantStatus.COMPLETED
+        if stop_kind is None and visits[planned[-1].code].actual_date is not None:
+            p.status = ParticipantStatus.COMPLETED  # as subjects.services does when the last visit is done
 
     def _visit_outcome(self, pv, rule, screening_date, day1, stop_date, stop_kind):
         """(actual date, not-done reason, deviation reason) of a planned visit."""
