@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,6 +21,14 @@ from safety.services import (
 from subjects.models import Participant, Study
 from trialsite.audit import REASON_REQUIRED
 from trialsite.roles import Cap
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: `{field: [messages]}`"),
+    401: OpenApiResponse(description="Not authenticated"),
+    403: OpenApiResponse(description="The role may not do this"),
+    404: OpenApiResponse(description="Unknown record or page"),
+}
+READ_ERRORS = {code: ERRORS[code] for code in (401, 403, 404)}
 
 
 def _service_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -55,11 +64,15 @@ class AdverseEventSerializer(serializers.Serializer):
     infusion = serializers.PrimaryKeyRelatedField(
         queryset=Infusion.objects.all(), required=False, allow_null=True, default=None
     )
-    infusion_number = serializers.IntegerField(source="infusion.infusion_number", read_only=True, default=None)
+    infusion_number = serializers.IntegerField(
+        source="infusion.infusion_number", read_only=True, default=None, allow_null=True
+    )
     awareness_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
     reported_to_sponsor_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    causality_assessed_by = serializers.CharField(source="causality_assessed_by.username", read_only=True, default=None)
-    causality_assessed_at = serializers.DateTimeField(read_only=True)
+    causality_assessed_by = serializers.CharField(
+        source="causality_assessed_by.username", read_only=True, default=None, allow_null=True
+    )
+    causality_assessed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     treatment_emergent = serializers.SerializerMethodField()
     is_related = serializers.BooleanField(read_only=True)
     sae_due_at = serializers.SerializerMethodField()
@@ -71,13 +84,16 @@ class AdverseEventSerializer(serializers.Serializer):
             self.context["sae_report_hours"] = Study.current().sae_report_hours
         return self.context["sae_report_hours"]
 
+    @extend_schema_field(serializers.BooleanField())
     def get_treatment_emergent(self, adverse_event) -> bool:
         return rules.is_treatment_emergent(adverse_event.onset_date, adverse_event.participant.day1_date)
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_sae_due_at(self, adverse_event):
         due_at = rules.sae_due_at(adverse_event.awareness_time, self._hours())
         return serializers.DateTimeField().to_representation(due_at) if due_at else None
 
+    @extend_schema_field(serializers.ChoiceField(choices=list(rules.CLOCK_LABELS), allow_null=True))
     def get_sae_clock_state(self, adverse_event) -> str | None:
         return rules.sae_clock_state(
             adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, timezone.now(), self._hours()
@@ -125,6 +141,12 @@ class AdverseEventFilter(filters.FilterSet):
         fields = ["participant", "serious", "grade"]
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: AdverseEventSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: AdverseEventSerializer, **READ_ERRORS}),
+    create=extend_schema(responses={201: AdverseEventSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: AdverseEventSerializer, **ERRORS}),
+)
 class AdverseEventViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -154,6 +176,7 @@ class AdverseEventViewSet(
     def get_serializer_class(self):
         return AssessmentSerializer if self.action == "assess" else AdverseEventSerializer
 
+    @extend_schema(request=AssessmentSerializer, responses={200: AdverseEventSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def assess(self, request, pk=None):
         """Investigator (re-)assessment of relationship and expectedness, with a reason."""
@@ -174,7 +197,7 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
     participant = serializers.CharField(source="participant.screening_number", read_only=True)
     subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
     ae_number = serializers.IntegerField(source="adverse_event.ae_number", read_only=True)
-    released_by = serializers.CharField(source="released_by.username", read_only=True, default=None)
+    released_by = serializers.CharField(source="released_by.username", read_only=True, default=None, allow_null=True)
     open = serializers.SerializerMethodField()
 
     class Meta:
@@ -194,6 +217,7 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.BooleanField())
     def get_open(self, hold) -> bool:
         return hold.released_at is None
 
@@ -211,6 +235,10 @@ class SafetyHoldFilter(filters.FilterSet):
         fields = ["participant", "open"]
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: SafetyHoldSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: SafetyHoldSerializer, **READ_ERRORS}),
+)
 class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Safety holds; `release/` is for investigators and needs a reason."""
 
@@ -228,6 +256,7 @@ class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_serializer_class(self):
         return ReleaseSerializer if self.action == "release" else SafetyHoldSerializer
 
+    @extend_schema(request=ReleaseSerializer, responses={200: SafetyHoldSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         hold = self.get_object()
