@@ -6,7 +6,6 @@ raises `ValidationError({field: [message]})` for bad input, so views, the API an
 """
 
 import re
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,8 +15,19 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from subjects import eligibility, schedule
+from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
+from subjects.visits import (  # noqa: F401  (re-exported: the one door for visits too)
+    ENROLLED_STATUSES,
+    error,
+    format_window,
+    or_default,
+    replan_visits,
+    site_today,
+    visit_record,
+    visit_refresh_statuses,
+    visits_reanchor,
+)
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
 
@@ -55,26 +65,10 @@ STUDY_FIELDS = (
     "ae_followup_days",
 )
 TARGET_ONLY_FIELDS = ("enrollment_target",)
-# Participants counted against the enrollment target: everyone who ever received a subject ID.
-ENROLLED_STATUSES = (ParticipantStatus.ENROLLED, ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)
-
-
-def _error(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
-
-
-def site_today(study: Study | None = None) -> date:
-    """Today's calendar date in the site time zone (PROTOCOL §7)."""
-    zone = (study or Study.current()).time_zone
-    return timezone.localdate(timezone=ZoneInfo(zone))
 
 
 def _lock_study() -> Study:
     return Study.objects.select_for_update().get()
-
-
-def _rules(study: Study) -> list[schedule.VisitRule]:
-    return [definition.as_rule() for definition in study.visit_definitions.all()]
 
 
 # --- Registration -----------------------------------------------------------------------------
@@ -153,7 +147,7 @@ def participant_update(*, participant, user, reason, **fields) -> Participant:
     )
     screening = Screening.objects.filter(participant=participant).first()
     if screening is not None and participant.consent_date > screening.screening_date:
-        raise _error("consent_date", "Consent date cannot be after the screening date.")
+        raise error("consent_date", "Consent date cannot be after the screening date.")
     audited_save(participant, user=user, reason=reason)
     if screening is not None:
         _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
@@ -206,10 +200,6 @@ def _check_screening(screening: Screening, participant: Participant, study: Stud
         raise ValidationError(errors)
 
 
-def _visit_status_reason(reason: str | None, default: str) -> str:
-    return (reason or "").strip() or default
-
-
 def _evaluate_and_store(
     screening: Screening, *, participant: Participant, study: Study, user, reason: str | None
 ) -> Screening:
@@ -221,20 +211,20 @@ def _evaluate_and_store(
     if screening.eligible != result.eligible or screening.failed_criteria != list(result.failed):
         screening.eligible = result.eligible
         screening.failed_criteria = list(result.failed)
-        audited_save(screening, user=user, reason=_visit_status_reason(reason, "Eligibility re-evaluated"))
+        audited_save(screening, user=user, reason=or_default(reason, "Eligibility re-evaluated"))
     complete = screening.screening_pasi is not None
     if participant.status == ParticipantStatus.SCREENING and complete and not result.eligible:
         participant.status = ParticipantStatus.SCREEN_FAILED
         audited_save(participant, user=user, reason="Screen failure: " + ", ".join(result.failed))
     elif participant.status == ParticipantStatus.SCREEN_FAILED and (result.eligible or not complete):
         participant.status = ParticipantStatus.SCREENING
-        audited_save(participant, user=user, reason=_visit_status_reason(reason, "Screening corrected"))
+        audited_save(participant, user=user, reason=or_default(reason, "Screening corrected"))
     return screening
 
 
 def _sync_screening_visit(participant: Participant, screening: Screening, study: Study, *, user, reason) -> None:
     """Create the SCR visit, or move it with the screening and planned Day 1 dates."""
-    _replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes={"SCR"})
+    replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes={"SCR"})
 
 
 def _clear_signoff(screening: Screening) -> None:
@@ -256,7 +246,7 @@ def screening_save(*, participant, user, reason=None, **fields) -> Screening:
     study = Study.current()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.status in (ParticipantStatus.WITHDRAWN, ParticipantStatus.COMPLETED):
-        raise _error("status", f"The participant is {participant.get_status_display().lower()}.")
+        raise error("status", f"The participant is {participant.get_status_display().lower()}.")
     screening = Screening.objects.filter(participant=participant).first()
     creating = screening is None
     if creating:
@@ -289,7 +279,7 @@ def screening_set_pasi(*, participant, pasi_total: Decimal | None, user, reason=
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None:
-        raise _error("screening", "Record the screening form before the screening PASI.")
+        raise error("screening", "Record the screening form before the screening PASI.")
     if screening.screening_pasi == pasi_total:
         return screening
     if screening.screening_pasi is not None and not (reason or "").strip():
@@ -297,7 +287,7 @@ def screening_set_pasi(*, participant, pasi_total: Decimal | None, user, reason=
     screening.screening_pasi = pasi_total
     if screening.investigator_signoff_at and participant.status != ParticipantStatus.ENROLLED:
         _clear_signoff(screening)
-    audited_save(screening, user=user, reason=_visit_status_reason(reason, "Screening PASI recorded"))
+    audited_save(screening, user=user, reason=or_default(reason, "Screening PASI recorded"))
     return _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
 
 
@@ -307,15 +297,15 @@ def eligibility_signoff(*, participant, investigator, password) -> Screening:
     if not has_cap(investigator, Cap.SIGN_OFF):
         raise PermissionDenied("Only an investigator can sign off eligibility.")
     if not password or not investigator.check_password(password):
-        raise _error("password", "The password is not correct.")
+        raise error("password", "The password is not correct.")
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None or not screening.eligible:
-        raise _error("eligible", "Only an eligible participant can be signed off.")
+        raise error("eligible", "Only an eligible participant can be signed off.")
     if participant.status != ParticipantStatus.SCREENING:
-        raise _error("status", "Sign-off is only possible while the participant is in screening.")
+        raise error("status", "Sign-off is only possible while the participant is in screening.")
     if screening.investigator_signoff_at is not None:
-        raise _error("investigator_signoff", "Eligibility has already been signed off.")
+        raise error("investigator_signoff", "Eligibility has already been signed off.")
     screening.investigator_signoff_by = investigator
     screening.investigator_signoff_at = timezone.now()
     screening.signoff_meaning = SIGNOFF_MEANING
@@ -335,17 +325,17 @@ def participant_enroll(*, participant, user) -> Participant:
     study = _lock_study()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.subject_id:
-        raise _error("subject_id", f"{participant.screening_number} is already enrolled.")
+        raise error("subject_id", f"{participant.screening_number} is already enrolled.")
     if participant.status != ParticipantStatus.SCREENING:
-        raise _error("status", f"Only a participant in screening can be enrolled (now: {participant.status}).")
+        raise error("status", f"Only a participant in screening can be enrolled (now: {participant.status}).")
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None or not screening.eligible:
-        raise _error("eligible", "The participant is not eligible.")
+        raise error("eligible", "The participant is not eligible.")
     if screening.investigator_signoff_at is None:
-        raise _error("investigator_signoff", "An investigator must sign off eligibility before enrollment.")
+        raise error("investigator_signoff", "An investigator must sign off eligibility before enrollment.")
     count = enrolled_count()
     if count >= study.enrollment_target:
-        raise _error(
+        raise error(
             "enrollment_target",
             f"The enrollment target of {study.enrollment_target} is reached; "
             "a data manager must raise the target first.",
@@ -362,7 +352,7 @@ def participant_enroll(*, participant, user) -> Participant:
     participant.enrolled_at = timezone.now()
     participant.status = ParticipantStatus.ENROLLED
     audited_save(participant, user=user, reason=f"Enrolled as subject {participant.subject_id}")
-    _replan_visits(participant, screening=screening, study=study, user=user, reason=None, create_codes=None)
+    replan_visits(participant, screening=screening, study=study, user=user, reason=None, create_codes=None)
     return participant
 
 
@@ -372,7 +362,7 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
     study = Study.current()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.status != ParticipantStatus.ENROLLED:
-        raise _error("status", "Only an enrolled participant can be withdrawn.")
+        raise error("status", "Only an enrolled participant can be withdrawn.")
     errors: dict[str, list[str]] = {}
     withdrawal_reason = (withdrawal_reason or "").strip()
     if withdrawal_date is None:
@@ -400,164 +390,6 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
     return participant
 
 
-# --- Visits --------------------------------------------------------------------------------------
-
-
-def _replan_visits(
-    participant: Participant,
-    *,
-    screening: Screening,
-    study: Study,
-    user,
-    reason: str | None,
-    create_codes: set[str] | None,
-) -> None:
-    """Targets and windows of every visit from plan_visits (anchored on Day 1, never chained).
-
-    Creates missing visits whose code is in `create_codes` (None = all); existing ones are moved.
-    """
-    planned = schedule.plan_visits(
-        _rules(study),
-        screening_date=screening.screening_date,
-        planned_day1=screening.planned_day1_date,
-        day1=participant.day1_date,
-        screening_window_days=study.screening_window_days,
-    )
-    existing = {visit.visit_code: visit for visit in participant.visits.all()}
-    today = site_today(study)
-    for plan in planned:
-        visit = existing.get(plan.code)
-        if visit is None:
-            if create_codes is not None and plan.code not in create_codes:
-                continue
-            visit = Visit(participant=participant, visit_code=plan.code, visitnum=plan.visitnum)
-        values = {
-            "visitnum": plan.visitnum,
-            "target_date": plan.target_date,
-            "window_start": plan.window_start,
-            "window_end": plan.window_end,
-        }
-        if plan.code == "SCR":
-            values["actual_date"] = screening.screening_date
-        if plan.code == "W0" and participant.day1_date is not None:
-            values["actual_date"] = participant.day1_date
-        changed = any(getattr(visit, name) != value for name, value in values.items())
-        for name, value in values.items():
-            setattr(visit, name, value)
-        state = visit.state_on(today)
-        if visit._state.adding:
-            visit.status = state
-            audited_save(visit, user=user)
-        elif changed or visit.status != state:
-            visit.status = state
-            audited_save(visit, user=user, reason=_visit_status_reason(reason, "Schedule recalculated"))
-
-
-@transaction.atomic
-def visit_record(*, visit, user, actual_date=None, not_done_reason="", deviation_reason="", reason=None) -> Visit:
-    """Record a visit's actual date (or that it was not done); recording W0 re-anchors the schedule."""
-    study = Study.current()
-    visit = Visit.objects.select_for_update().select_related("participant").get(pk=visit.pk)
-    participant = visit.participant
-    not_done_reason = (not_done_reason or "").strip()
-    deviation_reason = (deviation_reason or "").strip()
-    today = site_today(study)
-    if visit.visit_code == "SCR":
-        raise _error("actual_date", "The screening visit date is the screening date; change it on the screening form.")
-    if participant.status not in ENROLLED_STATUSES:
-        raise _error("status", "Visits are recorded for enrolled participants only.")
-    errors: dict[str, list[str]] = {}
-    if actual_date is not None and not_done_reason:
-        errors["not_done_reason"] = ["A visit with an actual date cannot also be not done."]
-    elif actual_date is None and not not_done_reason:
-        errors["actual_date"] = ["Enter the actual date, or mark the visit not done with a reason."]
-    elif actual_date is not None:
-        screening = Screening.objects.get(participant=participant)
-        if actual_date > today:
-            errors["actual_date"] = ["Actual date cannot be in the future."]
-        elif actual_date <= screening.screening_date:
-            errors["actual_date"] = ["Actual date must be after the screening date."]
-        elif participant.withdrawal_date and actual_date > participant.withdrawal_date:
-            errors["actual_date"] = ["Actual date cannot be after the withdrawal date."]
-        elif (
-            visit.visit_code != "W0"
-            and not schedule.is_in_window(actual_date, visit.window_start, visit.window_end)
-            and not deviation_reason
-        ):
-            errors["deviation_reason"] = [
-                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
-                "give a deviation reason."
-            ]
-    if errors:
-        raise ValidationError(errors)
-    had_data = bool(visit.actual_date or visit.not_done_reason or visit.deviation_reason)
-    if had_data and not (reason or "").strip():
-        raise reason_error()
-    if visit.visit_code == "W0" and actual_date is not None:
-        if not schedule.is_in_window(actual_date, visit.window_start, visit.window_end) and not deviation_reason:
-            raise _error(
-                "deviation_reason",
-                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
-                "give a deviation reason.",
-            )
-        visit.deviation_reason = deviation_reason
-        visit.not_done_reason = ""
-        audited_save(visit, user=user, reason=_visit_status_reason(reason, "Visit recorded"))
-        visits_reanchor(participant=participant, day1=actual_date, user=user, reason=reason or "W0 visit recorded")
-        return Visit.objects.get(pk=visit.pk)
-    visit.actual_date = actual_date
-    visit.not_done_reason = not_done_reason
-    visit.deviation_reason = deviation_reason if actual_date is not None else ""
-    visit.status = visit.state_on(today)
-    audited_save(visit, user=user, reason=_visit_status_reason(reason, "Visit recorded"))
-    if visit.visit_code == _last_visit_code(study) and actual_date is not None:
-        if participant.status == ParticipantStatus.ENROLLED:
-            participant.status = ParticipantStatus.COMPLETED
-            audited_save(participant, user=user, reason=f"Completed: {visit.visit_code} visit done")
-    return visit
-
-
-def _last_visit_code(study: Study) -> str:
-    return study.visit_definitions.order_by("-visitnum").values_list("code", flat=True).first()
-
-
-@transaction.atomic
-def visits_reanchor(*, participant, day1, user, reason) -> None:
-    """Day 1 happened on `day1` (the W0 infusion): re-project every visit from it."""
-    study = Study.current()
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    if day1 is None:
-        raise _error("day1_date", "Day 1 is required.")
-    if day1 > site_today(study):
-        raise _error("day1_date", "Day 1 cannot be in the future.")
-    screening = Screening.objects.filter(participant=participant).first()
-    if screening is None:
-        raise _error("screening", "The participant has no screening record.")
-    if day1 <= screening.screening_date:
-        raise _error("day1_date", "Day 1 must be after the screening date.")
-    reason = (reason or "").strip() or "Re-anchored on the actual Day 1"
-    if participant.day1_date != day1:
-        participant.day1_date = day1
-        audited_save(participant, user=user, reason=reason)
-    _replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes=set())
-
-
-def visit_refresh_statuses(visits: Iterable[Visit], today: date) -> int:
-    """Recompute the cached Visit.status for `today`; bulk-update the changed ones (≤ 2 queries).
-
-    The status is a cache of schedule.visit_state, not clinical data, so it is not audited.
-    """
-    changed = []
-    for visit in visits:
-        state = visit.state_on(today)
-        if visit.status != state:
-            visit.status = state
-            changed.append(visit)
-    if changed:
-        Visit.objects.bulk_update(changed, ["status"])
-    return len(changed)
-
-
 # --- Study configuration -------------------------------------------------------------------------
 
 
@@ -583,16 +415,16 @@ def study_update(*, user, reason, **fields) -> Study:
     if target is not None:
         count = enrolled_count()
         if target < count:
-            raise _error("enrollment_target", f"The target cannot be below the {count} participants already enrolled.")
+            raise error("enrollment_target", f"The target cannot be below the {count} participants already enrolled.")
     if "time_zone" in changed:
         try:
             ZoneInfo(changed["time_zone"])
         except Exception:
-            raise _error("time_zone", "Unknown time zone.") from None
+            raise error("time_zone", "Unknown time zone.") from None
     for name, value in changed.items():
         setattr(study, name, value)
     if study.min_age > study.max_age:
-        raise _error("min_age", "Minimum age cannot be above the maximum age.")
+        raise error("min_age", "Minimum age cannot be above the maximum age.")
     study.version += 1
     return audited_save(study, user=user, reason=reason)
 
@@ -606,15 +438,6 @@ def screening_of(participant: Participant) -> Screening | None:
         return participant.screening
     except Screening.DoesNotExist:
         return None
-
-
-def format_window(start: date, end: date) -> str:
-    """'21–27 Jan' within a month, else '29 Jan – 2 Feb'."""
-    if start == end:
-        return f"{start.day} {start:%b}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%b}"
-    return f"{start.day} {start:%b} – {end.day} {end:%b}"
 
 
 def next_action(participant: Participant, visits: list[Visit] | None = None) -> str:

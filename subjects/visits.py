@@ -1,0 +1,202 @@
+"""Visits: the schedule of each participant, its actual dates and states (PROTOCOL §3).
+
+The write doors for visits (re-exported by subjects.services): targets and windows always come
+from schedule.plan_visits anchored on Day 1 (actual, else planned), never chained on other visits.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from subjects import schedule
+from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from trialsite.audit import audited_save, reason_error
+
+# Participants counted against the enrollment target: everyone who ever received a subject ID.
+ENROLLED_STATUSES = (ParticipantStatus.ENROLLED, ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)
+
+
+def error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def or_default(reason: str | None, default: str) -> str:
+    return (reason or "").strip() or default
+
+
+def site_today(study: Study | None = None) -> date:
+    """Today's calendar date in the site time zone (PROTOCOL §7)."""
+    zone = (study or Study.current()).time_zone
+    return timezone.localdate(timezone=ZoneInfo(zone))
+
+
+def visit_rules(study: Study) -> list[schedule.VisitRule]:
+    return [definition.as_rule() for definition in study.visit_definitions.all()]
+
+
+def replan_visits(
+    participant: Participant,
+    *,
+    screening: Screening,
+    study: Study,
+    user,
+    reason: str | None,
+    create_codes: set[str] | None,
+) -> None:
+    """Targets and windows of every visit from plan_visits (anchored on Day 1, never chained).
+
+    Creates missing visits whose code is in `create_codes` (None = all); existing ones are moved.
+    """
+    planned = schedule.plan_visits(
+        visit_rules(study),
+        screening_date=screening.screening_date,
+        planned_day1=screening.planned_day1_date,
+        day1=participant.day1_date,
+        screening_window_days=study.screening_window_days,
+    )
+    existing = {visit.visit_code: visit for visit in participant.visits.all()}
+    today = site_today(study)
+    for plan in planned:
+        visit = existing.get(plan.code)
+        if visit is None:
+            if create_codes is not None and plan.code not in create_codes:
+                continue
+            visit = Visit(participant=participant, visit_code=plan.code, visitnum=plan.visitnum)
+        values = {
+            "visitnum": plan.visitnum,
+            "target_date": plan.target_date,
+            "window_start": plan.window_start,
+            "window_end": plan.window_end,
+        }
+        if plan.code == "SCR":
+            values["actual_date"] = screening.screening_date
+        if plan.code == "W0" and participant.day1_date is not None:
+            values["actual_date"] = participant.day1_date
+        changed = any(getattr(visit, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(visit, name, value)
+        state = visit.state_on(today)
+        if visit._state.adding:
+            visit.status = state
+            audited_save(visit, user=user)
+        elif changed or visit.status != state:
+            visit.status = state
+            audited_save(visit, user=user, reason=or_default(reason, "Schedule recalculated"))
+
+
+@transaction.atomic
+def visit_record(*, visit, user, actual_date=None, not_done_reason="", deviation_reason="", reason=None) -> Visit:
+    """Record a visit's actual date (or that it was not done); recording W0 re-anchors the schedule."""
+    study = Study.current()
+    visit = Visit.objects.select_for_update().select_related("participant").get(pk=visit.pk)
+    participant = visit.participant
+    not_done_reason = (not_done_reason or "").strip()
+    deviation_reason = (deviation_reason or "").strip()
+    today = site_today(study)
+    if visit.visit_code == "SCR":
+        raise error("actual_date", "The screening visit date is the screening date; change it on the screening form.")
+    if participant.status not in ENROLLED_STATUSES:
+        raise error("status", "Visits are recorded for enrolled participants only.")
+    errors: dict[str, list[str]] = {}
+    if actual_date is not None and not_done_reason:
+        errors["not_done_reason"] = ["A visit with an actual date cannot also be not done."]
+    elif actual_date is None and not not_done_reason:
+        errors["actual_date"] = ["Enter the actual date, or mark the visit not done with a reason."]
+    elif actual_date is not None:
+        screening = Screening.objects.get(participant=participant)
+        if actual_date > today:
+            errors["actual_date"] = ["Actual date cannot be in the future."]
+        elif actual_date <= screening.screening_date:
+            errors["actual_date"] = ["Actual date must be after the screening date."]
+        elif participant.withdrawal_date and actual_date > participant.withdrawal_date:
+            errors["actual_date"] = ["Actual date cannot be after the withdrawal date."]
+        elif (
+            visit.visit_code != "W0"
+            and not schedule.is_in_window(actual_date, visit.window_start, visit.window_end)
+            and not deviation_reason
+        ):
+            errors["deviation_reason"] = [
+                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
+                "give a deviation reason."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    had_data = bool(visit.actual_date or visit.not_done_reason or visit.deviation_reason)
+    if had_data and not (reason or "").strip():
+        raise reason_error()
+    if visit.visit_code == "W0" and actual_date is not None:
+        if not schedule.is_in_window(actual_date, visit.window_start, visit.window_end) and not deviation_reason:
+            raise error(
+                "deviation_reason",
+                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
+                "give a deviation reason.",
+            )
+        visit.deviation_reason = deviation_reason
+        visit.not_done_reason = ""
+        audited_save(visit, user=user, reason=or_default(reason, "Visit recorded"))
+        visits_reanchor(participant=participant, day1=actual_date, user=user, reason=reason or "W0 visit recorded")
+        return Visit.objects.get(pk=visit.pk)
+    visit.actual_date = actual_date
+    visit.not_done_reason = not_done_reason
+    visit.deviation_reason = deviation_reason if actual_date is not None else ""
+    visit.status = visit.state_on(today)
+    audited_save(visit, user=user, reason=or_default(reason, "Visit recorded"))
+    if visit.visit_code == _last_visit_code(study) and actual_date is not None:
+        if participant.status == ParticipantStatus.ENROLLED:
+            participant.status = ParticipantStatus.COMPLETED
+            audited_save(participant, user=user, reason=f"Completed: {visit.visit_code} visit done")
+    return visit
+
+
+def _last_visit_code(study: Study) -> str:
+    return study.visit_definitions.order_by("-visitnum").values_list("code", flat=True).first()
+
+
+@transaction.atomic
+def visits_reanchor(*, participant, day1, user, reason) -> None:
+    """Day 1 happened on `day1` (the W0 infusion): re-project every visit from it."""
+    study = Study.current()
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if day1 is None:
+        raise error("day1_date", "Day 1 is required.")
+    if day1 > site_today(study):
+        raise error("day1_date", "Day 1 cannot be in the future.")
+    screening = Screening.objects.filter(participant=participant).first()
+    if screening is None:
+        raise error("screening", "The participant has no screening record.")
+    if day1 <= screening.screening_date:
+        raise error("day1_date", "Day 1 must be after the screening date.")
+    reason = (reason or "").strip() or "Re-anchored on the actual Day 1"
+    if participant.day1_date != day1:
+        participant.day1_date = day1
+        audited_save(participant, user=user, reason=reason)
+    replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes=set())
+
+
+def visit_refresh_statuses(visits: Iterable[Visit], today: date) -> int:
+    """Recompute the cached Visit.status for `today`; bulk-update the changed ones (≤ 2 queries).
+
+    The status is a cache of schedule.visit_state, not clinical data, so it is not audited.
+    """
+    changed = []
+    for visit in visits:
+        state = visit.state_on(today)
+        if visit.status != state:
+            visit.status = state
+            changed.append(visit)
+    if changed:
+        Visit.objects.bulk_update(changed, ["status"])
+    return len(changed)
+
+
+def format_window(start: date, end: date) -> str:
+    """'21–27 Jan' within a month, else '29 Jan – 2 Feb'."""
+    if start == end:
+        return f"{start.day} {start:%b}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%b}"
+    return f"{start.day} {start:%b} – {end.day} {end:%b}"
