@@ -269,7 +269,12 @@ class AuditTrailCsvView(APIView):
 
 
 class AuditTrailCsvAliasView(AuditTrailCsvView):
-    @extend_schema(operation_id="export_audit_trail_csv", summary="The whole study's audit trail (CSV, alias)")
+    @extend_schema(
+        operation_id="export_audit_trail_csv",
+        summary="The whole study's audit trail (CSV, same as /api/v1/audit-trail.csv)",
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV"), **AUTH_ERRORS},
+        tags=["audit"],
+    )
     def get(self, request):
         return super().get(request)
 
