@@ -80,5 +80,7 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     expect(table).to_contain_text("W0")
     expect(table).to_contain_text("127 000 000")
     expect(page.locator("#pasi-baseline")).to_have_text("14.0")
+    expect(page.locator("#pasi-chart")).to_be_visible()
+    assert page.evaluate("typeof Chart !== 'undefined' && Chart.getChart('pasi-chart') !== undefined")
     participant.refresh_from_db()
     assert participant.day1_date == day
