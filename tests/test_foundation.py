@@ -162,7 +162,8 @@ def test_healthz_reports_database_down():
 
 
 def _run_check(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    excluded = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in excluded}
     env.pop("PYTEST_VERSION", None)
     env.update(env_overrides)
     return subprocess.run(

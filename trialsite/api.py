@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Page
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, pagination, permissions
@@ -37,9 +38,21 @@ def _as_tuple(cap) -> tuple[Cap, ...]:
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Page-number paging; a page past the end is an empty page (200), not an error."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:
+            paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+            self.request = request
+            # Just past the last page, so "previous" links to the last real page.
+            self.page = Page([], paginator.num_pages + 1, paginator)
+            return []
 
 
 def exception_handler(exc, context):
