@@ -8,16 +8,16 @@ dashboard links to a listing (`safety:listing`) with the rows behind it.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from assessments.models import PasiAssessment
 from assessments.pasi import improvement_percent
-from dosing.models import Infusion
 from safety import rules
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
-from safety.services import dmc_alert, signal_events
+from safety.services import DmcAlert, signal_condition, signal_events
 from subjects.models import Participant, ParticipantStatus, Study
 
 PASI_LINES_CAP = 50  # lines drawn in the per-participant chart; the mean uses everyone
@@ -63,39 +63,35 @@ def enrollment() -> dict:
 
 
 def exposure(study: Study) -> dict:
-    per_participant = (
-        Participant.objects.filter(subject_id__isnull=False)
-        .annotate(infusions_given=Count("infusions"))
-        .values_list("infusions_given", flat=True)
-    )
-    distribution = Counter(per_participant)
-    totals = Infusion.objects.aggregate(
-        infusions=Count("id"),
-        cells=Sum("administered_cells"),
-        participants=Count("participant", distinct=True),
-        deviations=Count("id", filter=Q(dose_deviation=True)),
-    )
-    rows = (
+    """Infusions given per enrolled participant and total cells, from one grouped query."""
+    rows = list(
         Participant.objects.filter(subject_id__isnull=False)
         .annotate(infusions_given=Count("infusions"), cells=Sum("infusions__administered_cells"))
         .order_by("screening_seq")
-        .values("subject_id", "usubjid", "screening_number", "infusions_given", "cells")[:TABLE_CAP]
+        .values_list("subject_id", "usubjid", "screening_number", "infusions_given", "cells")
     )
+    distribution = Counter(row[3] for row in rows)
     return {
         "distribution": [
             {"infusions": n, "participants": distribution.get(n, 0)} for n in range(study.max_infusions + 1)
         ],
-        "totals": {**totals, "cells": totals["cells"] or 0},
+        "totals": {
+            "infusions": sum(row[3] for row in rows),
+            "cells": sum(row[4] or 0 for row in rows),
+            "participants": sum(1 for row in rows if row[3]),
+        },
         "per_participant": [
-            {**row, "subject": subject_label(row["subject_id"], row["usubjid"], row["screening_number"])}
-            for row in rows
+            {"subject": subject_label(sid, usubjid, scr), "infusions_given": n, "cells": cells or 0}
+            for sid, usubjid, scr, n, cells in rows[:TABLE_CAP]
         ],
     }
 
 
-def ae_incidence(enrolled: int) -> dict:
-    """AE counts (events and participants) by grade, seriousness and relationship, in one query."""
+def ae_incidence(enrolled: int, study: Study) -> dict:
+    """AE counts (events and participants) by grade, seriousness and relationship, and the number of
+    participants with a safety signal (for the DMC alert), in one query."""
     aggregates = {"events": Count("id"), "participants": Count("participant", distinct=True)}
+    aggregates["signal_participants"] = Count("participant", distinct=True, filter=signal_condition(study))
     aggregates["te_events"] = Count("id", filter=Q(treatment_emergent=True))
     categories = {
         "grade": [(str(g), f"Grade {g}", Q(grade=g)) for g in GRADES],
@@ -132,6 +128,7 @@ def ae_incidence(enrolled: int) -> dict:
         "te_events": result["te_events"],
         "related_events": result["related:events"],
         "related_participants": result["related:participants"],
+        "signal_participants": result["signal_participants"],
         "tables": tables,
     }
 
@@ -193,55 +190,74 @@ def sae_summary(study: Study) -> dict:
 
 
 def holds() -> dict:
-    counts = SafetyHold.objects.aggregate(
-        open=Count("id", filter=Q(released_at=None)), released=Count("id", filter=~Q(released_at=None))
+    rows = list(
+        SafetyHold.objects.order_by("placed_at").values(
+            "id", "placed_at", "released_at", "reason", "adverse_event__ae_number", *PARTICIPANT_KEYS
+        )
     )
-    open_rows = list(
-        SafetyHold.objects.filter(released_at=None)
-        .order_by("placed_at")
-        .values("id", "placed_at", "reason", "adverse_event__ae_number", *PARTICIPANT_KEYS)[:TABLE_CAP]
-    )
-    for row in open_rows:
+    open_rows = [row for row in rows if row["released_at"] is None]
+    for row in open_rows[:TABLE_CAP]:
         row["subject"] = _label_of(row)
         row["placed"] = _local(row["placed_at"])
-    return {**counts, "open_rows": open_rows}
+    return {"open": len(open_rows), "released": len(rows) - len(open_rows), "open_rows": open_rows[:TABLE_CAP]}
+
+
+@lru_cache(maxsize=200_000)
+def _improvement(baseline: Decimal, value: Decimal) -> Decimal | None:
+    """improvement_percent, memoised: it is a pure function of two one-decimal values."""
+    return improvement_percent(baseline, value)
 
 
 def pasi(study: Study) -> dict:
-    """PASI per participant and visit (lines, capped) and mean improvement by visit (everyone)."""
+    """PASI per participant and visit (lines, capped) and mean improvement by visit (everyone).
+
+    The mean is taken over every enrolled participant's improvement_percent (against their own
+    baseline); identical (visit, baseline, PASI) combinations are grouped in SQL and weighted.
+    """
     definitions = list(study.visit_definitions.order_by("visitnum").values("code", "week"))
     codes = [d["code"] for d in definitions]
-    rows = (
-        PasiAssessment.objects.filter(participant__subject_id__isnull=False)
+    assessed = PasiAssessment.objects.filter(participant__subject_id__isnull=False)
+    first_participants = (
+        Participant.objects.filter(subject_id__isnull=False, pasi_assessments__isnull=False)
+        .distinct()
+        .order_by("screening_seq")
+        .values("screening_seq")[:PASI_LINES_CAP]
+    )
+    line_rows = (
+        assessed.filter(participant__screening_seq__in=first_participants)
         .order_by("participant__screening_seq", "visit__visitnum")
         .values_list(
             "participant_id",
             "participant__subject_id",
             "participant__usubjid",
             "participant__screening_number",
-            "participant__baseline_pasi",
             "visit__visit_code",
             "pasi_total",
         )
     )
     lines: dict[int, dict] = {}
-    improvements: dict[str, list[Decimal]] = defaultdict(list)
-    participants = set()
-    for pid, subject_id, usubjid, screening_number, baseline, code, total in rows:
-        participants.add(pid)
-        if pid not in lines and len(lines) < PASI_LINES_CAP:
-            lines[pid] = {"label": subject_label(subject_id, usubjid, screening_number), "values": {}}
-        if pid in lines:
-            lines[pid]["values"][code] = float(total)
-        change = improvement_percent(baseline, total)
+    for pid, subject_id, usubjid, screening_number, code, total in line_rows:
+        line = lines.setdefault(pid, {"label": subject_label(subject_id, usubjid, screening_number), "values": {}})
+        line["values"][code] = float(total)
+    combinations = (
+        assessed.filter(participant__baseline_pasi__isnull=False)
+        .values_list("visit__visit_code", "participant__baseline_pasi", "pasi_total")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    counts: Counter = Counter()
+    for code, baseline, total, n in combinations:
+        change = _improvement(baseline, total)
         if change is not None:
-            improvements[code].append(change)
+            sums[code] += change * n
+            counts[code] += n
     after_baseline = [d["code"] for d in definitions if d["week"]]
     mean_by_visit = []
     for code in after_baseline:
-        values = improvements.get(code, [])
-        mean = (sum(values) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if values else None
-        mean_by_visit.append({"visit": code, "n": len(values), "mean": mean})
+        n = counts.get(code, 0)
+        mean = (sums[code] / n).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if n else None
+        mean_by_visit.append({"visit": code, "n": n, "mean": mean})
     chart = {
         "labels": codes,
         "lines": [{"label": line["label"], "data": [line["values"].get(c) for c in codes]} for line in lines.values()],
@@ -249,8 +265,8 @@ def pasi(study: Study) -> dict:
         "mean": [float(m["mean"]) if m["mean"] is not None else None for m in mean_by_visit],
     }
     return {
-        "participants": len(participants),
-        "lines_capped": len(participants) > PASI_LINES_CAP,
+        "participants": len(lines),
+        "lines_capped": len(lines) >= PASI_LINES_CAP,
         "cap": PASI_LINES_CAP,
         "mean_by_visit": mean_by_visit,
         "chart": chart,
@@ -259,8 +275,8 @@ def pasi(study: Study) -> dict:
 
 def dashboard_data(study: Study) -> dict:
     counts = enrollment()
-    incidence = ae_incidence(counts["enrolled"])
-    alert = dmc_alert(study)
+    incidence = ae_incidence(counts["enrolled"], study)
+    alert = DmcAlert(participants=incidence["signal_participants"], threshold=study.dmc_alert_threshold)
     tables = incidence["tables"]
     charts = {
         "grade": {

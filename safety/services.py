@@ -163,11 +163,13 @@ class DmcAlert:
         return self.active
 
 
-def signal_events(study: Study):
+def signal_condition(study: Study) -> Q:
     """AEs that are safety signals (PROTOCOL §6): related with grade >= threshold, or related SAEs."""
-    return AdverseEvent.objects.filter(relationship__in=RELATED).filter(
-        Q(grade__gte=study.hold_min_grade) | Q(serious=True)
-    )
+    return Q(relationship__in=RELATED) & (Q(grade__gte=study.hold_min_grade) | Q(serious=True))
+
+
+def signal_events(study: Study):
+    return AdverseEvent.objects.filter(signal_condition(study))
 
 
 def dmc_alert(study: Study | None = None) -> DmcAlert:
