@@ -286,7 +286,7 @@ def test_dashboard_query_count_does_not_grow_with_participants(
     trial, coordinator, dmc_reviewer, django_assert_max_num_queries
 ):
     client = logged_in(dmc_reviewer)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         get(client, "/safety/dashboard/")
     with time_machine.travel(NOW, tick=False):
         for initials in ("AA", "BB", "CC"):
@@ -303,7 +303,7 @@ def test_dashboard_query_count_does_not_grow_with_participants(
                 hospitalization=True,
                 awareness_time=datetime(2024, 1, 21, 8, 0, tzinfo=TZ),
             )
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         html = get(client, "/safety/dashboard/")
     assert count(html, "enrolled") == "6"
     for name in ("adverse-events", "saes", "pasi", "exposure", "participants", "holds"):
