@@ -4,6 +4,7 @@ The write doors for visits (re-exported by subjects.services): targets and windo
 from schedule.plan_visits anchored on Day 1 (actual, else planned), never chained on other visits.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -178,19 +179,22 @@ def visits_reanchor(*, participant, day1, user, reason) -> None:
 
 
 def visit_refresh_statuses(visits: Iterable[Visit], today: date) -> int:
-    """Recompute the cached Visit.status for `today`; bulk-update the changed ones (≤ 2 queries).
+    """Recompute the cached Visit.status for `today`; the number of visits whose status changed.
 
-    The status is a cache of schedule.visit_state, not clinical data, so it is not audited.
+    The state comes from schedule.visit_state (via Visit.state_on) in Python, then one
+    `UPDATE ... WHERE id IN (...)` per resulting state: at most one query per state however many
+    visits changed (a CASE-per-row bulk_update took about a minute for 6 000 visits). The status
+    is a cache of schedule.visit_state, not clinical data, so it is not audited.
     """
-    changed = []
+    changed: dict[str, list[int]] = defaultdict(list)
     for visit in visits:
         state = visit.state_on(today)
         if visit.status != state:
             visit.status = state
-            changed.append(visit)
-    if changed:
-        Visit.objects.bulk_update(changed, ["status"])
-    return len(changed)
+            changed[state].append(visit.pk)
+    for state, ids in sorted(changed.items()):
+        Visit.objects.filter(pk__in=ids).update(status=state)
+    return sum(len(ids) for ids in changed.values())
 
 
 def format_window(start: date, end: date) -> str:
