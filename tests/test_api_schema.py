@@ -6,7 +6,9 @@ Covers every operation in /api/schema/ at run time, including other apps' endpoi
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -41,8 +43,19 @@ def test_schema_and_docs_are_served_to_logged_in_users(data_manager):
     assert b"cdn." not in docs.content  # served from the sidecar, offline
 
 
+@pytest.fixture
+def keep_test_connection():
+    """Calls through the WSGI app end with request_finished, which closes a connection that is
+    inside the test's transaction; Django's own test client suspends that handler too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("persona", ["data_manager", "coordinator"])
-def test_schemathesis_finds_no_server_errors_or_schema_violations(personas, persona):
+def test_schemathesis_finds_no_server_errors_or_schema_violations(personas, persona, keep_test_connection):
     build_study_data(personas["coordinator"])
     _token, key = issue_token(user=personas[persona], name="schemathesis", expires_in_days=1)
     auth = {"Authorization": f"Token {key}"}
