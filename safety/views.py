@@ -173,7 +173,8 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Cap.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "safety/dashboard.html", dmc.dashboard_data(Study.current()))
+    study, version = dmc.study_with_data_version()
+    return render(request, "safety/dashboard.html", dmc.dashboard_data(study, version))
 
 
 @requires(Cap.VIEW_DASHBOARD)

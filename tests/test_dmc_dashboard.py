@@ -7,10 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db.models import DecimalField, F, Value
 from django.urls import reverse
 
 from assessments.models import PasiAssessment
+from assessments.pasi import improvement_percent
 from dosing.models import Infusion
+from safety import dashboard
 from safety.models import SafetyHold
 from safety.services import adverse_event_record, safety_hold_release
 from subjects.models import ParticipantStatus
@@ -24,6 +28,14 @@ INITIALS = ("QJX", "WVK", "ZRT", "YMP")
 BIRTH_DATES = (date(1971, 3, 14), date(1985, 7, 21), date(1990, 11, 30), date(1969, 2, 5))
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Test databases roll back, so a later test can meet the same data version with other data.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def infusion(participant, code: str, number: int, cells: int, user) -> Infusion:
@@ -181,6 +193,10 @@ def count(html: str, name: str) -> str:
     return match.group(1)
 
 
+def without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)  # random letters, not data
+
+
 def get(client, url):
     with time_machine.travel(NOW, tick=False):
         response = client.get(url)
@@ -248,6 +264,7 @@ def test_no_initials_or_birth_dates_anywhere(trial, dmc_reviewer):
     for name in ("participants", "exposure", "adverse-events", "saes", "signals", "holds", "pasi"):
         pages.append(get(client, reverse("safety:listing", args=[name])))
     for html in pages:
+        html = without_csrf(html)
         for initials in INITIALS:
             assert initials not in html
         for born in BIRTH_DATES:
@@ -283,11 +300,16 @@ def test_unknown_listing_is_404(dmc_reviewer, study):
 
 
 def test_dashboard_query_count_does_not_grow_with_participants(
-    trial, coordinator, dmc_reviewer, django_assert_max_num_queries
+    trial, coordinator, dmc_reviewer, django_assert_num_queries, django_assert_max_num_queries
 ):
+    # session, user, groups, study with data version, 2 x (BEGIN, COMMIT), session save = 9 with the
+    # figures cached; 6 more to compute them (participants, exposure table, AEs, SAEs and holds,
+    # visit definitions, PASI).
     client = logged_in(dmc_reviewer)
-    with django_assert_max_num_queries(17):
-        get(client, "/safety/dashboard/")
+    with django_assert_num_queries(15):
+        cold = get(client, "/safety/dashboard/")
+    with django_assert_num_queries(9):
+        assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(cold)
     with time_machine.travel(NOW, tick=False):
         for initials in ("AA", "BB", "CC"):
             extra = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10), initials=initials)
@@ -303,12 +325,183 @@ def test_dashboard_query_count_does_not_grow_with_participants(
                 hospitalization=True,
                 awareness_time=datetime(2024, 1, 21, 8, 0, tzinfo=TZ),
             )
-    with django_assert_max_num_queries(17):
+    with django_assert_num_queries(15):
         html = get(client, "/safety/dashboard/")
+    with django_assert_num_queries(9):
+        assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(html)
     assert count(html, "enrolled") == "6"
     for name in ("adverse-events", "saes", "pasi", "exposure", "participants", "holds"):
         with django_assert_max_num_queries(12):
             get(client, reverse("safety:listing", args=[name]))
+
+
+def figures_now(study) -> dict:
+    with time_machine.travel(NOW, tick=False):
+        return dashboard.dashboard_data(study, None)
+
+
+def test_cached_figures_equal_the_computed_ones(trial, study, dmc_reviewer):
+    study, version = dashboard.study_with_data_version()
+    with time_machine.travel(NOW, tick=False):
+        cold = dashboard.dashboard_data(study, version)
+        warm = dashboard.dashboard_data(study, version)
+    computed = figures_now(study)
+    for data in (cold, warm):
+        assert {key: value for key, value in data.items() if key != "generated_at"} == {
+            key: value for key, value in computed.items() if key != "generated_at"
+        }
+    assert warm["enrollment"] == {
+        "screened": 4,
+        "screen_failed": 1,
+        "enrolled": 3,
+        "on_treatment": 2,
+        "completed": 0,
+        "withdrawn": 1,
+        "on_hold": 1,
+    }
+    assert warm["exposure"]["totals"] == {"infusions": 3, "cells": 384_000_000, "participants": 2}
+    assert [row["participants"] for row in warm["exposure"]["distribution"]] == [1, 1, 1, 0, 0, 0]
+    assert [(row["visit"], row["n"], row["mean"]) for row in warm["pasi"]["mean_by_visit"]] == [
+        ("W2", 2, Decimal("17.5")),
+        ("W4", 2, Decimal("62.5")),
+        ("W6", 0, None),
+        ("W8", 0, None),
+        ("W12", 0, None),
+    ]
+    assert warm["pasi"]["chart"]["lines"] == [
+        {"label": "S2018-11-001", "data": [None, 20.0, 15.0, 10.0, None, None, None]},
+        {"label": "S2018-11-002", "data": [None, 10.0, 9.0, 2.5, None, None, None]},
+    ]
+    assert warm["holds"]["open"] == 1 and warm["holds"]["released"] == 1
+    assert [row["subject"] for row in warm["holds"]["open_rows"]] == ["S2018-11-002"]
+    assert [(row["ae_number"], row["term"], row["clock_state"]) for row in warm["saes"]["rows"]] == [
+        (2, "Rash", "due"),  # most recent awareness first
+        (2, "Syncope", "overdue"),
+        (1, "Pneumonia", "reported_on_time"),
+    ]
+
+
+def test_a_write_changes_the_dashboard_at_once(trial, coordinator, dmc_reviewer):
+    client = logged_in(dmc_reviewer)
+    html = get(client, "/safety/dashboard/")
+    assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(html)  # from the cache
+    assert (count(html, "ae-events"), count(html, "saes"), count(html, "infusions")) == ("6", "3", "3")
+    with time_machine.travel(NOW, tick=False):
+        ae(
+            trial["p1"],
+            coordinator,
+            term="Dyspnoea",
+            onset_date=date(2024, 2, 29),
+            grade=2,
+            relationship="not_related",
+            serious=True,
+            hospitalization=True,
+            awareness_time=datetime(2024, 3, 1, 11, 0, tzinfo=TZ),
+        )
+    html = get(client, "/safety/dashboard/")
+    assert (count(html, "ae-events"), count(html, "saes"), count(html, "sae-due")) == ("7", "4", "2")
+    with time_machine.travel(NOW, tick=False):
+        infusion(trial["p2"], "W2", 2, 125_000_000, coordinator)
+    html = get(client, "/safety/dashboard/")
+    assert (count(html, "infusions"), count(html, "cells")) == ("4", "509000000")
+    with time_machine.travel(NOW, tick=False):
+        pasi(trial["p1"], "W6", "5.0", coordinator)  # 75.0 % for one participant at W6
+    html = get(client, "/safety/dashboard/")
+    assert re.search(r"<td>W6</td><td class=\"num\"><a [^>]*>1</a></td><td class=\"num\">75.0</td>", html)
+    with time_machine.travel(NOW, tick=False):
+        hold = SafetyHold.objects.get(participant=trial["p2"], released_at=None)
+    safety_hold_release(hold=hold, investigator=trial_investigator(), reason="DMC review")
+    html = get(client, "/safety/dashboard/")
+    assert (count(html, "holds-open"), count(html, "holds-released")) == ("0", "2")
+
+
+def trial_investigator():
+    from django.contrib.auth.models import User
+
+    return User.objects.get(groups__name="investigator")
+
+
+def test_sae_clock_moves_with_time_on_cached_figures(trial, dmc_reviewer, django_assert_num_queries):
+    client = logged_in(dmc_reviewer)
+    html = get(client, "/safety/dashboard/")
+    assert (count(html, "sae-due"), count(html, "sae-overdue")) == ("1", "1")
+    # Rash: awareness 29 Feb 14:00, due 24 h later; no write in between, so the figures are cached.
+    with time_machine.travel(datetime(2024, 3, 1, 14, 1, tzinfo=TZ), tick=False):
+        reviewer = logged_in(dmc_reviewer)
+        with django_assert_num_queries(9):  # the figures come from the cache
+            later = reviewer.get("/safety/dashboard/").content.decode()
+    assert (count(later, "sae-due"), count(later, "sae-overdue")) == ("0", "2")
+
+
+# Baselines and values in tenths around the half-way cases of improvement_percent (.x5 before the
+# final rounding: 40.0 -> 39.9 is 0.25 %, 16.0 -> 16.2 is -1.25 %, 32.0 -> 31.8 is 0.625 % ...).
+EDGE_BASELINES = (1, 3, 7, 8, 16, 24, 123, 160, 320, 400, 720)
+
+
+def edge_pairs() -> list[tuple[Decimal, Decimal]]:
+    pairs = []
+    for b in EDGE_BASELINES:
+        values = {0, 1, b - 2, b - 1, b, b + 1, b + 2, b // 2, b // 3, 2 * b, 720} | set(range(0, 721, 37))
+        pairs += [(Decimal(b).scaleb(-1), Decimal(v).scaleb(-1)) for v in sorted(values) if 0 <= v <= 720]
+    return pairs
+
+
+def test_improvement_in_sql_equals_improvement_percent(study):
+    pairs = edge_pairs()
+    decimal = DecimalField(max_digits=3, decimal_places=1)
+    for start in range(0, len(pairs), 100):
+        chunk = pairs[start : start + 100]
+        row = (
+            type(study)
+            .objects.annotate(
+                **{
+                    f"c{i}": dashboard.improvement_tenths(Value(b, decimal), Value(v, decimal))
+                    for i, (b, v) in enumerate(chunk)
+                }
+            )
+            .values(*[f"c{i}" for i in range(len(chunk))])
+            .get()
+        )
+        for i, (b, v) in enumerate(chunk):
+            expected = improvement_percent(b, v)
+            assert row[f"c{i}"] == (None if expected is None else int(expected * 10)), (b, v)
+    assert improvement_percent(Decimal("40.0"), Decimal("39.9")) == Decimal("0.3")  # the half-way cases are there
+    assert (Decimal("40.0"), Decimal("39.9")) in pairs and (Decimal("16.0"), Decimal("16.2")) in pairs
+
+
+@pytest.fixture
+def rounding_trial(coordinator):
+    """Three participants whose improvements (and means) fall on half-way cases."""
+    totals = {
+        "40.0": {"W2": "39.9", "W4": "40.1", "W6": "39.8", "W8": "40.1"},  # 0.3, -0.3, 0.5, -0.3
+        "16.0": {"W2": "16.2", "W4": "15.8", "W6": "16.0", "W8": "16.0"},  # -1.3, 1.3, 0.0, 0.0
+        "12.3": {"W4": "0.0"},  # 100.0
+    }
+    with time_machine.travel(NOW, tick=False):
+        for baseline, by_visit in totals.items():
+            participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+            participant.baseline_pasi = Decimal(baseline)
+            audited_save(participant, user=coordinator, reason="Baseline PASI")
+            for code, total in by_visit.items():
+                pasi(participant, code, total, coordinator)
+    return totals
+
+
+def test_mean_improvement_rounds_half_away_from_zero(rounding_trial, study):
+    means = {row["visit"]: (row["n"], row["mean"]) for row in figures_now(study)["pasi"]["mean_by_visit"]}
+    assert means == {
+        "W2": (2, Decimal("-0.5")),  # (0.3 - 1.3) / 2
+        "W4": (3, Decimal("33.7")),  # (-0.3 + 1.3 + 100.0) / 3 = 33.67
+        "W6": (2, Decimal("0.3")),  # (0.5 + 0.0) / 2 = 0.25
+        "W8": (2, Decimal("-0.2")),  # (-0.3 + 0.0) / 2 = -0.15
+        "W12": (0, None),
+    }
+    rows = PasiAssessment.objects.annotate(
+        tenths=dashboard.improvement_tenths(F("participant__baseline_pasi"), F("pasi_total"))
+    ).values_list("participant__baseline_pasi", "pasi_total", "tenths")
+    assert len(rows) == 9
+    for baseline, total, tenths in rows:
+        assert Decimal(tenths).scaleb(-1) == improvement_percent(baseline, total)
 
 
 def test_dashboard_with_no_data(dmc_reviewer, study):
