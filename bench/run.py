@@ -4,7 +4,7 @@
 
 For each N it (re)creates its own database trialsite_bench_<N> on the DATABASE_URL server, migrates
 it, generates the synthetic study, then measures exports against COPY, pages (queries, latency,
-throughput under gunicorn + wrk against /healthz) and the reminder sweep, and prints one table with
+throughput under gunicorn + wrk against the trivial /healthz/live) and the reminder sweep, and prints one table with
 the targets and PASS/FAIL. Loopback only; every loop is bounded. See bench/README.md.
 """
 
@@ -175,7 +175,7 @@ def load(pages: dict, cookies: dict, seconds: int, env: dict) -> dict:
     try:
         if not wait_until_up(f"{base}/healthz", timeout=30):
             return {"error": "gunicorn did not start"}
-        result = {"trivial (/healthz)": run_wrk(wrk, f"{base}/healthz", None, seconds)}
+        result = {"trivial (/healthz/live)": run_wrk(wrk, f"{base}/healthz/live", None, seconds)}
         for name in PAGES:
             page = pages.get(name) or {}
             if "url" not in page or "error" in page:
@@ -315,7 +315,7 @@ def page_line(name: str, size: int, result: dict, is_largest: bool) -> str:
         error = (page or {}).get("error") or result["pages"].get("error")
         return f"{name:<17} {size:>6} not measured: {error}  FAIL"
     load = result["load"].get(name, {})
-    trivial = result["load"].get("trivial (/healthz)", {})
+    trivial = result["load"].get("trivial (/healthz/live)", {})
     rps, trivial_rps = load.get("rps", 0.0), trivial.get("rps", 0.0)
     ratio = rps / trivial_rps if trivial_rps else 0.0
     ok = (

@@ -23,6 +23,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
+@public
+@never_cache
+@require_GET
+@transaction.non_atomic_requests
+def liveness(request: HttpRequest) -> JsonResponse:
+    """The process answers (no database or broker check): for container liveness probes."""
+    return JsonResponse({"status": "ok"})
+
+
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
