@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dosing.models import Timepoint
+from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -45,15 +46,7 @@ class VitalSignsForm(forms.Form):
     spo2_percent = forms.IntegerField(label="SpO₂ (%)", required=False, min_value=50, max_value=100)
     reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    VALUE_FIELDS = (
-        "weight_kg",
-        "systolic_bp",
-        "diastolic_bp",
-        "heart_rate",
-        "temperature_c",
-        "respiratory_rate",
-        "spo2_percent",
-    )
+    VALUE_FIELDS = VITAL_VALUE_FIELDS
 
     def values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
@@ -90,20 +83,7 @@ class InfusionForm(forms.Form):
     )
     reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    SERVICE_FIELDS = (
-        "product_lot",
-        "viability_percent",
-        "administered_cells",
-        "thaw_time",
-        "start_time",
-        "end_time",
-        "volume_ml",
-        "whole_volume_given",
-        "volume_given_ml",
-        "interrupted",
-        "interruption_reason",
-        "deviation_reason",
-    )
+    SERVICE_FIELDS = INFUSION_ENTERED_FIELDS
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}

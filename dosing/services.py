@@ -19,6 +19,21 @@ from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
 from trialsite.audit import audited_save
 
+# The values a user enters for an infusion (everything else on the record is derived).
+INFUSION_ENTERED_FIELDS = (
+    "administered_cells",
+    "product_lot",
+    "viability_percent",
+    "thaw_time",
+    "start_time",
+    "end_time",
+    "volume_ml",
+    "whole_volume_given",
+    "volume_given_ml",
+    "interrupted",
+    "interruption_reason",
+    "deviation_reason",
+)
 VITAL_VALUE_FIELDS = (
     "weight_kg",
     "systolic_bp",

@@ -4,6 +4,7 @@ a data manager changes the enrollment target, an administrator every value; alwa
 import pytest
 
 from subjects.models import Study
+from subjects.services import STUDY_FIELDS
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -58,28 +59,7 @@ def test_administrator_changes_any_value(administrator):
     data = {
         field.name: getattr(Study.current(), field.name)
         for field in Study._meta.concrete_fields
-        if field.name
-        in {
-            "title",
-            "site_id",
-            "time_zone",
-            "enrollment_target",
-            "dose_per_kg_cells",
-            "dose_tolerance_percent",
-            "max_infusions",
-            "screening_window_days",
-            "pasi_threshold",
-            "bsa_threshold",
-            "min_age",
-            "max_age",
-            "reminder_lead_days",
-            "reminder_hour",
-            "sae_report_hours",
-            "hold_min_grade",
-            "dmc_alert_threshold",
-            "vitals_interval_minutes",
-            "ae_followup_days",
-        }
+        if field.name in STUDY_FIELDS
     }
     response = client.post(URL, {**data, "reminder_hour": 25, "reason_for_change": "x"})
     assert 'id="reminder_hour_errors"' in response.content.decode()

@@ -5,24 +5,11 @@ from rest_framework import mixins, serializers, viewsets
 from assessments.api.docs import clinical_schema
 from assessments.api.pasi import REASON_REQUIRED, visit_of
 from dosing.models import Infusion
-from dosing.services import infusion_record
+from dosing.services import INFUSION_ENTERED_FIELDS, infusion_record
 from subjects.models import Participant
 from trialsite.roles import Cap
 
-ENTERED_FIELDS = (
-    "administered_cells",
-    "product_lot",
-    "viability_percent",
-    "thaw_time",
-    "start_time",
-    "end_time",
-    "volume_ml",
-    "whole_volume_given",
-    "volume_given_ml",
-    "interrupted",
-    "interruption_reason",
-    "deviation_reason",
-)
+ENTERED_FIELDS = INFUSION_ENTERED_FIELDS
 
 
 class InfusionSerializer(serializers.Serializer):
