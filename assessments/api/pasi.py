@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 
 from assessments import pasi
 from assessments.api.docs import clinical_schema
@@ -9,7 +9,7 @@ from assessments.efficacy import efficacy, region_subtotals
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save
 from subjects.models import Participant, Visit
-from trialsite.roles import Cap
+from trialsite.viewsets import ClinicalRecordViewSet
 
 REASON_REQUIRED = "A reason for change is required to change data that has already been saved."
 AREA_FIELDS = ("area_percent", "area_score")
@@ -140,19 +140,11 @@ class PasiAssessmentFilter(filters.FilterSet):
 
 
 @clinical_schema(PasiAssessmentSerializer)
-class PasiAssessmentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PasiAssessmentViewSet(ClinicalRecordViewSet):
     """PASI assessments: GET (view clinical), POST and PATCH with `reason_for_change` (enter data)."""
 
     serializer_class = PasiAssessmentSerializer
     filterset_class = PasiAssessmentFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    capabilities = {"GET": Cap.VIEW_CLINICAL, "POST": Cap.ENTER_DATA, "PATCH": Cap.ENTER_DATA}
     queryset = PasiAssessment.objects.select_related("participant", "visit", "assessor").order_by(
         "participant__screening_seq", "visit__visitnum"
     )

@@ -1,13 +1,13 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 
 from assessments.api.docs import clinical_schema
 from assessments.api.pasi import REASON_REQUIRED, visit_of
 from dosing.models import Infusion
 from dosing.services import INFUSION_ENTERED_FIELDS, infusion_record
 from subjects.models import Participant
-from trialsite.roles import Cap
+from trialsite.viewsets import ClinicalRecordViewSet
 
 ENTERED_FIELDS = INFUSION_ENTERED_FIELDS
 
@@ -79,19 +79,11 @@ class InfusionFilter(filters.FilterSet):
 
 
 @clinical_schema(InfusionSerializer)
-class InfusionViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class InfusionViewSet(ClinicalRecordViewSet):
     """Infusions: GET (view clinical), POST and PATCH with `reason_for_change` (enter data)."""
 
     serializer_class = InfusionSerializer
     filterset_class = InfusionFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    capabilities = {"GET": Cap.VIEW_CLINICAL, "POST": Cap.ENTER_DATA, "PATCH": Cap.ENTER_DATA}
     queryset = Infusion.objects.select_related("participant", "visit", "administered_by").order_by(
         "participant__screening_seq", "infusion_number"
     )

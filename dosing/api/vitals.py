@@ -1,13 +1,13 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 
 from assessments.api.docs import clinical_schema
 from assessments.api.pasi import REASON_REQUIRED, visit_of
 from dosing.models import Timepoint, VitalSigns
 from dosing.services import VITAL_VALUE_FIELDS, vitals_record
 from subjects.models import Participant
-from trialsite.roles import Cap
+from trialsite.viewsets import ClinicalRecordViewSet
 
 
 def _decimal(**kwargs):
@@ -79,19 +79,11 @@ class VitalSignsFilter(filters.FilterSet):
 
 
 @clinical_schema(VitalSignsSerializer)
-class VitalSignsViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class VitalSignsViewSet(ClinicalRecordViewSet):
     """Vital signs: GET (view clinical), POST and PATCH with `reason_for_change` (enter data)."""
 
     serializer_class = VitalSignsSerializer
     filterset_class = VitalSignsFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    capabilities = {"GET": Cap.VIEW_CLINICAL, "POST": Cap.ENTER_DATA, "PATCH": Cap.ENTER_DATA}
     queryset = VitalSigns.objects.select_related("participant", "visit", "infusion").order_by(
         "participant__screening_seq", "visit__visitnum", "measured_at", "id"
     )

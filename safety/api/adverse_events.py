@@ -21,6 +21,7 @@ from safety.services import (
 from subjects.models import Participant, Study
 from trialsite.audit import REASON_REQUIRED
 from trialsite.roles import Cap
+from trialsite.viewsets import ClinicalRecordViewSet
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: `{field: [messages]}`"),
@@ -147,19 +148,12 @@ class AdverseEventFilter(filters.FilterSet):
     create=extend_schema(responses={201: AdverseEventSerializer, **ERRORS}),
     partial_update=extend_schema(responses={200: AdverseEventSerializer, **ERRORS}),
 )
-class AdverseEventViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AdverseEventViewSet(ClinicalRecordViewSet):
     """Adverse events (CRF "Adverse event"). PATCH needs `reason_for_change`; causality changes are
     investigator-only (a coordinator's attempt is refused with 400 naming the field)."""
 
     serializer_class = AdverseEventSerializer
     filterset_class = AdverseEventFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
     capabilities_by_action = {
         "list": Cap.VIEW_CLINICAL,
         "retrieve": Cap.VIEW_CLINICAL,
