@@ -45,13 +45,28 @@ def region_subtotals(assessment: PasiAssessment) -> dict[str, Decimal]:
     }
 
 
-def participant_pasi(participant) -> dict:
-    """PASI over time with improvement, responders and the W12 primary endpoint (two queries)."""
+def _assessment_of(visit) -> PasiAssessment | None:
+    try:
+        return visit.pasi_assessment
+    except PasiAssessment.DoesNotExist:
+        return None
+
+
+def participant_pasi(participant, visits=None) -> dict:
+    """PASI over time with improvement, responders and the W12 primary endpoint.
+
+    `visits`: the participant's visits with `pasi_assessment` already selected (the participant
+    page passes the one list it fetched); without it, one query fetches them.
+    """
+    if visits is None:
+        visits = list(participant.visits.select_related("pasi_assessment"))
+    visits = sorted(visits, key=lambda visit: visit.visitnum)
     baseline = participant.baseline_pasi
-    assessments = PasiAssessment.objects.filter(participant=participant).select_related("visit")
     rows = []
-    for assessment in assessments.order_by("visit__visitnum"):
-        visit = assessment.visit
+    for visit in visits:
+        assessment = _assessment_of(visit)
+        if assessment is None:
+            continue
         figures = efficacy(baseline, assessment.pasi_total)
         rows.append(
             PasiRow(
@@ -70,7 +85,6 @@ def participant_pasi(participant) -> dict:
         "pasi": [str(row.pasi_total) for row in rows],
         "baseline": str(baseline) if baseline is not None else None,
     }
-    visits = list(participant.visits.order_by("visitnum").only("pk", "visit_code", "visitnum"))
     return {
         "visits": visits,
         "baseline": baseline,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from dosing.models import Infusion
+from dosing.models import Infusion, VitalSigns
 from subjects.models import Visit, VisitDefinition
 from subjects.schedule import is_in_window
 
@@ -24,24 +24,43 @@ class DosingRow:
         return not is_in_window(visit.actual_date, visit.window_start, visit.window_end)
 
 
-def participant_dosing(participant) -> dict:
-    """Dosing visits with planned vs administered, deviation flags and cumulative cells (3 queries)."""
-    dosing_codes = list(VisitDefinition.objects.filter(dosing=True).values_list("code", flat=True))
-    visits = (
-        Visit.objects.filter(participant=participant, visit_code__in=dosing_codes)
-        .annotate(vitals_count=Count("vital_signs"))
-        .order_by("visitnum")
+def _infusion_of(visit) -> Infusion | None:
+    try:
+        return visit.infusion
+    except Infusion.DoesNotExist:
+        return None
+
+
+def participant_dosing(participant, visits=None) -> dict:
+    """Dosing visits with planned vs administered, deviation flags and cumulative cells.
+
+    `visits`: the participant's visits with `infusion` already selected (the participant page passes
+    the one list it fetched); without it, one more query fetches them. Two queries besides: the dosing
+    visit codes and the vital-signs count per visit.
+    """
+    dosing_codes = set(VisitDefinition.objects.filter(dosing=True).values_list("code", flat=True))
+    if visits is None:
+        visits = list(participant.visits.select_related("infusion"))
+    visits = sorted(visits, key=lambda visit: visit.visitnum)
+    vitals_counts = dict(
+        VitalSigns.objects.filter(participant=participant)
+        .order_by()
+        .values("visit_id")
+        .annotate(count=Count("pk"))
+        .values_list("visit_id", "count")
     )
-    infusions = {i.visit_id: i for i in Infusion.objects.filter(participant=participant).select_related("visit")}
+    infusions = [infusion for infusion in map(_infusion_of, visits) if infusion is not None]
     rows, cumulative = [], 0
     for visit in visits:
-        infusion = infusions.get(visit.pk)
+        if visit.visit_code not in dosing_codes:
+            continue
+        infusion = _infusion_of(visit)
         if infusion is not None:
             cumulative += infusion.administered_cells
-        rows.append(DosingRow(visit, infusion, cumulative, visit.vitals_count))
+        rows.append(DosingRow(visit, infusion, cumulative, vitals_counts.get(visit.pk, 0)))
     return {
         "rows": rows,
         "infusions_given": len(infusions),
         "total_cells": cumulative,
-        "deviations": sum(1 for i in infusions.values() if i.dose_deviation),
+        "deviations": sum(1 for infusion in infusions if infusion.dose_deviation),
     }

@@ -13,9 +13,11 @@ def get_item(row: dict, key: str):
 
 
 @register.simple_tag
-def participant_safety(participant) -> dict:
-    """AEs (with SAE clock) and holds of one participant for the participant page: three queries."""
-    study = Study.current()
+def participant_safety(participant, study=None) -> dict:
+    """AEs (with SAE clock) and holds of one participant for the participant page: two queries, and one
+    more for the study when the page does not pass it (`{% participant_safety participant study as safety %}`)."""
+    if not isinstance(study, Study):  # "" when the context has no study
+        study = Study.current()
     now = timezone.now()
     adverse_events = list(participant.adverse_events.order_by("ae_number"))
     for adverse_event in adverse_events:
