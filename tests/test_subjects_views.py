@@ -203,3 +203,48 @@ def test_withdraw_form(coordinator, investigator):
     html = client.get(f"/participants/{p.screening_number}/").content.decode()
     assert "Withdrawn on 08 Jan 2024: no further visits" in html
     assert html.count('data-state="not_done"') == 6
+
+
+def test_list_next_action_skips_recorded_and_not_done_visits_in_constant_queries(coordinator, investigator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from subjects.models import Visit
+    from subjects.visits import visit_record
+
+    first = enrolled(coordinator, investigator, PASSWORD)
+    client = logged_in(coordinator)
+    client.get("/")  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        html = client.get("/participants/").content.decode()
+    assert "Record W0 visit (window 4–31 Jan)" in html
+    visit_record(
+        visit=Visit.objects.get(participant=first, visit_code="W0"), user=coordinator, not_done_reason="Unwell"
+    )
+    for _ in range(4):
+        enrolled(coordinator, investigator, PASSWORD)
+    with CaptureQueriesContext(connection) as five:
+        html = client.get("/participants/").content.decode()
+    # W0 not done: W2 is next, planned Day 1 10 Jan + 14 days = 24 Jan, window ±3 days
+    assert "Record W2 visit (window 21–27 Jan)" in html
+    assert html.count("Record W0 visit (window 4–31 Jan)") == 4
+    assert len(five) == len(one) <= 8
+
+
+def test_search_and_filter_use_indexes_on_postgresql(require_postgres, coordinator):
+    from django.db import connection
+
+    from subjects.api.views import search_participants
+
+    register(coordinator, initials="XYZ")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned anyway
+    plan = search_participants(Participant.objects.order_by(), "001").explain()  # as the page count runs it
+    for index in (
+        "participant_screening_number_trgm",
+        "participant_subject_id_trgm",
+        "participant_usubjid_trgm",
+        "participant_initials_upper",
+    ):
+        assert index in plan, plan
+    assert "Index" in Participant.objects.filter(status="enrolled").order_by("screening_seq").explain()
