@@ -176,3 +176,25 @@ def test_participant_page_for_reader_roles(participant, coordinator, data_manage
     audited_save(participant, user=coordinator, reason="Safety hold")
     page = logged_in(data_manager).get(f"/participants/{participant.screening_number}/").content.decode()
     assert '<dd id="pasi-baseline">14.0</dd>' in page
+
+
+def test_summaries_use_the_pages_visits_without_querying_them_again(
+    participant, coordinator, django_assert_num_queries
+):
+    assess(participant, coordinator, "W0", date(2024, 1, 10), PASI_14)
+    _dose(participant, coordinator, "W0", (2024, 1, 10), 127_000_000)
+    assess(participant, coordinator, "W2", date(2024, 1, 24), PASI_3)
+    participant.refresh_from_db()
+    visits = list(participant.visits.select_related("pasi_assessment", "infusion").order_by("visitnum"))
+    with django_assert_num_queries(0):
+        given = participant_pasi(participant, visits)
+    fetched = participant_pasi(participant)
+    assert given["rows"] == fetched["rows"] and given["chart"] == fetched["chart"]
+    assert [v.visit_code for v in given["visits"]] == ["SCR", "W0", "W2", "W4", "W6", "W8", "W12"]
+    with django_assert_num_queries(2):  # the dosing visit codes and the vital-signs count per visit
+        dosing = participant_dosing(participant, visits)
+    assert dosing == participant_dosing(participant)
+    assert [(r.visit.visit_code, r.vitals_count, r.cumulative_cells) for r in dosing["rows"][:2]] == [
+        ("W0", 1, 127_000_000),
+        ("W2", 0, 127_000_000),
+    ]
