@@ -7,6 +7,7 @@ dashboard links to a listing (`safety:listing`) with the rows behind it.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
@@ -14,11 +15,13 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     Subquery,
     Sum,
@@ -26,8 +29,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, IsNull, LessThan
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
+from django.utils.timezone import template_localtime
 
 from assessments.models import PasiAssessment
 from assessments.pasi import improvement_percent
@@ -516,7 +522,7 @@ def _participants_listing(params, study: Study) -> Listing:
     if params.get("on_hold") in YES:
         participants = participants.filter(on_safety_hold=True)
         filters["on hold"] = "yes"
-    rows = participants.annotate(infusions_given=Count("infusions")).values(
+    rows = participants.annotate(infusions_given=_infusions_given()).values(
         "subject_id", "usubjid", "screening_number", "status", "day1_date", "infusions_given", "on_safety_hold"
     )
     return Listing(
@@ -528,26 +534,45 @@ def _participants_listing(params, study: Study) -> Listing:
             ("infusions_given", "Infusions"),
             ("on_safety_hold", "On hold"),
         ],
-        _decorated(rows, lambda row: row.update(subject=_label_of(row, prefix=""))),
+        _decorated(rows, lambda row: row.update(subject=_label_of(row, prefix="")), counted=participants),
         filters,
     )
 
 
+def _infusions_given() -> Coalesce:
+    """Infusions of the participant, as a correlated subquery: a page of 100 costs 100 index look-ups
+    instead of grouping every participant's infusions."""
+    given = Infusion.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
+    return Coalesce(Subquery(given.annotate(n=Count("id")).values("n")), 0)
+
+
+def _cells_given() -> Subquery:
+    given = Infusion.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
+    return Subquery(given.annotate(cells=Sum("administered_cells")).values("cells"))
+
+
 def _exposure_listing(params, study: Study) -> Listing:
-    rows = (
-        Participant.objects.filter(subject_id__isnull=False)
-        .annotate(infusions_given=Count("infusions"), cells=Sum("infusions__administered_cells"))
-        .order_by("screening_seq")
-    )
+    participants = Participant.objects.filter(subject_id__isnull=False).order_by("screening_seq")
     filters = {}
     if (params.get("infusions") or "").isdigit():
-        rows = rows.filter(infusions_given=int(params["infusions"]))
+        given = int(params["infusions"])
+        if given:  # one grouped pass over the infusions, then a semi-join
+            counts = Infusion.objects.order_by().values("participant").annotate(n=Count("id")).filter(n=given)
+            participants = participants.filter(pk__in=counts.values("participant"))
+        else:
+            participants = participants.exclude(Exists(Infusion.objects.filter(participant=OuterRef("pk"))))
         filters["infusions"] = params["infusions"]
-    rows = rows.values("subject_id", "usubjid", "screening_number", "infusions_given", "cells", "day1_date")
+    rows = participants.annotate(infusions_given=_infusions_given(), cells=_cells_given()).values(
+        "subject_id", "usubjid", "screening_number", "infusions_given", "cells", "day1_date"
+    )
     return Listing(
         "Exposure",
         [("subject", "Subject"), ("day1_date", "Day 1"), ("infusions_given", "Infusions"), ("cells", "Total cells")],
-        _decorated(rows, lambda row: row.update(subject=_label_of(row, prefix=""), cells=row["cells"] or 0)),
+        _decorated(
+            rows,
+            lambda row: row.update(subject=_label_of(row, prefix=""), cells=row["cells"] or 0),
+            counted=participants,
+        ),
         filters,
     )
 
@@ -579,7 +604,8 @@ def _ae_listing(params, study: Study) -> Listing:
 
 
 def _sae_listing(params, study: Study) -> Listing:
-    rows = sae_rows(study)
+    rows = list(AdverseEvent.objects.filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
+    set_clocks(rows, study, timezone.now())
     filters = {}
     if params.get("clock") in rules.CLOCK_LABELS:
         rows = [row for row in rows if row["clock_state"] == params["clock"]]
@@ -595,7 +621,9 @@ def _sae_listing(params, study: Study) -> Listing:
         ("reported", "Reported"),
         ("clock", "Timeliness"),
     ]
-    return Listing("Serious adverse events", columns, rows, filters)
+    return Listing(
+        "Serious adverse events", columns, _decorated(rows, lambda row: describe_events([row], study)), filters
+    )
 
 
 def _signals_listing(params, study: Study) -> Listing:
@@ -646,6 +674,7 @@ def _pasi_listing(params, study: Study) -> Listing:
     if params.get("visit"):
         rows = rows.filter(visit__visit_code=params["visit"])
         filters["visit"] = params["visit"]
+    counted = rows
     rows = rows.values(
         "visit__visit_code", "assessment_date", "pasi_total", "participant__baseline_pasi", *PARTICIPANT_KEYS
     )
@@ -666,26 +695,28 @@ def _pasi_listing(params, study: Study) -> Listing:
             ("pasi_total", "PASI"),
             ("improvement", "Improvement %"),
         ],
-        _decorated(rows, decorate),
+        _decorated(rows, decorate, counted=counted),
         filters,
     )
 
 
 class _decorated:
-    """A values() queryset whose rows are completed (labels, derived values) when a page is read."""
+    """Rows (a values() queryset or a list of dicts) completed (labels, derived values) when a page is
+    read; counted from `counted` (the same rows without the joins and annotations of the display)."""
 
-    def __init__(self, queryset, decorate):
-        self.queryset = queryset
+    def __init__(self, rows, decorate, counted=None):
+        self.rows = rows
         self.decorate = decorate
+        self.counted = counted if counted is not None else rows
 
     def count(self) -> int:
-        return self.queryset.count()
+        return len(self.counted) if isinstance(self.counted, list) else self.counted.count()
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, index):
-        rows = self.queryset[index]
+        rows = self.rows[index]
         if isinstance(index, slice):
             rows = list(rows)
             for row in rows:
@@ -693,3 +724,24 @@ class _decorated:
             return rows
         self.decorate(rows)
         return rows
+
+
+def listing_cells(row: dict, columns) -> list[tuple[object, str]]:
+    """(value, badge class) of each column of a listing row, as the listing shows them: Yes/No/—,
+    dates as Y-m-d (datetimes in the current time zone), the SAE clock as a badge."""
+    cells = []
+    for key, _label in columns:
+        value = row.get(key, "")
+        if value is True:
+            cells.append(("Yes", ""))
+        elif value is False:
+            cells.append(("No", ""))
+        elif value is None:
+            cells.append(("—", ""))
+        elif key == "clock" and value:
+            cells.append((value, row.get("clock_badge", "")))
+        elif isinstance(value, date):
+            cells.append((date_filter(template_localtime(value), "Y-m-d") or value, ""))
+        else:
+            cells.append((value, ""))
+    return cells

@@ -184,10 +184,11 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
     page = Paginator(result.rows, 100).get_page(request.GET.get("page"))
     if name in ("adverse-events", "signals"):
         dmc.add_clock(page.object_list, study)
+    rows = [dmc.listing_cells(row, result.columns) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "safety/listing.html",
-        {"listing": result, "page": page, "name": name, "query": query.urlencode()},
+        {"listing": result, "page": page, "rows": rows, "name": name, "query": query.urlencode()},
     )
