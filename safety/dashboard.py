@@ -130,7 +130,8 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
     result = per_participant.aggregate(**aggregates)
     enrollment = {name: result[name] for name in list(aggregates)[:7]}
     table = (
-        per_participant.filter(is_enrolled)
+        Participant.objects.filter(is_enrolled)
+        .annotate(infusions_given=_infusions_given(), cells=_cells_given())
         .order_by("screening_seq")
         .values_list("subject_id", "usubjid", "screening_number", "infusions_given", "cells")[:TABLE_CAP]
     )
