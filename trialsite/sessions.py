@@ -11,6 +11,12 @@ TOUCH_KEY = "_last_touch"
 TOUCH_EVERY_SECONDS = 60
 
 
+def mark_touched_on_login(sender, request, user, **kwargs) -> None:
+    """Logging in has just saved the session with a fresh expiry: it counts as the first touch."""
+    if getattr(request, "session", None) is not None:
+        request.session[TOUCH_KEY] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
