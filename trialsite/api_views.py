@@ -84,7 +84,7 @@ class SdtmExportView(APIView):
         query = sdtm.query(domain, dialect.current(), Study.current(), safety=safety)
         log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
         return download(
-            stream_query_csv(query.sql, query.params, query.columns),
+            stream_query_csv(query.sql, query.params, query.columns, empty_safe=query.empty_safe),
             content_type="text/csv; charset=utf-8",
             filename=f"{domain}.csv",
         )

@@ -20,7 +20,8 @@ class Dialect:
 
     # -- dates and times --------------------------------------------------------------------
     def iso_date(self, col: str) -> str:
-        return f"to_char({col}, 'YYYY-MM-DD')" if self.postgres else f"{col}"
+        """YYYY-MM-DD: PostgreSQL's date output under DateStyle ISO (the export session sets it)."""
+        return f"CAST({col} AS text)" if self.postgres else f"{col}"
 
     def local_dtc(self, col: str) -> str:
         """ISO 8601 local date-time to the minute (SDTM --DTC), in the site time zone."""
@@ -40,11 +41,8 @@ class Dialect:
 
     def study_day(self, on: str, day1: str) -> str:
         """SDTM study day, no day 0 — the rule of subjects.schedule.study_day."""
-        diff = self.days_between(on, day1)
-        return (
-            f"(CASE WHEN ({on}) IS NULL OR ({day1}) IS NULL THEN NULL"
-            f" WHEN ({on}) >= ({day1}) THEN {diff} + 1 ELSE {diff} END)"
-        )
+        # integer arithmetic; NULL when either date is NULL (the difference is then NULL)
+        return f"({self.days_between(on, day1)} + (CASE WHEN ({on}) >= ({day1}) THEN 1 ELSE 0 END))"
 
     def age_years(self, born: str, on: str) -> str:
         """Completed years on `on` — the rule of subjects.eligibility.age_in_completed_years."""
@@ -85,6 +83,30 @@ class Dialect:
                 f"{alias}.ord",
             )
         return f"CROSS JOIN json_each({col}) AS {alias}", f"({alias}.key + 1)"
+
+    def count_nonnull(self, cols: list[str]) -> str:
+        """How many of `cols` are not NULL."""
+        if self.postgres:
+            return f"num_nonnulls({', '.join(cols)})"
+        return "(" + " + ".join(f"({col} IS NOT NULL)" for col in cols) + ")"
+
+    def unpivot(self, rows: list[tuple[str, ...]], names: tuple[str, ...], alias: str) -> tuple[str, dict[str, str]]:
+        """(FROM-clause fragment, {name: expression}) turning each row of the preceding FROM item into
+        len(rows) rows, one per tuple of SQL expressions (which may use that item's columns), in order.
+
+        PostgreSQL: a LATERAL VALUES list, evaluated once per source row in one scan. SQLite (no LATERAL):
+        a cross join with the row numbers and a CASE per column. The first name is the row's ordinal.
+        """
+        if self.postgres:
+            values = ", ".join("(" + ", ".join((str(n), *row)) + ")" for n, row in enumerate(rows, start=1))
+            cols = ", ".join(names)
+            return f"CROSS JOIN LATERAL (VALUES {values}) AS {alias}({cols})", {n: f"{alias}.{n}" for n in names}
+        ordinals = " UNION ALL ".join(f"SELECT {n} AS {names[0]}" for n in range(1, len(rows) + 1))
+        exprs = {names[0]: f"{alias}.{names[0]}"}
+        for i, name in enumerate(names[1:]):
+            whens = " ".join(f"WHEN {n} THEN {row[i]}" for n, row in enumerate(rows, start=1))
+            exprs[name] = f"(CASE {alias}.{names[0]} {whens} END)"
+        return f"CROSS JOIN ({ordinals}) AS {alias}", exprs
 
     @staticmethod
     def case_map(col: str, mapping: dict[str, str]) -> str:

@@ -96,6 +96,7 @@ class Query:
     columns: list[str]
     sql: str
     params: dict
+    empty_safe: bool = False  # no column is ever '' (so empty fields need no NULLIF on the COPY path)
 
 
 def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:
@@ -106,16 +107,26 @@ def _params(study: Study) -> dict:
     return {"studyid": study.study_id, "tz": study.time_zone}
 
 
+def _usubjid() -> str:
+    return "COALESCE(p.usubjid, %(studyid)s || '-' || p.site_id || '-' || p.screening_number)"
+
+
 def _ids(d: Dialect, domain: str) -> list[tuple[str, str]]:
-    return [
-        ("STUDYID", "%(studyid)s"),
-        ("DOMAIN", _quote(domain)),
-        ("USUBJID", "COALESCE(p.usubjid, %(studyid)s || '-' || p.site_id || '-' || p.screening_number)"),
-    ]
+    return [("STUDYID", "%(studyid)s"), ("DOMAIN", _quote(domain)), ("USUBJID", _usubjid())]
 
 
 def _usubjid_order() -> str:
     return "COALESCE(p.usubjid, '~' || p.screening_number)"
+
+
+def _unpivot_order(d: Dialect, record_order: str, t: dict[str, str]) -> str:
+    """ORDER BY for an unpivoted query whose source rows come from a subquery already in `record_order`.
+
+    PostgreSQL: none — a nested loop over the ordered subquery and its LATERAL VALUES emits the
+    rows in (record, item) order, and re-sorting a million rows would be most of the export's cost.
+    SQLite plans the cross join freely, so it sorts.
+    """
+    return "" if d.postgres else f"ORDER BY {record_order}, {t['ord']}"
 
 
 def dm(d: Dialect, study: Study, *, safety: bool = False) -> Query:
@@ -197,58 +208,95 @@ ORDER BY {_usubjid_order()}, v.visitnum"""
     return Query(names, sql, _params(study))
 
 
+def _unpivoted_items(d: Dialect, tests, source: str) -> tuple[str, dict[str, str]]:
+    """(FROM fragment, item columns) for one source row `source` holding one column per test.
+
+    Item columns: ord, testcd, test, unit, val (text, NULL for a missing value), pos (1-based position
+    of the item among the row's non-missing values, so --SEQ = items before this row + pos).
+    """
+    values = [d.dec1(f"{source}.{field}") if dec else d.text(f"{source}.{field}") for _c, _l, field, _u, dec in tests]
+    fields = [f"{source}.{field}" for _c, _l, field, _u, _d in tests]
+    rows = [
+        (_quote(code), _quote(label), _quote(unit) if unit else "NULL", values[n], d.count_nonnull(fields[: n + 1]))
+        for n, (code, label, _f, unit, _d) in enumerate(tests)
+    ]
+    return d.unpivot(rows, ("ord", "testcd", "test", "unit", "val", "pos"), "t")
+
+
+def _values_before(d: Dialect, fields: list[str], order: str) -> str:
+    """Non-missing values in the participant's earlier source rows (rows in `order`): the --SEQ offset."""
+    count = d.count_nonnull(fields)
+    return f"SUM({count}) OVER (PARTITION BY {_usubjid_order()} ORDER BY {order} ROWS UNBOUNDED PRECEDING) - {count}"
+
+
 def vs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
-    tests = ", ".join(
-        f"({n}, {_quote(code)}, {_quote(label)}, {_quote(unit)})"
-        for n, (code, label, _f, unit, _d) in enumerate(VS_TESTS, start=1)
-    )
-    value = (
-        "(CASE t.testcd "
-        + " ".join(
-            f"WHEN {_quote(code)} THEN {d.dec1('x.' + field) if dec else d.text('x.' + field)}"
-            for code, _l, field, _u, dec in VS_TESTS
-        )
-        + " END)"
-    )
+    """One row per vital-signs record and test, in (participant, time, record, test) order.
+
+    The records are joined, formatted and numbered once each (VSSEQ = running count of the
+    participant's values before the record + the item's position), then unpivoted in one pass.
+    """
+    fields = [field for _c, _l, field, _u, _d in VS_TESTS]
+    unpivot, t = _unpivoted_items(d, VS_TESTS, "r")
     tpt = d.case_map("x.timepoint", {k: v[0] for k, v in VS_TIMEPOINTS.items()})
     tptnum = (
         "(CASE x.timepoint " + " ".join(f"WHEN {_quote(k)} THEN {v[1]}" for k, v in VS_TIMEPOINTS.items()) + " END)"
     )
-    columns = [
-        *_ids(d, "VS"),
-        ("VSSEQ", "ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY x.measured_at, x.id, x.ord)"),
-        ("VSTESTCD", "x.testcd"),
-        ("VSTEST", "x.test"),
-        ("VSORRES", "x.val"),
-        ("VSORRESU", "x.unit"),
-        ("VSSTRESC", "x.val"),
-        ("VSSTRESN", "x.val"),
-        ("VSSTRESU", "x.unit"),
-        ("VSTPT", tpt),
-        ("VSTPTNUM", tptnum),
+    local_date = d.local_date("x.measured_at")
+    record = [
+        ("usubjid", f"NULLIF({_usubjid()}, '')"),
+        ("k", _usubjid_order()),
+        ("measured_at", "x.measured_at"),
+        ("id", "x.id"),
+        *[(field, f"x.{field}") for field in fields],
+        ("tpt", tpt),
+        ("tptnum", tptnum),
         (
-            "VSELTM",
+            "eltm",
             f"(CASE WHEN x.timepoint = {_quote(Timepoint.DURING_INFUSION)} AND x.minutes_after_start IS NOT NULL"
             f" THEN 'PT' || {d.text('x.minutes_after_start')} || 'M' END)",
         ),
-        ("VSTPTREF", f"(CASE WHEN x.timepoint = {_quote(Timepoint.VISIT)} THEN NULL ELSE 'INFUSION START' END)"),
-        ("VISITNUM", "v.visitnum"),
-        ("VISIT", "v.visit_code"),
-        ("VSDTC", d.local_dtc("x.measured_at")),
-        ("VSDY", d.study_day(d.local_date("x.measured_at"), "p.day1_date")),
+        ("tptref", f"(CASE WHEN x.timepoint = {_quote(Timepoint.VISIT)} THEN NULL ELSE 'INFUSION START' END)"),
+        ("visitnum", "v.visitnum"),
+        ("visit", "NULLIF(v.visit_code, '')"),
+        ("dtc", d.local_dtc("x.measured_at")),
+        ("dy", d.study_day(local_date, "p.day1_date")),
+        ("seq0", _values_before(d, [f"x.{field}" for field in fields], "x.measured_at, x.id")),
+    ]
+    columns = [
+        ("STUDYID", "%(studyid)s"),
+        ("DOMAIN", "'VS'"),
+        ("USUBJID", "r.usubjid"),
+        ("VSSEQ", f"r.seq0 + {t['pos']}"),
+        ("VSTESTCD", t["testcd"]),
+        ("VSTEST", t["test"]),
+        ("VSORRES", t["val"]),
+        ("VSORRESU", t["unit"]),
+        ("VSSTRESC", t["val"]),
+        ("VSSTRESN", t["val"]),
+        ("VSSTRESU", t["unit"]),
+        ("VSTPT", "r.tpt"),
+        ("VSTPTNUM", "r.tptnum"),
+        ("VSELTM", "r.eltm"),
+        ("VSTPTREF", "r.tptref"),
+        ("VISITNUM", "r.visitnum"),
+        ("VISIT", "r.visit"),
+        ("VSDTC", "r.dtc"),
+        ("VSDY", "r.dy"),
     ]
     names, select = _select(columns)
-    sql = f"""WITH t(ord, testcd, test, unit) AS (VALUES {tests})
-SELECT {select}
+    inner = ",\n    ".join(f"{expr} AS {name}" for name, expr in record)
+    sql = f"""SELECT {select}
 FROM (
-  SELECT x.*, t.ord, t.testcd, t.test, t.unit, {value} AS val
-  FROM {VS} x CROSS JOIN t
-) x
-JOIN {P} p ON p.id = x.participant_id
-JOIN {V} v ON v.id = x.visit_id
-WHERE x.val IS NOT NULL
-ORDER BY {_usubjid_order()}, x.measured_at, x.id, x.ord"""
-    return Query(names, sql, _params(study))
+  SELECT {inner}
+  FROM {VS} x
+  JOIN {P} p ON p.id = x.participant_id
+  JOIN {V} v ON v.id = x.visit_id
+  ORDER BY {_usubjid_order()}, x.measured_at, x.id
+) r
+{unpivot}
+WHERE {t["val"]} IS NOT NULL
+{_unpivot_order(d, "r.k, r.measured_at, r.id", t)}"""
+    return Query(names, sql, _params(study), empty_safe=True)
 
 
 def ex(d: Dialect, study: Study, *, safety: bool = False) -> Query:
@@ -278,46 +326,51 @@ ORDER BY {_usubjid_order()}, i.infusion_number"""
 
 
 def rs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+    """One row per PASI assessment and item, in (participant, visit, item) order (as VS: one pass)."""
     tests = rs_tests()
-    items = ", ".join(
-        f"({n}, {_quote(code)}, {_quote(label)}, {_quote(unit)})"
-        for n, (code, label, _f, unit, _d) in enumerate(tests, 1)
-    )
-    value = (
-        "(CASE t.testcd "
-        + " ".join(
-            f"WHEN {_quote(code)} THEN {d.dec1('a.' + field) if dec else d.text('a.' + field)}"
-            for code, _l, field, _u, dec in tests
-        )
-        + " END)"
-    )
+    unpivot, t = _unpivoted_items(d, tests, "r")
+    record = [
+        ("usubjid", f"NULLIF({_usubjid()}, '')"),
+        ("k", _usubjid_order()),
+        ("visitnum", "v.visitnum"),
+        ("id", "a.id"),
+        *[(field, f"a.{field}") for _c, _l, field, _u, _d in tests],
+        ("visit", "NULLIF(v.visit_code, '')"),
+        ("dtc", d.iso_date("a.assessment_date")),
+        ("dy", d.study_day("a.assessment_date", "p.day1_date")),
+        ("seq0", _values_before(d, [f"a.{field}" for _c, _l, field, _u, _d in tests], "v.visitnum, a.id")),
+    ]
     columns = [
-        *_ids(d, "RS"),
-        ("RSSEQ", "ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY v.visitnum, x.ord)"),
-        ("RSTESTCD", "x.testcd"),
-        ("RSTEST", "x.test"),
+        ("STUDYID", "%(studyid)s"),
+        ("DOMAIN", "'RS'"),
+        ("USUBJID", "r.usubjid"),
+        ("RSSEQ", f"r.seq0 + {t['pos']}"),
+        ("RSTESTCD", t["testcd"]),
+        ("RSTEST", t["test"]),
         ("RSCAT", "'PASI'"),
-        ("RSORRES", "x.val"),
-        ("RSORRESU", "NULLIF(x.unit, '')"),
-        ("RSSTRESC", "x.val"),
-        ("RSSTRESN", "x.val"),
-        ("VISITNUM", "v.visitnum"),
-        ("VISIT", "v.visit_code"),
-        ("RSDTC", d.iso_date("x.assessment_date")),
-        ("RSDY", d.study_day("x.assessment_date", "p.day1_date")),
+        ("RSORRES", t["val"]),
+        ("RSORRESU", t["unit"]),
+        ("RSSTRESC", t["val"]),
+        ("RSSTRESN", t["val"]),
+        ("VISITNUM", "r.visitnum"),
+        ("VISIT", "r.visit"),
+        ("RSDTC", "r.dtc"),
+        ("RSDY", "r.dy"),
     ]
     names, select = _select(columns)
-    sql = f"""WITH t(ord, testcd, test, unit) AS (VALUES {items})
-SELECT {select}
+    inner = ",\n    ".join(f"{expr} AS {name}" for name, expr in record)
+    sql = f"""SELECT {select}
 FROM (
-  SELECT a.id, a.participant_id, a.visit_id, a.assessment_date, t.ord, t.testcd, t.test, t.unit, {value} AS val
-  FROM {PA} a CROSS JOIN t
-) x
-JOIN {P} p ON p.id = x.participant_id
-JOIN {V} v ON v.id = x.visit_id
-WHERE x.val IS NOT NULL
-ORDER BY {_usubjid_order()}, v.visitnum, x.ord"""
-    return Query(names, sql, _params(study))
+  SELECT {inner}
+  FROM {PA} a
+  JOIN {P} p ON p.id = a.participant_id
+  JOIN {V} v ON v.id = a.visit_id
+  ORDER BY {_usubjid_order()}, v.visitnum, a.id
+) r
+{unpivot}
+WHERE {t["val"]} IS NOT NULL
+{_unpivot_order(d, "r.k, r.visitnum, r.id", t)}"""
+    return Query(names, sql, _params(study), empty_safe=True)
 
 
 def ae(d: Dialect, study: Study, *, safety: bool = False) -> Query:

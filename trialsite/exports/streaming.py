@@ -12,6 +12,7 @@ import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -26,18 +27,31 @@ def log_export(*, user, export: str, query: str = "") -> ExportLog:
     return ExportLog.objects.create(user=user, export=export[:60], query=query[:500])
 
 
-def stream_query_csv(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
-    """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`."""
+# For the export statement only (restored afterwards): one long read-only query, so no JIT compilation
+# (it costs more than small exports take, and the planner's estimates trigger it on unanalysed tables),
+# room to sort in memory, and ISO dates (`date::text` is YYYY-MM-DD under DateStyle ISO).
+EXPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "DateStyle": "ISO, YMD"}
+
+
+def stream_query_csv(sql: str, params: dict, columns: list[str], *, empty_safe: bool = False) -> Iterator[bytes]:
+    """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`.
+
+    `empty_safe`: no value is ever '' (numbers, codes, NULLIF'd text), so PostgreSQL can write the
+    columns as they are instead of through NULLIF(CAST(... AS text), '') (NULL and '' both empty).
+    """
     if connection.vendor == "postgresql":
-        return _copy_stream(sql, params, columns)
+        return _copy_stream(sql, params, columns, empty_safe=empty_safe)
     return _cursor_stream(sql, params, columns)
 
 
-def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
+def _copy_stream(sql: str, params: dict, columns: list[str], *, empty_safe: bool = False) -> Iterator[bytes]:
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cur:
-        selected = ", ".join(f"NULLIF(CAST(q.c{i} AS text), '') AS \"{name}\"" for i, name in enumerate(columns))
+        if empty_safe:
+            selected = ", ".join(f'q.c{i} AS "{name}"' for i, name in enumerate(columns))
+        else:
+            selected = ", ".join(f"NULLIF(CAST(q.c{i} AS text), '') AS \"{name}\"" for i, name in enumerate(columns))
         inner = cur.mogrify(sql, params).decode()
         copy_sql = f"COPY (SELECT {selected} FROM ({inner}) AS q) TO STDOUT WITH (FORMAT csv, HEADER true)"
     chunks: queue.Queue = queue.Queue(maxsize=4)
@@ -46,7 +60,7 @@ def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
 
     def produce():
         try:
-            with raw.cursor() as cur:
+            with raw.cursor() as cur, export_settings(raw, cur):
                 cur.copy_expert(copy_sql, sink)
             sink.flush()
             chunks.put(_DONE)
@@ -72,6 +86,30 @@ def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
             worker.join()
 
     return consume()
+
+
+@contextmanager
+def export_settings(raw, cur, settings: dict[str, str] = EXPORT_SETTINGS):
+    """Session settings for one export statement on a psycopg2 connection, then the previous values.
+
+    Inside a transaction that the statement aborted, the rollback restores them instead.
+    """
+    names = list(settings)
+    cur.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+    previous = dict(zip(names, cur.fetchone(), strict=True))
+    _set(cur, settings)
+    try:
+        yield
+    finally:
+        from psycopg2.extensions import TRANSACTION_STATUS_INERROR
+
+        if raw.get_transaction_status() != TRANSACTION_STATUS_INERROR:
+            _set(cur, previous)
+
+
+def _set(cur, settings: dict[str, str]) -> None:
+    pairs = [value for item in settings.items() for value in item]
+    cur.execute("SELECT " + ", ".join("set_config(%s, %s, false)" for _ in settings), pairs)
 
 
 class _QueueWriter:
