@@ -107,19 +107,29 @@ def prepare_database(server_url: str, database_url: str, size: int, args, env: d
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cursor.fetchone() is not None
-        if exists and args.reuse and synthetic_count(database_url) == size:
+        reuse = exists and args.reuse and synthetic_count(database_url) == size
+        if reuse:
             log(f"[{size}] reusing {name}")
-            admin.close()
-            return
-        log(f"[{size}] creating {name}")
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        else:
+            log(f"[{size}] creating {name}")
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
-    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)  # a reused database gets new migrations too
     run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-    started = time.perf_counter()
-    run([PYTHON, "manage.py", "generate_synthetic_study", "--participants", str(size), "--seed", str(args.seed)], env)
-    log(f"[{size}] generated in {time.perf_counter() - started:.1f} s")
+    if not reuse:
+        started = time.perf_counter()
+        run(
+            [PYTHON, "manage.py", "generate_synthetic_study", "--participants", str(size), "--seed", str(args.seed)],
+            env,
+        )
+        log(f"[{size}] generated in {time.perf_counter() - started:.1f} s")
+    # After a bulk load the planner needs statistics, as after any data import in production.
+    conn = psycopg2.connect(database_url)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    conn.close()
 
 
 def synthetic_count(database_url: str) -> int:
