@@ -90,23 +90,41 @@ class Dialect:
             return f"num_nonnulls({', '.join(cols)})"
         return "(" + " + ".join(f"({col} IS NOT NULL)" for col in cols) + ")"
 
-    def unpivot(self, rows: list[tuple[str, ...]], names: tuple[str, ...], alias: str) -> tuple[str, dict[str, str]]:
-        """(FROM-clause fragment, {name: expression}) turning each row of the preceding FROM item into
-        len(rows) rows, one per tuple of SQL expressions (which may use that item's columns), in order.
+    def unpivot(
+        self, source: str, items: list[tuple[str, ...]], names: tuple[str, ...], values: list[str], positions: list[str]
+    ) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
+        """Turn each row of the subquery `source` into one row per item whose value is not NULL, in item order.
 
-        PostgreSQL: a LATERAL VALUES list, evaluated once per source row in one scan. SQLite (no LATERAL):
-        a cross join with the row numbers and a CASE per column. The first name is the row's ordinal.
+        `items`: one tuple of SQL constants per item (named `names`); `values[i]`, `positions[i]`: the
+        item's value and its 1-based position among the row's non-NULL values, as expressions over the
+        subquery's own FROM items. Returns (columns to add to the subquery's SELECT, the FROM fragment
+        to put after it, {name: expression} for ord, the `names`, val and pos).
+
+        PostgreSQL: the subquery builds two arrays per row once; a LATERAL subquery over the constant
+        VALUES list picks from them (a nested loop emits the items of each source row in order).
+        SQLite (no LATERAL): a cross join with the constant items and a CASE on the ordinal.
         """
+        cols = ("ord", *names)
+        rows = [(str(n), *row) for n, row in enumerate(items, start=1)]
+        exprs = {name: f"t.{name}" for name in cols}
         if self.postgres:
-            values = ", ".join("(" + ", ".join((str(n), *row)) + ")" for n, row in enumerate(rows, start=1))
-            cols = ", ".join(names)
-            return f"CROSS JOIN LATERAL (VALUES {values}) AS {alias}({cols})", {n: f"{alias}.{n}" for n in names}
-        ordinals = " UNION ALL ".join(f"SELECT {n} AS {names[0]}" for n in range(1, len(rows) + 1))
-        exprs = {names[0]: f"{alias}.{names[0]}"}
-        for i, name in enumerate(names[1:]):
-            whens = " ".join(f"WHEN {n} THEN {row[i]}" for n, row in enumerate(rows, start=1))
-            exprs[name] = f"(CASE {alias}.{names[0]} {whens} END)"
-        return f"CROSS JOIN ({ordinals}) AS {alias}", exprs
+            values_list = ", ".join("(" + ", ".join(row) + ")" for row in rows)
+            added = [("vals", f"ARRAY[{', '.join(values)}]"), ("poss", f"ARRAY[{', '.join(positions)}]")]
+            fragment = (
+                f"CROSS JOIN LATERAL (SELECT c.*, {source}.vals[c.ord] AS val, {source}.poss[c.ord] AS pos"
+                f" FROM (VALUES {values_list}) AS c({', '.join(cols)})"
+                f" WHERE {source}.vals[c.ord] IS NOT NULL OFFSET 0) AS t"
+            )
+            return added, fragment, {**exprs, "val": "t.val", "pos": "t.pos"}
+        added = [(f"v{n}", value) for n, value in enumerate(values, start=1)]
+        added += [(f"p{n}", position) for n, position in enumerate(positions, start=1)]
+        selects = " UNION ALL ".join(
+            "SELECT " + ", ".join(f"{value} AS {name}" for value, name in zip(row, cols, strict=True)) for row in rows
+        )
+        pick = lambda prefix: (  # noqa: E731
+            "(CASE t.ord " + " ".join(f"WHEN {n} THEN {source}.{prefix}{n}" for n in range(1, len(rows) + 1)) + " END)"
+        )
+        return added, f"CROSS JOIN ({selects}) AS t", {**exprs, "val": pick("v"), "pos": pick("p")}
 
     @staticmethod
     def case_map(col: str, mapping: dict[str, str]) -> str:

@@ -208,19 +208,18 @@ ORDER BY {_usubjid_order()}, v.visitnum"""
     return Query(names, sql, _params(study))
 
 
-def _unpivoted_items(d: Dialect, tests, source: str) -> tuple[str, dict[str, str]]:
-    """(FROM fragment, item columns) for one source row `source` holding one column per test.
+def _unpivoted_items(d: Dialect, tests, alias: str, table: str) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
+    """Unpivot one source row (columns of `table`, subquery `alias`) holding one column per test.
 
-    Item columns: ord, testcd, test, unit, val (text, NULL for a missing value), pos (1-based position
-    of the item among the row's non-missing values, so --SEQ = items before this row + pos).
+    Item columns: ord, testcd, test, unit, val (text) and pos (position of the item among the row's
+    non-missing values, so --SEQ = the participant's values in earlier rows + pos); missing values
+    give no row.
     """
-    values = [d.dec1(f"{source}.{field}") if dec else d.text(f"{source}.{field}") for _c, _l, field, _u, dec in tests]
-    fields = [f"{source}.{field}" for _c, _l, field, _u, _d in tests]
-    rows = [
-        (_quote(code), _quote(label), _quote(unit) if unit else "NULL", values[n], d.count_nonnull(fields[: n + 1]))
-        for n, (code, label, _f, unit, _d) in enumerate(tests)
-    ]
-    return d.unpivot(rows, ("ord", "testcd", "test", "unit", "val", "pos"), "t")
+    fields = [f"{table}.{field}" for _c, _l, field, _u, _d in tests]
+    values = [d.dec1(f) if test[4] else d.text(f) for f, test in zip(fields, tests, strict=True)]
+    positions = [d.count_nonnull(fields[: n + 1]) for n in range(len(fields))]
+    items = [(_quote(code), _quote(label), _quote(unit) if unit else "NULL") for code, label, _f, unit, _d in tests]
+    return d.unpivot(alias, items, ("testcd", "test", "unit"), values, positions)
 
 
 def _values_before(d: Dialect, fields: list[str], order: str) -> str:
@@ -236,7 +235,7 @@ def vs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
     participant's values before the record + the item's position), then unpivoted in one pass.
     """
     fields = [field for _c, _l, field, _u, _d in VS_TESTS]
-    unpivot, t = _unpivoted_items(d, VS_TESTS, "r")
+    item_columns, unpivot, t = _unpivoted_items(d, VS_TESTS, "r", "x")
     tpt = d.case_map("x.timepoint", {k: v[0] for k, v in VS_TIMEPOINTS.items()})
     tptnum = (
         "(CASE x.timepoint " + " ".join(f"WHEN {_quote(k)} THEN {v[1]}" for k, v in VS_TIMEPOINTS.items()) + " END)"
@@ -247,7 +246,7 @@ def vs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
         ("k", _usubjid_order()),
         ("measured_at", "x.measured_at"),
         ("id", "x.id"),
-        *[(field, f"x.{field}") for field in fields],
+        *item_columns,
         ("tpt", tpt),
         ("tptnum", tptnum),
         (
@@ -328,13 +327,13 @@ ORDER BY {_usubjid_order()}, i.infusion_number"""
 def rs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
     """One row per PASI assessment and item, in (participant, visit, item) order (as VS: one pass)."""
     tests = rs_tests()
-    unpivot, t = _unpivoted_items(d, tests, "r")
+    item_columns, unpivot, t = _unpivoted_items(d, tests, "r", "a")
     record = [
         ("usubjid", f"NULLIF({_usubjid()}, '')"),
         ("k", _usubjid_order()),
         ("visitnum", "v.visitnum"),
         ("id", "a.id"),
-        *[(field, f"a.{field}") for _c, _l, field, _u, _d in tests],
+        *item_columns,
         ("visit", "NULLIF(v.visit_code, '')"),
         ("dtc", d.iso_date("a.assessment_date")),
         ("dy", d.study_day("a.assessment_date", "p.day1_date")),
