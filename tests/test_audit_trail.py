@@ -116,3 +116,22 @@ def test_exports_page_per_role(data, personas):
     dmc_page = logged_in(personas["dmc_reviewer"]).get("/exports/").content.decode()
     assert "ae.csv" in dmc_page and "vs.csv" not in dmc_page and "odm.xml" not in dmc_page
     assert logged_in(personas["coordinator"]).get("/exports/").status_code == 403
+
+
+def test_browser_pages_link_older_and_newer_without_a_total(
+    data, data_manager, monkeypatch, django_assert_max_num_queries
+):
+    from trialsite import data_views
+
+    monkeypatch.setattr(data_views, "PAGE_SIZE", 2)
+    client = logged_in(data_manager)
+    api_count = client.get(API, {"model": "safety.adverseevent"}).json()["count"]
+    assert api_count == 3  # two AEs entered, one changed
+    first = client.get("/audit-trail/", {"model": "safety.adverseevent"}).content.decode()
+    assert "Older →" in first and "← Newer" not in first and "Page 1" in first
+    assert "Source document says grade 2" in first  # newest first
+    with django_assert_max_num_queries(15):
+        last = client.get("/audit-trail/", {"model": "safety.adverseevent", "page": "2"}).content.decode()
+    assert "← Newer" in last and "Older →" not in last and "Page 2" in last
+    assert last.count("<tr>") == 1 + 1  # header row and the one oldest record
+    assert "Source document says grade 2" not in last

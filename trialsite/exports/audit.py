@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
 
 from subjects.models import Participant
@@ -182,24 +182,32 @@ def row_changes(fields, new, old) -> list[dict]:
 
 
 def resolve_rows(page: list[dict]) -> list[TrailRow]:
-    """Full rows (user, reason, changes) for one page of `trail_queryset`: a few queries per model."""
+    """Full rows (user, reason, changes) for one page of `trail_queryset`: one query per model on the page.
+
+    Each model's query reads the history of the page's objects up to the newest record on the page
+    (the object id is indexed on every history table), so each record's previous one is the record
+    of the same object just before it.
+    """
     models = audited_models()
-    by_model: dict[str, list[int]] = defaultdict(list)
+    by_model: dict[str, list[dict]] = defaultdict(list)
     for item in page:
-        by_model[item["a_model"]].append(item["a_history_id"])
+        by_model[item["a_model"]].append(item)
     records, previous = {}, {}
-    for label, ids in by_model.items():
+    for label, items in by_model.items():
         history = models[label].history.model
-        prev_id = Subquery(
-            history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
-            .order_by("-history_id")
-            .values("history_id")[:1]
+        wanted = {item["a_history_id"] for item in items}
+        objects = {item["a_object_id"] for item in items}
+        rows = (
+            history.objects.filter(id__in=objects, history_id__lte=max(wanted))
+            .select_related("history_user")
+            .order_by("id", "history_id")
         )
-        rows = list(history.objects.filter(history_id__in=ids).select_related("history_user").annotate(prev_id=prev_id))
-        prev_rows = history.objects.in_bulk([r.prev_id for r in rows if r.prev_id], field_name="history_id")
+        last = None
         for r in rows:
-            records[(label, r.history_id)] = r
-            previous[(label, r.history_id)] = prev_rows.get(r.prev_id)
+            if r.history_id in wanted:
+                records[(label, r.history_id)] = r
+                previous[(label, r.history_id)] = last if last is not None and last.id == r.id else None
+            last = r
     participant_ids = {item["a_participant"] for item in page if item["a_participant"] is not None}
     numbers = dict(Participant.objects.filter(id__in=participant_ids).values_list("id", "screening_number"))
     out = []
