@@ -84,6 +84,12 @@ class Dialect:
             )
         return f"CROSS JOIN json_each({col}) AS {alias}", f"({alias}.key + 1)"
 
+    def json_array_nonempty(self, col: str) -> str:
+        """The JSON array column has elements (lets the planner skip rows before unnesting)."""
+        if self.postgres:
+            return f"jsonb_array_length(CAST({col} AS jsonb)) > 0"
+        return f"json_array_length({col}) > 0"
+
     def count_nonnull(self, cols: list[str]) -> str:
         """How many of `cols` are not NULL."""
         if self.postgres:

@@ -186,6 +186,7 @@ FROM {S} s JOIN {P} p ON p.id = s.participant_id
 {unnest}
 LEFT JOIN c ON c.code = fc.value
 LEFT JOIN {V} v ON v.participant_id = p.id AND v.visit_code = 'SCR'
+WHERE {d.json_array_nonempty("s.failed_criteria")}
 ORDER BY {_usubjid_order()}, {ordinal}"""
     return Query(names, sql, _params(study))
 
