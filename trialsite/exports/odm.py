@@ -9,10 +9,12 @@ Each form model is one ordered query read in chunks; the streams are merged by
 
 import heapq
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from django.contrib.auth import get_user_model
@@ -181,24 +183,48 @@ def _subject_key(snap: Snapshot, study: Study) -> str:
     return f"PARTICIPANT-{snap.sort_key[0]}"  # only when the participant row itself is missing
 
 
+_PLAIN = re.compile(r"[&<>\"'\n\r\t]")
+
+
+def _attr(text: str) -> str:
+    """quoteattr(text), without its work for the usual value that needs no escaping."""
+    return f'"{text}"' if _PLAIN.search(text) is None else quoteattr(text)
+
+
+@cache
+def _item_prefixes(form: Form) -> tuple[tuple[str, str], ...]:
+    """(attname, '<ItemData ItemOID="..." Value=') per data field of a form, in field order."""
+    return tuple((f.attname, f"<ItemData ItemOID={_a(item_oid(form, f.name))} Value=") for f in data_fields(form.model))
+
+
+def _audit_record(change, location_ref: str) -> str:
+    user = f"USR.{change.history_user_id}" if change.history_user_id else "USR.system"
+    when = change.history_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reason = change.history_change_reason or ""
+    return (
+        f"<AuditRecord><UserRef UserOID={_a(user)}/>{location_ref}"
+        f"<DateTimeStamp>{when}</DateTimeStamp><ReasonForChange>{escape(reason)}</ReasonForChange>"
+        "</AuditRecord></ItemData>"
+    )
+
+
 def _item_group(snap: Snapshot, location: str) -> str:
     form = snap.form
-    repeat = f" ItemGroupRepeatKey={_a(snap.current.id)}" if form.repeating else ""
+    current = snap.current
+    repeat = f" ItemGroupRepeatKey={_a(current.id)}" if form.repeating else ""
     out = [f"<ItemGroupData ItemGroupOID={_a(group_oid(form))}{repeat}>"]
-    for f in data_fields(form.model):
-        value = getattr(snap.current, f.attname)
+    location_ref = f"<LocationRef LocationOID={_a(location)}/>"
+    audits: dict[int, str] = {}  # one AuditRecord per history record, shared by the items it changed
+    changed_by = snap.changed_by
+    for attname, prefix in _item_prefixes(form):
+        value = getattr(current, attname)
         if value is None or value == "":
             continue
-        change = snap.changed_by.get(f.attname, snap.current)
-        user = f"USR.{change.history_user_id}" if change.history_user_id else "USR.system"
-        when = change.history_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        reason = change.history_change_reason or ""
-        out.append(
-            f"<ItemData ItemOID={_a(item_oid(form, f.name))} Value={_a(odm_value(value))}>"
-            f"<AuditRecord><UserRef UserOID={_a(user)}/><LocationRef LocationOID={_a(location)}/>"
-            f"<DateTimeStamp>{when}</DateTimeStamp><ReasonForChange>{escape(reason)}</ReasonForChange>"
-            "</AuditRecord></ItemData>"
-        )
+        change = changed_by.get(attname, current)
+        audit = audits.get(id(change))
+        if audit is None:
+            audit = audits[id(change)] = _audit_record(change, location_ref)
+        out.append(f"{prefix}{_attr(odm_value(value))}>{audit}")
     out.append("</ItemGroupData>")
     return "".join(out)
 
