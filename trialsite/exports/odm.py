@@ -59,6 +59,11 @@ def item_oid(form: Form, field_name: str) -> str:
 
 
 def odm_value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is Decimal:
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -208,12 +213,22 @@ def _audit_record(change, location_ref: str) -> str:
     )
 
 
+@cache
+def _group_open(form: Form) -> str:
+    return f"<ItemGroupData ItemGroupOID={_a(group_oid(form))}"
+
+
+@cache
+def _location_ref(location: str) -> str:
+    return f"<LocationRef LocationOID={_a(location)}/>"
+
+
 def _item_group(snap: Snapshot, location: str) -> str:
     form = snap.form
     current = snap.current
     repeat = f" ItemGroupRepeatKey={_a(current.id)}" if form.repeating else ""
-    out = [f"<ItemGroupData ItemGroupOID={_a(group_oid(form))}{repeat}>"]
-    location_ref = f"<LocationRef LocationOID={_a(location)}/>"
+    out = [f"{_group_open(form)}{repeat}>"]
+    location_ref = _location_ref(location)
     audits: dict[int, str] = {}  # one AuditRecord per history record, shared by the items it changed
     changed_by = snap.changed_by
     for attname, prefix in _item_prefixes(form):
