@@ -15,6 +15,18 @@ REASON_REQUIRED = "A reason for change is required to change data that has alrea
 AREA_FIELDS = ("area_percent", "area_score")
 
 
+def change_reason(instance, validated_data) -> str:
+    """The reason for changing a saved record; its participant and visit stay as they are."""
+    reason = (validated_data.get("reason_for_change") or "").strip()
+    if not reason:
+        raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
+    if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
+        raise serializers.ValidationError({"participant": ["The participant of a saved record cannot change."]})
+    if "visit" in validated_data and validated_data["visit"]["visit_code"] != instance.visit.visit_code:
+        raise serializers.ValidationError({"visit_code": ["The visit of a saved record cannot change."]})
+    return reason
+
+
 def visit_of(participant: Participant, visit_code: str) -> Visit:
     visit = Visit.objects.filter(participant=participant, visit_code=visit_code).first()
     if visit is None:
@@ -109,13 +121,7 @@ class PasiAssessmentSerializer(serializers.Serializer):
         return self._save(visit=visit, data=validated_data, reason=validated_data.get("reason_for_change") or None)
 
     def update(self, instance, validated_data):
-        reason = (validated_data.get("reason_for_change") or "").strip()
-        if not reason:
-            raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
-        if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
-            raise serializers.ValidationError({"participant": ["The participant of a saved record cannot change."]})
-        if "visit" in validated_data and validated_data["visit"]["visit_code"] != instance.visit.visit_code:
-            raise serializers.ValidationError({"visit_code": ["The visit of a saved record cannot change."]})
+        reason = change_reason(instance, validated_data)
         data = {"assessment_date": instance.assessment_date, "bsa_percent": instance.bsa_percent}
         for region in pasi.REGIONS:
             for item in pasi.ITEMS:

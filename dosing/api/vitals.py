@@ -3,7 +3,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from assessments.api.docs import clinical_schema
-from assessments.api.pasi import REASON_REQUIRED, visit_of
+from assessments.api.pasi import change_reason, visit_of
 from dosing.models import Timepoint, VitalSigns
 from dosing.services import VITAL_VALUE_FIELDS, vitals_record
 from subjects.models import Participant
@@ -55,13 +55,7 @@ class VitalSignsSerializer(serializers.Serializer):
         return self._save(visit=visit, data=validated_data, record=None, reason=None)
 
     def update(self, instance, validated_data):
-        reason = (validated_data.get("reason_for_change") or "").strip()
-        if not reason:
-            raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
-        if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
-            raise serializers.ValidationError({"participant": ["The participant of a saved record cannot change."]})
-        if "visit" in validated_data and validated_data["visit"]["visit_code"] != instance.visit.visit_code:
-            raise serializers.ValidationError({"visit_code": ["The visit of a saved record cannot change."]})
+        reason = change_reason(instance, validated_data)
         data = {name: getattr(instance, name) for name in ("timepoint", "measured_at", "minutes_after_start")}
         data.update({name: getattr(instance, name) for name in VITAL_VALUE_FIELDS})
         data.update({k: v for k, v in validated_data.items() if k not in ("participant", "visit")})
