@@ -7,7 +7,7 @@ dashboard links to a listing (`safety:listing`) with the rows behind it.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
@@ -39,9 +39,11 @@ from assessments.models import PasiAssessment
 from assessments.pasi import improvement_percent
 from dosing.models import Infusion
 from safety import rules
+from safety.clocks import page_clock
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import DmcAlert, signal_condition, signal_events
 from subjects.models import Participant, ParticipantStatus, Study, Visit, VisitDefinition
+from trialsite import pagecache
 
 PASI_LINES_CAP = 50  # lines drawn in the per-participant chart; the mean uses everyone
 TABLE_CAP = 100  # rows shown inline on the dashboard; the listing has them all
@@ -246,7 +248,7 @@ def describe_events(rows, study: Study) -> None:
 def set_clocks(rows, study: Study, now) -> None:
     """Add the SAE clock as of `now` (due/overdue move with time) to described AE rows."""
     for row in rows:
-        clock = rules.sae_clock(row["awareness_time"], row["reported_to_sponsor_at"], now, study.sae_report_hours)
+        clock = page_clock(row["awareness_time"], row["reported_to_sponsor_at"], now, study.sae_report_hours)
         row.update(clock=clock.label, clock_state=clock.state or "", clock_badge=clock.badge)
 
 
@@ -441,6 +443,8 @@ def dashboard_data(study: Study, version: tuple | None = None) -> dict:
     than putting the time in the cache key, so they are exact to the second."""
     figures = dashboard_figures(study) if version is None else cached_figures(study, version)
     now = timezone.now()
+    # "Generated" is shown to the minute: a cached dashboard lasts until the minute turns.
+    pagecache.expires_by(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
     return {
         **figures,
         "study": study,

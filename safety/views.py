@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from safety import dashboard as dmc
 from safety import rules
+from safety.clocks import page_clock
 from safety.forms import AdverseEventForm, AssessmentForm, HoldReleaseForm, ReportedForm
 from safety.models import AdverseEvent, SafetyHold
 from safety.services import (
@@ -21,6 +22,7 @@ from safety.services import (
 )
 from subjects.models import Participant, Study
 from trialsite.access import requires
+from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
 
@@ -32,7 +34,7 @@ def _show_errors(form, error: ValidationError) -> None:
 def _with_clock(adverse_events, study: Study):
     now = timezone.now()
     for adverse_event in adverse_events:
-        adverse_event.clock = rules.sae_clock(
+        adverse_event.clock = page_clock(
             adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
         )
     return adverse_events
@@ -172,6 +174,7 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(Cap.VIEW_DASHBOARD)
+@cached_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     study, version = dmc.study_with_data_version()
     return render(request, "safety/dashboard.html", dmc.dashboard_data(study, version))

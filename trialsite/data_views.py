@@ -10,6 +10,7 @@ from subjects.models import Participant, Study
 from trialsite.access import requires
 from trialsite.api_views import audit_filter_from
 from trialsite.exports import audit, sdtm
+from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -91,6 +92,7 @@ def _page(request, audit_filter) -> tuple[TrailPage, list]:
 
 
 @requires(Cap.VIEW_AUDIT)
+@cached_page
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}

@@ -26,3 +26,13 @@ class ExportLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class DataVersion(models.Model):
+    """One row whose counter moves with every committed write to study data (trialsite.dataversion).
+
+    Database triggers, not application code, move it, so bulk updates, management commands and
+    Celery tasks invalidate cached pages exactly as the forms do.
+    """
+
+    counter = models.BigIntegerField(default=0)

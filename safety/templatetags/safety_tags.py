@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from safety import rules
+from safety.clocks import page_clock
 from subjects.models import Study
 
 register = template.Library()
@@ -21,7 +21,7 @@ def participant_safety(participant, study=None) -> dict:
     now = timezone.now()
     adverse_events = list(participant.adverse_events.order_by("ae_number"))
     for adverse_event in adverse_events:
-        adverse_event.clock = rules.sae_clock(
+        adverse_event.clock = page_clock(
             adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
         )
     holds = list(participant.safety_holds.select_related("adverse_event", "released_by").order_by("-placed_at"))
