@@ -201,10 +201,10 @@ def load(pages: dict, cookies: dict, seconds: int, env: dict) -> dict:
             gunicorn.kill()
 
 
-def run_wrk(wrk: str, url: str, session: str | None, seconds: int) -> dict:
+def run_wrk(wrk: str, url: str, cookie: str | None, seconds: int) -> dict:
     command = [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", url]
-    if session:
-        command += ["-H", f"Cookie: sessionid={session}"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -265,9 +265,11 @@ def print_report(sizes: list[int], results: dict, args) -> None:
         f"Pages (target: <= {PAGE_MAX_QUERIES} queries, same for every N; p95 <= {PAGE_MAX_P95_MS} ms at {largest};"
         f" >= {LOAD_MIN_RATIO}x the trivial view's req/s under load)"
     )
+    lines.append("(p50/p95: served from the page cache; uncached: rendered every time, the cache emptied before each")
+    lines.append(" request; queries: the larger of the two; the p95 target applies to both)")
     lines.append(
-        f"{'page':<17} {'N':>6} {'status':>6} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}"
-        f" {'trivial':>8} {'ratio':>6}  result"
+        f"{'page':<17} {'N':>6} {'status':>6} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} {'uncached p50/p95':>16}"
+        f" {'req/s':>8} {'trivial':>8} {'ratio':>6}  result"
     )
     for name in PAGES:
         counts = {results[s]["pages"].get(name, {}).get("queries") for s in sizes}
@@ -328,17 +330,18 @@ def page_line(name: str, size: int, result: dict, is_largest: bool) -> str:
     trivial = result["load"].get("trivial (/healthz/live)", {})
     rps, trivial_rps = load.get("rps", 0.0), trivial.get("rps", 0.0)
     ratio = rps / trivial_rps if trivial_rps else 0.0
+    worst_p95 = max(page["p95_ms"], page.get("uncached_p95_ms", 0))
     ok = (
         page["status"] == 200
         and page["queries"] <= PAGE_MAX_QUERIES
-        and (page["p95_ms"] <= PAGE_MAX_P95_MS or not is_largest)
+        and (worst_p95 <= PAGE_MAX_P95_MS or not is_largest)
         and ratio >= LOAD_MIN_RATIO
         and not load.get("non_2xx")
     )
     failures = []
     if page["queries"] > PAGE_MAX_QUERIES:
         failures.append("queries")
-    if is_largest and page["p95_ms"] > PAGE_MAX_P95_MS:
+    if is_largest and worst_p95 > PAGE_MAX_P95_MS:
         failures.append("p95")
     if ratio < LOAD_MIN_RATIO:
         failures.append("req/s")
@@ -348,7 +351,8 @@ def page_line(name: str, size: int, result: dict, is_largest: bool) -> str:
         failures.append(f"HTTP {page['status']}")
     detail = f" ({', '.join(failures)})" if failures else ""
     return (
-        f"{name:<17} {size:>6} {page['status']:>6} {page['queries']:>7} {page['p50_ms']:>8.1f} {page['p95_ms']:>8.1f}"
+        f"{name:<17} {size:>6} {page['status']:>6} {page['queries']:>7} {page['p50_ms']:>7.1f} {page['p95_ms']:>7.1f}"
+        f" {page.get('uncached_p50_ms', 0):>7.1f}/{page.get('uncached_p95_ms', 0):<8.1f}"
         f" {rps:>8.1f} {trivial_rps:>8.1f} {ratio:>6.2f}  {verdict(ok)}{detail}"
     )
 

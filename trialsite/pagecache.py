@@ -15,6 +15,7 @@ forms carry a token bound to it), or for anything but a GET answered 200 with HT
 """
 
 import hashlib
+from contextlib import nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import wraps
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -89,12 +90,22 @@ def _expiry(now: datetime, deadlines: list[datetime], site_zone: str | None) -> 
     return min([next_midnight(now, zones), *later])
 
 
+def _rendered(view, request, *args, **kwargs) -> HttpResponse:
+    """The view's response, rendered in a transaction as ATOMIC_REQUESTS would have it."""
+    atomic = connection.settings_dict.get("ATOMIC_REQUESTS")
+    with transaction.atomic() if atomic else nullcontext():
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+    return response
+
+
 def cached_page(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         key, site_zone = _key(request)
         if key is None:
-            response = view(request, *args, **kwargs)
+            response = _rendered(view, request, *args, **kwargs)
             response[HEADER] = "bypass"
             return response
         now = timezone.now()
@@ -107,9 +118,7 @@ def cached_page(view):
         deadlines: list[datetime] = []
         token = _deadlines.set(deadlines)
         try:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
+            response = _rendered(view, request, *args, **kwargs)
         finally:
             _deadlines.reset(token)
         content_type = response.get("Content-Type", "")
@@ -121,4 +130,6 @@ def cached_page(view):
         response[HEADER] = "miss"
         return response
 
-    return wrapped
+    # A page served from the cache reads one row: no transaction around it (BEGIN and COMMIT would
+    # be two of its four round trips). Rendering keeps the transaction of ATOMIC_REQUESTS (_rendered).
+    return transaction.non_atomic_requests(wrapped)

@@ -71,10 +71,15 @@ def user_roles(user) -> frozenset[Role]:
         return frozenset()
     cached = getattr(user, "_trialsite_roles", None)
     if cached is None:
-        valid = {role.value for role in Role}
-        cached = frozenset(Role(name) for name in user.groups.values_list("name", flat=True) if name in valid)
+        cached = roles_named(user.groups.values_list("name", flat=True))
         user._trialsite_roles = cached
     return cached
+
+
+def roles_named(group_names) -> frozenset[Role]:
+    """The study roles among a user's group names (other groups are not roles)."""
+    valid = {role.value for role in Role}
+    return frozenset(Role(name) for name in group_names if name in valid)
 
 
 def has_cap(user, cap: Cap | str) -> bool:
