@@ -2,10 +2,11 @@
 the session backend that loads a user's roles with the user."""
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import CharField, F, Func
+from django.db import connections, router
 from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 
@@ -25,34 +26,30 @@ class TokenAuthentication(KnoxTokenAuthentication):
         return user, token
 
 
-class _GroupNames(Func):
-    """The names of a user's groups, comma-separated, from a correlated subquery."""
-
-    template = (
-        "(SELECT {aggregate} FROM auth_group g INNER JOIN auth_user_groups ug ON ug.group_id = g.id"
-        " WHERE ug.user_id = %(expressions)s)"
-    )
-    output_field = CharField()
-
-    def as_sql(self, compiler, connection, **extra):
-        aggregate = "string_agg(g.name, ',')" if connection.vendor == "postgresql" else "group_concat(g.name, ',')"
-        return super().as_sql(compiler, connection, template=self.template.format(aggregate=aggregate), **extra)
-
-
 class RoleModelBackend(ModelBackend):
     """Django's ModelBackend, loading the user's study roles in the same query as the user.
 
-    Every request of a signed-in user reads the user, and every page checks a role: one query
-    instead of two. Group names are role names, which contain no comma.
+    Every request of a signed-in user reads the user, and every page checks a role: one plain
+    SELECT instead of two ORM queries. Group names are role names, which contain no comma.
     """
 
     def get_user(self, user_id):
         UserModel = get_user_model()
-        try:
-            user = UserModel._default_manager.annotate(_group_names=_GroupNames(F("pk"))).get(pk=user_id)
-        except UserModel.DoesNotExist:
+        user = next(iter(UserModel._default_manager.raw(_user_with_groups_sql(UserModel), [user_id])), None)
+        if user is None or not self.user_can_authenticate(user):
             return None
-        if not self.user_can_authenticate(user):
-            return None
-        user._trialsite_roles = roles_named((user._group_names or "").split(","))
+        user._trialsite_roles = roles_named((user.group_names or "").split(","))
         return user
+
+
+@lru_cache(maxsize=4)
+def _user_with_groups_sql(UserModel) -> str:
+    connection = connections[router.db_for_read(UserModel)]
+    quote = connection.ops.quote_name
+    aggregate = "string_agg(g.name, ',')" if connection.vendor == "postgresql" else "group_concat(g.name, ',')"
+    columns = ", ".join(f"u.{quote(field.column)}" for field in UserModel._meta.concrete_fields)
+    return (
+        f"SELECT {columns}, (SELECT {aggregate} FROM auth_group g INNER JOIN auth_user_groups ug"
+        f" ON ug.group_id = g.id WHERE ug.user_id = u.{quote(UserModel._meta.pk.column)}) AS group_names"
+        f" FROM {quote(UserModel._meta.db_table)} u WHERE u.{quote(UserModel._meta.pk.column)} = %s"
+    )

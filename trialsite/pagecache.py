@@ -62,13 +62,26 @@ def _messages_waiting(request: HttpRequest) -> bool:
     return bool(request.COOKIES.get("messages")) or bool(session is not None and session.get("_messages"))
 
 
-def _version_and_zone() -> tuple[str, str | None]:
-    """The data version and the site's time zone (for the midnight expiry), in one query."""
-    sql, params = dataversion.version_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}, (SELECT time_zone FROM subjects_study ORDER BY id LIMIT 1)", params)
-        counter, writes, zone = cursor.fetchone()
+def key_columns_sql(vendor: str) -> tuple[str, list]:
+    """Select-list expressions giving what a page's key and expiry need from the database: the data
+    version (two columns) and the site's time zone. The session store reads them in the same round
+    trip as the session row (trialsite.sessions), before the view reads any data."""
+    sql, params = dataversion.version_sql(vendor)
+    return f"{sql}, (SELECT time_zone FROM subjects_study ORDER BY id LIMIT 1)", params
+
+
+def key_values(counter, writes, zone) -> tuple[str, str | None]:
     return dataversion.as_text(counter, writes), zone
+
+
+def _version_and_zone(request: HttpRequest) -> tuple[str, str | None]:
+    read_with_session = getattr(request.session, "page_key_values", None)
+    if read_with_session is not None:
+        return read_with_session
+    sql, params = key_columns_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        return key_values(*cursor.fetchone())
 
 
 def _key(request: HttpRequest) -> tuple[str, str | None] | tuple[None, None]:
@@ -78,7 +91,7 @@ def _key(request: HttpRequest) -> tuple[str, str | None] | tuple[None, None]:
     session_key = getattr(request.session, "session_key", None)
     if not csrf_secret or not session_key:
         return None, None
-    version, zone = _version_and_zone()
+    version, zone = _version_and_zone(request)
     parts = (request.resolver_match.view_name if request.resolver_match else "", request.get_full_path(),
              str(request.user.pk), session_key, csrf_secret, version)  # fmt: skip
     return KEY_PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest(), zone

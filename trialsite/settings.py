@@ -118,6 +118,7 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+SESSION_ENGINE = "trialsite.sessions"  # the database store, read with one plain SELECT
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False  # trialsite.sessions.IdleTimeoutMiddleware refreshes it instead
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
