@@ -35,21 +35,39 @@ class RoleModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         UserModel = get_user_model()
-        user = next(iter(UserModel._default_manager.raw(_user_with_groups_sql(UserModel), [user_id])), None)
-        if user is None or not self.user_can_authenticate(user):
+        connection = connections[router.db_for_read(UserModel)]
+        sql, attnames, columns, converters = _user_with_groups_query(UserModel, connection.alias)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user_id])
+            row = cursor.fetchone()
+        if row is None:
             return None
-        user._trialsite_roles = roles_named((user.group_names or "").split(","))
+        values = []
+        for value, field_converters, column in zip(row, converters, columns, strict=False):
+            for converter in field_converters:
+                value = converter(value, column, connection)
+            values.append(value)
+        user = UserModel.from_db(connection.alias, attnames, values)
+        if not self.user_can_authenticate(user):
+            return None
+        user._trialsite_roles = roles_named((row[-1] or "").split(","))
         return user
 
 
-@lru_cache(maxsize=4)
-def _user_with_groups_sql(UserModel) -> str:
-    connection = connections[router.db_for_read(UserModel)]
+@lru_cache(maxsize=8)
+def _user_with_groups_query(UserModel, alias: str) -> tuple[str, list, list, list]:
+    """The user's columns and group names in one SELECT, with the converters the ORM would apply
+    to each column (SQLite stores datetimes as text and booleans as integers)."""
+    connection = connections[alias]
     quote = connection.ops.quote_name
+    fields = list(UserModel._meta.concrete_fields)
+    columns = [field.get_col(UserModel._meta.db_table) for field in fields]
+    converters = [connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns]
     aggregate = "string_agg(g.name, ',')" if connection.vendor == "postgresql" else "group_concat(g.name, ',')"
-    columns = ", ".join(f"u.{quote(field.column)}" for field in UserModel._meta.concrete_fields)
-    return (
-        f"SELECT {columns}, (SELECT {aggregate} FROM auth_group g INNER JOIN auth_user_groups ug"
-        f" ON ug.group_id = g.id WHERE ug.user_id = u.{quote(UserModel._meta.pk.column)}) AS group_names"
-        f" FROM {quote(UserModel._meta.db_table)} u WHERE u.{quote(UserModel._meta.pk.column)} = %s"
+    pk = quote(UserModel._meta.pk.column)
+    sql = (
+        f"SELECT {', '.join(f'u.{quote(field.column)}' for field in fields)},"
+        f" (SELECT {aggregate} FROM auth_group g INNER JOIN auth_user_groups ug ON ug.group_id = g.id"
+        f" WHERE ug.user_id = u.{pk}) FROM {quote(UserModel._meta.db_table)} u WHERE u.{pk} = %s"
     )
+    return sql, [field.attname for field in fields], columns, converters

@@ -25,7 +25,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import timezone
 
 from trialsite import dataversion
@@ -124,7 +123,6 @@ def cached_page(view):
         now = timezone.now()
         entry = cache.get(key)
         if entry is not None and now < entry[0]:
-            get_token(request)  # renew the CSRF cookie's expiry, as rendering the page's forms does
             response = HttpResponse(entry[1], content_type=entry[2])
             response[HEADER] = "hit"
             return response
