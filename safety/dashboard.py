@@ -20,7 +20,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -30,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, IsNull, LessThan
+from django.db.models.lookups import GreaterThan, LessThan
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.timezone import template_localtime
@@ -52,7 +51,7 @@ GRADES = (1, 2, 3, 4, 5)
 
 def subject_label(subject_id: str | None, usubjid: str | None, screening_number: str) -> str:
     """The displayed subject ID, by the Participant model's own rule."""
-    return Participant(subject_id=subject_id, usubjid=usubjid, screening_number=screening_number).display_id
+    return Participant.display_id_of(subject_id, usubjid, screening_number)
 
 
 def _label_of(row: dict, prefix: str = "participant__") -> str:
@@ -63,8 +62,12 @@ LABEL_KEYS = ("subject_id", "usubjid", "screening_number")
 PARTICIPANT_KEYS = tuple(f"participant__{key}" for key in LABEL_KEYS)
 
 
-def _local(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment, zone=None):
+    """Date and time to the minute in the current time zone (`zone`: that zone, looked up once by a caller
+    formatting many values)."""
+    if not moment:
+        return ""
+    return moment.astimezone(zone or timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -234,12 +237,13 @@ def describe_events(rows, study: Study) -> None:
     """Add the time-independent display fields to AE rows (dicts from values())."""
     relationship_labels = dict(Relationship.choices)
     outcome_labels = dict(Outcome.choices)
+    zone = timezone.get_current_timezone()
     for row in rows:
         row.update(
             subject=_label_of(row),
-            due_at=_local(rules.sae_due_at(row["awareness_time"], study.sae_report_hours)),
-            awareness=_local(row["awareness_time"]),
-            reported=_local(row["reported_to_sponsor_at"]),
+            due_at=_local(rules.sae_due_at(row["awareness_time"], study.sae_report_hours), zone),
+            awareness=_local(row["awareness_time"], zone),
+            reported=_local(row["reported_to_sponsor_at"], zone),
             relationship_label=relationship_labels.get(row["relationship"], row["relationship"]),
             outcome_label=outcome_labels.get(row.get("outcome"), row.get("outcome", "")),
         )
@@ -330,48 +334,44 @@ def improvement_tenths(baseline, value) -> Case:
 def pasi(study: Study) -> dict:
     """PASI per participant and visit (lines, capped) and mean improvement by visit (everyone).
 
-    One query grouped by visit and, for the first PASI_LINES_CAP participants only, by participant:
-    each group carries the number of improvements and the sum of improvement_percent in tenths
-    (see improvement_tenths); the PASI of a line participant's group is their value at that visit.
-    The mean of a visit is the mean of every enrolled participant's improvement_percent against
-    their own baseline, rounded half away from zero to one decimal.
+    Two queries besides the visit definitions: the mean of every visit, grouped by visit only (the
+    number of improvements and the sum of improvement_percent in tenths, see improvement_tenths), and
+    the PASI values of the first PASI_LINES_CAP enrolled participants with a PASI, picked through
+    the screening_seq index. The mean of a visit is the mean of every enrolled participant's
+    improvement_percent against their own baseline, rounded half away from zero to one decimal.
     """
     definitions = list(study.visit_definitions.order_by("visitnum").values("code", "week"))
     codes = [d["code"] for d in definitions]
-    # The screening_seq of the PASI_LINES_CAP-th enrolled participant with a PASI (NULL when fewer):
-    # every row here is such a participant's, so "up to it" picks the first PASI_LINES_CAP of them.
-    last_line = Subquery(
-        Participant.objects.filter(subject_id__isnull=False, pasi_assessments__isnull=False)
-        .distinct()
-        .order_by("screening_seq")
-        .values("screening_seq")[PASI_LINES_CAP - 1 : PASI_LINES_CAP]
-    )
-    on_a_line = Q(participant__screening_seq__lte=last_line) | Q(IsNull(last_line, True))
+    enrolled = PasiAssessment.objects.filter(participant__subject_id__isnull=False)
     change = improvement_tenths(F("participant__baseline_pasi"), F("pasi_total"))
-    groups = (
-        PasiAssessment.objects.filter(participant__subject_id__isnull=False)
-        .values(
-            code=F("visit__visit_code"),
-            line=Case(When(on_a_line, then=F("participant__screening_seq")), default=None),
-        )
-        .annotate(
-            n=Count("id", filter=Q(participant__baseline_pasi__gt=0)),  # where change is not NULL
-            tenths=Sum(change),
-            total=Max("pasi_total"),
-            **{key: Max(Case(When(on_a_line, then=F(f"participant__{key}")))) for key in LABEL_KEYS},
-        )
+    by_visit = (
+        enrolled.values(code=F("visit__visit_code"))
+        .annotate(n=Count("id", filter=Q(participant__baseline_pasi__gt=0)), tenths=Sum(change))  # n: change not NULL
+        .order_by()
+    )
+    sums: Counter = Counter()
+    counts: Counter = Counter()
+    for group in by_visit:
+        sums[group["code"]] += group["tenths"] or 0
+        counts[group["code"]] += group["n"]
+    # The first PASI_LINES_CAP enrolled participants with a PASI: a LIMITed subquery along the
+    # screening_seq index, then their PASI through the participant index.
+    first_with_pasi = (
+        Participant.objects.filter(subject_id__isnull=False)
+        .filter(Exists(PasiAssessment.objects.filter(participant=OuterRef("pk"))))
+        .order_by("screening_seq")
+        .values("pk")[:PASI_LINES_CAP]
+    )
+    line_rows = (
+        PasiAssessment.objects.filter(participant__in=first_with_pasi)
+        .values("pasi_total", *PARTICIPANT_KEYS, code=F("visit__visit_code"), line=F("participant__screening_seq"))
         .order_by()
     )
     lines: dict[int, dict] = {}
-    sums: Counter = Counter()
-    counts: Counter = Counter()
-    for group in groups:
-        sums[group["code"]] += group["tenths"] or 0
-        counts[group["code"]] += group["n"]
-        if group["line"] is not None:
-            label = subject_label(group["subject_id"], group["usubjid"], group["screening_number"])
-            line = lines.setdefault(group["line"], {"label": label, "values": {}})
-            line["values"][group["code"]] = float(group["total"])
+    for row in line_rows:
+        label = subject_label(*(row[key] for key in PARTICIPANT_KEYS))
+        line = lines.setdefault(row["line"], {"label": label, "values": {}})
+        line["values"][row["code"]] = float(row["pasi_total"])
     lines = dict(sorted(lines.items()))
     after_baseline = [d["code"] for d in definitions if d["week"]]
     mean_by_visit = []
@@ -403,7 +403,7 @@ def _bar_chart(rows: list[dict]) -> dict:
 
 
 def dashboard_figures(study: Study) -> dict:
-    """Everything on the dashboard that depends on the data only (not on the clock): 6 queries."""
+    """Everything on the dashboard that depends on the data only (not on the clock): 7 queries."""
     counts, exposure = participant_figures(study)
     incidence = ae_incidence(counts["enrolled"], study)
     saes, holds = saes_and_holds(study)

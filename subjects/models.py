@@ -153,13 +153,22 @@ class Participant(AuditedModel):
     @property
     def subject_label(self) -> str:
         """The subject ID as shown on screens, e.g. S2018-11-001 (blank before enrollment)."""
-        if not self.subject_id:
-            return ""
-        return f"{self.usubjid.rsplit('-', 2)[0]}-{self.subject_id}" if self.usubjid else self.subject_id
+        return self.label_of(self.subject_id, self.usubjid)
 
     @property
     def display_id(self) -> str:
-        return self.subject_label or self.screening_number
+        return self.display_id_of(self.subject_id, self.usubjid, self.screening_number)
+
+    @staticmethod
+    def label_of(subject_id: str | None, usubjid: str | None) -> str:
+        if not subject_id:
+            return ""
+        return f"{usubjid.rsplit('-', 2)[0]}-{subject_id}" if usubjid else subject_id
+
+    @staticmethod
+    def display_id_of(subject_id: str | None, usubjid: str | None, screening_number: str) -> str:
+        """display_id from the three values (listings built from values() rows, no instance needed)."""
+        return Participant.label_of(subject_id, usubjid) or screening_number
 
     @property
     def is_active_on_treatment(self) -> bool:
