@@ -12,7 +12,6 @@ import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 
 from django.db import connection
 
@@ -27,7 +26,7 @@ def log_export(*, user, export: str, query: str = "") -> ExportLog:
     return ExportLog.objects.create(user=user, export=export[:60], query=query[:500])
 
 
-# For the export statement only (restored afterwards): one long read-only query, so no JIT compilation
+# For the export statement only (SET LOCAL, undone afterwards): one long read-only query, so no JIT compilation
 # (it costs more than small exports take, and the planner's estimates trigger it on unanalysed tables),
 # room to sort in memory, and ISO dates (`date::text` is YYYY-MM-DD under DateStyle ISO).
 EXPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "DateStyle": "ISO, YMD"}
@@ -60,8 +59,12 @@ def _copy_stream(sql: str, params: dict, columns: list[str], *, empty_safe: bool
 
     def produce():
         try:
-            with raw.cursor() as cur, export_settings(raw, cur):
-                cur.copy_expert(copy_sql, sink)
+            with raw.cursor() as cur:
+                begin, end = _scope(raw)
+                try:  # one round trip for the settings and COPY, one to end their scope
+                    cur.copy_expert(f"{begin}; {_set_local(cur)}; {copy_sql}", sink)
+                finally:
+                    cur.execute(end)
             sink.flush()
             chunks.put(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises it
@@ -88,28 +91,19 @@ def _copy_stream(sql: str, params: dict, columns: list[str], *, empty_safe: bool
     return consume()
 
 
-@contextmanager
-def export_settings(raw, cur, settings: dict[str, str] = EXPORT_SETTINGS):
-    """Session settings for one export statement on a psycopg2 connection, then the previous values.
+def _scope(raw) -> tuple[str, str]:
+    """Statements around the export's SET LOCALs and COPY: a read-only transaction of its own when
+    the connection is idle (the response streams after the request's transaction ended), else a
+    savepoint, rolled back to undo the settings and nothing else (COPY TO writes nothing)."""
+    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
-    Inside a transaction that the statement aborted, the rollback restores them instead.
-    """
-    names = list(settings)
-    cur.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-    previous = dict(zip(names, cur.fetchone(), strict=True))
-    _set(cur, settings)
-    try:
-        yield
-    finally:
-        from psycopg2.extensions import TRANSACTION_STATUS_INERROR
-
-        if raw.get_transaction_status() != TRANSACTION_STATUS_INERROR:
-            _set(cur, previous)
+    if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+        return "BEGIN READ ONLY", "ROLLBACK"
+    return "SAVEPOINT trialsite_export", "ROLLBACK TO SAVEPOINT trialsite_export; RELEASE SAVEPOINT trialsite_export"
 
 
-def _set(cur, settings: dict[str, str]) -> None:
-    pairs = [value for item in settings.items() for value in item]
-    cur.execute("SELECT " + ", ".join("set_config(%s, %s, false)" for _ in settings), pairs)
+def _set_local(cur, settings: dict[str, str] = EXPORT_SETTINGS) -> str:
+    return "; ".join(cur.mogrify(f"SET LOCAL {name} TO %s", [value]).decode() for name, value in settings.items())
 
 
 class _QueueWriter:
