@@ -53,10 +53,10 @@ def test_a_repeated_page_comes_from_the_cache_unchanged_and_with_fewer_queries(c
     assert hit[HEADER] == "hit"
     assert hit.content == stored.content  # the same bytes, CSRF token included
     assert "SCR-001" in hit.content.decode()
-    # the session with the data version, the user with its roles; no transaction around them
-    assert len(queries) == 2, [q["sql"] for q in queries]
+    # the session with the data version; the user with their roles comes from the cache under that
+    # version (trialsite.authentication.AuthenticationMiddleware); no transaction
+    assert len(queries) == 1, [q["sql"] for q in queries]
     assert "django_session" in queries[0]["sql"] and "trialsite_dataversion" in queries[0]["sql"]
-    assert "auth_user" in queries[1]["sql"] and "auth_group" in queries[1]["sql"]
     assert client.get("/participants/?q=QZ")[HEADER] == "miss"  # each URL (query string included) on its own
 
 
@@ -283,3 +283,34 @@ def test_the_session_user_comes_with_their_roles_in_one_query(coordinator, djang
     coordinator.save()
     assert RoleModelBackend().get_user(coordinator.pk) is None
     assert RoleModelBackend().get_user(coordinator.pk + 1000) is None
+
+
+def test_the_signed_in_user_is_read_once_per_data_version(coordinator):
+    client = logged_in(coordinator)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not any("auth_user" in q["sql"] for q in queries)  # from the cache
+    factories.participant(coordinator)  # any write to study data gives a new version
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert any("auth_user" in q["sql"] for q in queries)  # read again
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        pytest.param(lambda user: type(user).objects.filter(pk=user.pk).update(is_active=False), 302, id="deactivated"),
+        pytest.param(lambda user: user.groups.clear(), 403, id="role removed"),
+        pytest.param(lambda user: (user.set_password("another secret 1!"), user.save()), 302, id="password changed"),
+    ],
+)
+def test_a_change_to_the_user_applies_to_the_next_request(coordinator, change, status):
+    client = logged_in(coordinator)
+    warm(client, "/participants/")
+    assert client.get("/participants/")[HEADER] == "hit"
+    change(coordinator)
+    response = client.get("/participants/")
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith("/accounts/login/")

@@ -1,13 +1,18 @@
-"""Authentication: API tokens (kept apart from api.py: DRF imports it while loading its views) and
-the session backend that loads a user's roles with the user."""
+"""Authentication: API tokens (kept apart from api.py: DRF imports it while loading its views), the
+session backend that loads a user's roles with the user, and the middleware that reuses a loaded
+user while the study-data version says nothing about users or roles can have changed."""
 
 from datetime import timedelta
 from functools import lru_cache
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.db import connections, router
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 
 from trialsite.roles import roles_named
@@ -71,3 +76,40 @@ def _user_with_groups_query(UserModel, alias: str) -> tuple[str, list, list, lis
         f" WHERE ug.user_id = u.{pk}) FROM {quote(UserModel._meta.db_table)} u WHERE u.{pk} = %s"
     )
     return sql, [field.attname for field in fields], columns, converters
+
+
+USER_CACHE_SECONDS = 300
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the signed-in user kept in the cache under the study-data version.
+
+    Triggers move that version on every committed write to users, their groups and the groups
+    (trialsite.dataversion), and the session store reads it with the session row: a user cached
+    under the version of this request's session is the user as the database has it, whatever
+    process or request changed it last. Deactivating a user, changing a password or a role gives a
+    new version, and the next request reads the user afresh. The session's auth hash is checked on
+    every request, as Django does.
+    """
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _session_user(request))
+
+
+def _session_user(request):
+    if hasattr(request, "_cached_user"):
+        return request._cached_user
+    user_id = request.session.get(SESSION_KEY)  # loads the session, and with it the data version
+    key_values = getattr(request.session, "page_key_values", None)
+    if user_id is None or key_values is None:
+        return auth_middleware.get_user(request)
+    key = f"trialsite:user:v1:{user_id}:{key_values[0]}"
+    user = cache.get(key)
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    if user is None or not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        user = auth_middleware.get_user(request)  # the database, and Django's own handling of the hash
+        if user.is_authenticated:
+            cache.set(key, user, timeout=USER_CACHE_SECONDS)
+    request._cached_user = user
+    return user
