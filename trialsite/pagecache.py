@@ -9,7 +9,8 @@ that compares with the current time declares when its answer changes with expire
 report falling due, the dashboard's generation minute).
 
 What stays per request: authentication, the role check (AccessMiddleware runs before the view),
-the session's idle timeout, the CSRF cookie. A page is neither cached nor served from the cache
+the session's idle timeout. The CSRF token in a cached page stays valid: it is masked from the
+secret in the CSRF cookie, which is part of the key. A page is neither cached nor served from the cache
 when messages are waiting to be shown, when the request has no valid CSRF cookie (the page's
 forms carry a token bound to it), or for anything but a GET answered 200 with HTML.
 """
@@ -141,6 +142,6 @@ def cached_page(view):
         response[HEADER] = "miss"
         return response
 
-    # A page served from the cache reads one row: no transaction around it (BEGIN and COMMIT would
-    # be two of its four round trips). Rendering keeps the transaction of ATOMIC_REQUESTS (_rendered).
+    # A page served from the cache reads nothing but the session row: no transaction around it (BEGIN
+    # and COMMIT would triple its round trips). Rendering keeps ATOMIC_REQUESTS' transaction (_rendered).
     return transaction.non_atomic_requests(wrapped)

@@ -7,8 +7,8 @@ minute: a user idle for 30 minutes is logged out, give or take that minute.
 SessionStore (SESSION_ENGINE = "trialsite.sessions") is Django's database store reading the row
 with one plain SELECT: every signed-in request loads its session, and building the ORM query took
 longer than running it. The same round trip reads the study-data version and the site's time zone,
-which cached pages are keyed by (trialsite.pagecache): a page served from the cache then needs two
-round trips in all, this one and the user's.
+which cached pages and the cached signed-in user are keyed by (trialsite.pagecache,
+trialsite.authentication): a page served from the cache then needs this one round trip.
 """
 
 import time
