@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db.models import DecimalField, F, Value
 from django.urls import reverse
 
@@ -28,14 +27,6 @@ INITIALS = ("QJX", "WVK", "ZRT", "YMP")
 BIRTH_DATES = (date(1971, 3, 14), date(1985, 7, 21), date(1990, 11, 30), date(1969, 2, 5))
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # Test databases roll back, so a later test can meet the same data version with other data.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def infusion(participant, code: str, number: int, cells: int, user) -> Infusion:

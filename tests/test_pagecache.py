@@ -215,23 +215,24 @@ def test_next_midnight_hand_computed(now, expected):
     assert next_midnight(now, {"Asia/Shanghai", "UTC"}) == expected
 
 
-def committed_counter() -> int:
+def committed_counter(scope: int = dataversion.STUDY) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT counter FROM trialsite_dataversion WHERE id = 1")
+        cursor.execute("SELECT counter FROM trialsite_dataversion WHERE id = %s", [scope])
         row = cursor.fetchone()
     return row[0] if row else 0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_committed_version_moves_once_per_transaction_and_not_on_rollback(require_postgres, coordinator):
+    study = (dataversion.STUDY,)
     before = committed_counter()
     with transaction.atomic():
         factories.participant(coordinator, initials="AA")
         factories.participant(coordinator, initials="BB")
         assert committed_counter() == before  # moved at COMMIT, not before
-        assert dataversion.current() != f"{before}.0"  # this transaction sees its own writes
+        assert dataversion.current(study) != f"{before}.0"  # this transaction sees its own writes
     assert committed_counter() == before + 1
-    assert dataversion.current() == f"{before + 1}.0"
+    assert dataversion.current(study) == f"{before + 1}.0"
     with pytest.raises(RuntimeError), transaction.atomic():
         factories.participant(coordinator, initials="CC")
         raise RuntimeError("rolled back")
@@ -240,9 +241,27 @@ def test_the_committed_version_moves_once_per_transaction_and_not_on_rollback(re
     assert committed_counter() == before + 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_login_moves_the_accounts_version_only(require_postgres, coordinator):
+    study, accounts = committed_counter(dataversion.STUDY), committed_counter(dataversion.ACCOUNTS)
+    logged_in(coordinator)  # writes last_login
+    assert committed_counter(dataversion.ACCOUNTS) == accounts + 1
+    assert committed_counter(dataversion.STUDY) == study  # the dashboard's figures stay cached
+    factories.participant(coordinator)
+    assert committed_counter(dataversion.STUDY) == study + 1
+    assert committed_counter(dataversion.ACCOUNTS) == accounts + 1
+
+
 def test_every_clinical_table_carries_the_trigger():
     tables = dataversion.versioned_tables()
-    assert {"subjects_participant", "subjects_visit", "safety_reminder", "auth_user_groups"} <= set(tables)
+    assert {"subjects_participant", "subjects_visit", "safety_reminder"} <= {
+        table for table, scope in tables.items() if scope == dataversion.STUDY
+    }
+    assert {table for table, scope in tables.items() if scope == dataversion.ACCOUNTS} == {
+        "auth_user",
+        "auth_user_groups",
+        "auth_group",
+    }
     assert not any(table.startswith(("subjects_historical", "safety_historical")) for table in tables)
     with connection.cursor() as cursor:
         if is_postgres():
@@ -285,16 +304,21 @@ def test_the_session_user_comes_with_their_roles_in_one_query(coordinator, djang
     assert RoleModelBackend().get_user(coordinator.pk + 1000) is None
 
 
-def test_the_signed_in_user_is_read_once_per_data_version(coordinator):
+def test_the_signed_in_user_is_read_once_per_accounts_version(coordinator):
     client = logged_in(coordinator)
     client.get("/")
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/").status_code == 200
-    assert not any("auth_user" in q["sql"] for q in queries)  # from the cache
-    factories.participant(coordinator)  # any write to study data gives a new version
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/").status_code == 200
-    assert any("auth_user" in q["sql"] for q in queries)  # read again
+
+    def reads_the_user() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return any('"auth_user"' in q["sql"] for q in queries)
+
+    assert not reads_the_user()  # from the cache
+    factories.participant(coordinator)  # study data: not the accounts' version
+    assert not reads_the_user()
+    type(coordinator).objects.filter(pk=coordinator.pk).update(first_name="Alice")  # an account
+    assert reads_the_user()
+    assert not reads_the_user()
 
 
 @pytest.mark.parametrize(

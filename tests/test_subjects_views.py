@@ -223,7 +223,7 @@ def test_list_next_action_skips_recorded_and_not_done_visits_in_constant_queries
     )
     for _ in range(4):
         enrolled(coordinator, investigator, PASSWORD)
-    client.get("/")  # the writes gave a new data version: the user is read again here, not below
+    client.get("/")  # warm again after the writes (the sign-offs may touch accounts): both counts alike
     with CaptureQueriesContext(connection) as five:
         html = client.get("/participants/").content.decode()
     # W0 not done: W2 is next, planned Day 1 10 Jan + 14 days = 24 Jan, window ±3 days

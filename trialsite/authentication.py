@@ -1,6 +1,6 @@
 """Authentication: API tokens (kept apart from api.py: DRF imports it while loading its views), the
 session backend that loads a user's roles with the user, and the middleware that reuses a loaded
-user while the study-data version says nothing about users or roles can have changed."""
+user while the accounts' data version says nothing about users or roles can have changed."""
 
 from datetime import timedelta
 from functools import lru_cache
@@ -82,7 +82,7 @@ USER_CACHE_SECONDS = 300
 
 
 class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
-    """Django's, with the signed-in user kept in the cache under the study-data version.
+    """Django's, with the signed-in user kept in the cache under the accounts' data version.
 
     Triggers move that version on every committed write to users, their groups and the groups
     (trialsite.dataversion), and the session store reads it with the session row: a user cached
@@ -104,7 +104,7 @@ def _session_user(request):
     key_values = getattr(request.session, "page_key_values", None)
     if user_id is None or key_values is None:
         return auth_middleware.get_user(request)
-    key = f"trialsite:user:v1:{user_id}:{key_values[0]}"
+    key = f"trialsite:user:v2:{user_id}:{key_values.accounts}"
     user = cache.get(key)
     session_hash = request.session.get(HASH_SESSION_KEY)
     if user is None or not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):

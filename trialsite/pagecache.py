@@ -20,6 +20,7 @@ from contextlib import nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -62,19 +63,27 @@ def _messages_waiting(request: HttpRequest) -> bool:
     return bool(request.COOKIES.get("messages")) or bool(session is not None and session.get("_messages"))
 
 
+class KeyValues(NamedTuple):
+    version: str  # study data and accounts: the key of cached pages
+    accounts: str  # accounts only: the key of the cached signed-in user (trialsite.authentication)
+    site_zone: str | None  # the site's time zone, for the midnight expiry
+
+
 def key_columns_sql(vendor: str) -> tuple[str, list]:
-    """Select-list expressions giving what a page's key and expiry need from the database: the data
-    version (two columns) and the site's time zone. The session store reads them in the same round
-    trip as the session row (trialsite.sessions), before the view reads any data."""
-    sql, params = dataversion.version_sql(vendor)
+    """Select-list expressions giving KeyValues (read them with key_values()). The session store
+    reads them in the same round trip as the session row (trialsite.sessions), before the view
+    reads any data."""
+    sql, params = dataversion.version_sql(vendor, (dataversion.STUDY, dataversion.ACCOUNTS))
     return f"{sql}, (SELECT time_zone FROM subjects_study ORDER BY id LIMIT 1)", params
 
 
-def key_values(counter, writes, zone) -> tuple[str, str | None]:
-    return dataversion.as_text(counter, writes), zone
+def key_values(study_counter, study_writes, accounts_counter, accounts_writes, zone) -> KeyValues:
+    accounts = dataversion.as_text(accounts_counter, accounts_writes)
+    return KeyValues(f"{dataversion.as_text(study_counter, study_writes)}.{accounts}", accounts, zone)
 
 
-def _version_and_zone(request: HttpRequest) -> tuple[str, str | None]:
+def read_key_values(request: HttpRequest) -> KeyValues:
+    """Those the session store read with the session row, else from a query of their own."""
     read_with_session = getattr(request.session, "page_key_values", None)
     if read_with_session is not None:
         return read_with_session
@@ -91,10 +100,10 @@ def _key(request: HttpRequest) -> tuple[str, str | None] | tuple[None, None]:
     session_key = getattr(request.session, "session_key", None)
     if not csrf_secret or not session_key:
         return None, None
-    version, zone = _version_and_zone(request)
+    values = read_key_values(request)
     parts = (request.resolver_match.view_name if request.resolver_match else "", request.get_full_path(),
-             str(request.user.pk), session_key, csrf_secret, version)  # fmt: skip
-    return KEY_PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest(), zone
+             str(request.user.pk), session_key, csrf_secret, values.version)  # fmt: skip
+    return KEY_PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest(), values.site_zone
 
 
 def _expiry(now: datetime, deadlines: list[datetime], site_zone: str | None) -> datetime:

@@ -41,7 +41,7 @@ class IdleTimeoutMiddleware:
 
 
 class SessionStore(DatabaseSessionStore):
-    page_key_values = None  # (data version, site time zone) read with the row, for trialsite.pagecache
+    page_key_values = None  # pagecache.KeyValues (data versions, site time zone) read with the row
 
     def _get_session_from_db(self):
         from trialsite import pagecache
