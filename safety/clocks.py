@@ -6,6 +6,8 @@ served from then on (trialsite.pagecache.expires_by). rules stays free of reques
 
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from safety import rules
 from trialsite import pagecache
 
@@ -17,3 +19,13 @@ def page_clock(
     if clock.state == rules.DUE:
         pagecache.expires_by(clock.due_at + timedelta(microseconds=1))
     return clock
+
+
+def with_clocks(adverse_events, study):
+    """Set `.clock` (as of now) on AdverseEvent instances, for the pages that list them."""
+    now = timezone.now()
+    for adverse_event in adverse_events:
+        adverse_event.clock = page_clock(
+            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
+        )
+    return adverse_events

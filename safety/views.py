@@ -5,12 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safety import dashboard as dmc
 from safety import rules
-from safety.clocks import page_clock
+from safety.clocks import with_clocks
 from safety.forms import AdverseEventForm, AssessmentForm, HoldReleaseForm, ReportedForm
 from safety.models import AdverseEvent, SafetyHold
 from safety.services import (
@@ -31,15 +30,6 @@ def _show_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-def _with_clock(adverse_events, study: Study):
-    now = timezone.now()
-    for adverse_event in adverse_events:
-        adverse_event.clock = page_clock(
-            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
-        )
-    return adverse_events
-
-
 @requires(Cap.VIEW_CLINICAL)
 def ae_list(request: HttpRequest) -> HttpResponse:
     adverse_events = AdverseEvent.objects.select_related("participant").order_by(
@@ -52,7 +42,7 @@ def ae_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("serious") in ("yes", "no"):
         adverse_events = adverse_events.filter(serious=request.GET["serious"] == "yes")
     page = Paginator(adverse_events, 50).get_page(request.GET.get("page"))
-    _with_clock(page.object_list, Study.current())
+    with_clocks(page.object_list, Study.current())
     return render(request, "safety/ae_list.html", {"page": page, "participant": participant})
 
 
@@ -77,7 +67,7 @@ def ae_detail(request: HttpRequest, pk: int) -> HttpResponse:
     adverse_event = get_object_or_404(
         AdverseEvent.objects.select_related("participant", "infusion", "causality_assessed_by"), pk=pk
     )
-    _with_clock([adverse_event], Study.current())
+    with_clocks([adverse_event], Study.current())
     holds = adverse_event.safety_holds.select_related("released_by")
     return render(
         request,

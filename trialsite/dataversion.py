@@ -1,4 +1,4 @@
-"""The study-data version: counters that move with every committed write to study data.
+"""The data version: counters that move with every committed write to study data and accounts.
 
 Cached pages (trialsite.pagecache), the cached signed-in user (trialsite.authentication) and the
 DMC dashboard's figures are keyed by it, so they are served from the cache only while nothing they

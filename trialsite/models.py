@@ -29,7 +29,8 @@ class ExportLog(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row whose counter moves with every committed write to study data (trialsite.dataversion).
+    """One row per scope (study data, accounts) whose counter moves with every committed write to
+    that scope's tables (trialsite.dataversion).
 
     Database triggers, not application code, move it, so bulk updates, management commands and
     Celery tasks invalidate cached pages exactly as the forms do.

@@ -1,7 +1,6 @@
 from django import template
-from django.utils import timezone
 
-from safety.clocks import page_clock
+from safety.clocks import with_clocks
 from subjects.models import Study
 
 register = template.Library()
@@ -18,11 +17,6 @@ def participant_safety(participant, study=None) -> dict:
     more for the study when the page does not pass it (`{% participant_safety participant study as safety %}`)."""
     if not isinstance(study, Study):  # "" when the context has no study
         study = Study.current()
-    now = timezone.now()
-    adverse_events = list(participant.adverse_events.order_by("ae_number"))
-    for adverse_event in adverse_events:
-        adverse_event.clock = page_clock(
-            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
-        )
+    adverse_events = with_clocks(list(participant.adverse_events.order_by("ae_number")), study)
     holds = list(participant.safety_holds.select_related("adverse_event", "released_by").order_by("-placed_at"))
     return {"adverse_events": adverse_events, "holds": holds, "open_holds": [h for h in holds if h.released_at is None]}
