@@ -32,7 +32,5 @@ def test_user_without_role_gets_403(outsider):
 
 
 def test_malformed_json_is_a_400(coordinator):
-    response = logged_in(coordinator).post(
-        "/api/v1/participants/", data="{not json", content_type="application/json"
-    )
+    response = logged_in(coordinator).post("/api/v1/participants/", data="{not json", content_type="application/json")
     assert response.status_code == 400

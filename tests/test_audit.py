@@ -46,9 +46,7 @@ def test_change_with_reason_records_old_new_user_and_reason(coordinator, data_ma
     new, old = p.history.all()[:2]
     assert new.history_user == data_manager
     assert new.history_change_reason == "Transcription error, source document checked"
-    assert [(name, before, after) for name, before, after in field_changes(new, old)] == [
-        ("initials", "JD", "JK")
-    ]
+    assert [(name, before, after) for name, before, after in field_changes(new, old)] == [("initials", "JD", "JK")]
 
 
 def test_a_reason_covers_one_write_only(coordinator):
