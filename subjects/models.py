@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 
 from subjects import eligibility, schedule
 from trialsite.audit import AuditedModel
@@ -219,6 +220,11 @@ class Screening(AuditedModel):
     )
     investigator_signoff_at = models.DateTimeField(null=True, blank=True, editable=False)
     signoff_meaning = models.CharField(max_length=100, blank=True, editable=False)
+
+    class Meta:
+        indexes = [  # the IE dataset lists failed screenings only: most pass, so it reads the few that failed
+            models.Index(fields=["participant"], condition=~Q(failed_criteria=[]), name="screening_failed"),
+        ]
 
     def __str__(self) -> str:
         return f"Screening of {self.participant}"
