@@ -174,14 +174,13 @@ def export(name: str) -> dict:
 def core_export(name: str) -> int:
     """The export's own query and streaming (what the view returns), consumed without HTTP,
     authentication or the export log: how much of a small export's time is the request's."""
-    from subjects.models import Study
     from trialsite.exports import dialect, odm, sdtm
     from trialsite.exports.streaming import stream_query_csv
 
     if name == "odm":
         chunks = odm.stream_odm()
     else:
-        query = sdtm.query(name, dialect.current(), Study.current())
+        query = sdtm.query(name, dialect.current())
         chunks = stream_query_csv(query.sql, query.params, query.columns, empty_safe=query.empty_safe)
     sink = CountingSink()
     for chunk in chunks:

@@ -152,6 +152,40 @@ def test_ae_cdisc_terms_and_study_days(data, data_manager):
     ]  # fmt: skip
 
 
+def test_study_configuration_is_read_by_the_dataset_query(data, data_manager, administrator):
+    """The arm's dose and the site time zone come from the study configuration as it is when the
+    dataset is read (by the dataset's own statement), not from a copy taken earlier."""
+    from subjects.services import study_update
+
+    export(data_manager, "dm")
+    study_update(user=administrator, reason="Amendment 3", dose_per_kg_cells=1_500_000, time_zone="UTC")
+    _header, first, _second = export(data_manager, "dm")
+    assert first[-1] == "UCMSC 1.5 x 10^6 cells/kg IV"
+    _header, *body = export(data_manager, "vs")
+    # 09:00 in Shanghai is 01:00 UTC; 01:30 on 11 Jan in Shanghai is 17:30 UTC on 10 Jan: study day 1
+    assert (body[0][17], body[0][18]) == ("2024-01-10T01:00", "1")
+    assert (body[-1][17], body[-1][18]) == ("2024-01-10T17:30", "1")
+
+
+def test_blank_free_text_is_an_empty_field(data, data_manager):
+    """A blank text value and a missing one are both an empty CSV field (never a quoted "")."""
+    from dosing.models import Infusion
+    from safety.models import AdverseEvent
+    from subjects.models import Participant
+
+    # Blanks written past the forms (as an older import could have): the export must still be clean.
+    Participant.objects.filter(usubjid=U1).update(sex="", subject_id="")
+    Infusion.objects.update(route="", product_lot="")
+    AdverseEvent.objects.filter(ae_number=1).update(term="")
+    for domain, checks in {"dm": {"SUBJID": "SCR-001", "SEX": ""}, "ex": {"EXROUTE": "", "EXLOT": ""},
+                           "ae": {"AETERM": "", "AEDECOD": ""}}.items():  # fmt: skip
+        response = logged_in(data_manager).get(f"/api/v1/exports/sdtm/{domain}.csv")
+        raw = b"".join(response.streaming_content)
+        assert b'""' not in raw, (domain, raw)
+        header, first, *_rest = list(csv.reader(io.StringIO(raw.decode())))
+        assert {name: first[header.index(name)] for name in checks} == checks, domain
+
+
 def test_sql_study_day_and_age_agree_with_the_rule_modules(db):
     """The SQL fragments re-express schedule.study_day and eligibility.age_in_completed_years exactly."""
     d = dialect.current()

@@ -81,7 +81,7 @@ class SdtmExportView(APIView):
         if domain not in sdtm.DOMAINS:
             raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DOMAINS)}.")
         safety = not has_cap(request.user, Cap.EXPORT)
-        query = sdtm.query(domain, dialect.current(), Study.current(), safety=safety)
+        query = sdtm.query(domain, dialect.current(), safety=safety)
         log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
         return download(
             stream_query_csv(query.sql, query.params, query.columns, empty_safe=query.empty_safe),

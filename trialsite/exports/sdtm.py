@@ -1,7 +1,8 @@
 """CDISC SDTM-style datasets (DM, IE, SV, VS, EX, RS, AE), one SQL statement each.
 
 Conventions (documented in README_API):
-- STUDYID from the study configuration (S2018-11); USUBJID is the participant's `usubjid`
+- STUDYID from the study configuration (S2018-11), read by the dataset's own query like the site
+  time zone, so each dataset is one statement over one snapshot; USUBJID is the participant's `usubjid`
   (S2018-11-01-001), or S2018-11-<site>-SCR-nnn for people never enrolled (screen failures,
   still screening), so IE and DM can name them; SUBJID likewise falls back to the screening number.
 - --DTC are ISO 8601: dates `YYYY-MM-DD`, date-times `YYYY-MM-DDTHH:MM` in the site time zone.
@@ -14,14 +15,14 @@ Conventions (documented in README_API):
   (they hold no initials or dates of birth). IE, SV, VS and RS need EXPORT.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assessments.models import PasiAssessment
 from dosing.models import Infusion, Timepoint, VitalSigns
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship
 from subjects import eligibility
-from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
-from trialsite.exports.dialect import Dialect, _quote
+from subjects.models import Participant, ParticipantStatus, Screening, Visit
+from trialsite.exports.dialect import Dialect, _quote, study_value
 
 P = Participant._meta.db_table
 S = Screening._meta.db_table
@@ -95,24 +96,25 @@ IE_TESTS = _ie_tests()
 class Query:
     columns: list[str]
     sql: str
-    params: dict
-    empty_safe: bool = False  # no column is ever '' (so empty fields need no NULLIF on the COPY path)
+    params: dict = field(default_factory=dict)
+    # No column is ever '' (so the COPY path writes the columns as they are): free text that may be blank
+    # is selected as NULLIF(col, ''), so a blank and a missing value are both an empty field.
+    empty_safe: bool = True
 
 
 def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:
     return [name for name, _ in columns], ",\n  ".join(f"{expr} AS c{i}" for i, (_, expr) in enumerate(columns))
 
 
-def _params(study: Study) -> dict:
-    return {"studyid": study.study_id, "tz": study.time_zone}
+STUDYID = study_value("study_id")
 
 
 def _usubjid() -> str:
-    return "COALESCE(p.usubjid, %(studyid)s || '-' || p.site_id || '-' || p.screening_number)"
+    return f"COALESCE(p.usubjid, {STUDYID} || '-' || p.site_id || '-' || p.screening_number)"
 
 
 def _ids(d: Dialect, domain: str) -> list[tuple[str, str]]:
-    return [("STUDYID", "%(studyid)s"), ("DOMAIN", _quote(domain)), ("USUBJID", _usubjid())]
+    return [("STUDYID", STUDYID), ("DOMAIN", _quote(domain)), ("USUBJID", _usubjid())]
 
 
 def _usubjid_order() -> str:
@@ -129,37 +131,37 @@ def _unpivot_order(d: Dialect, record_order: str, t: dict[str, str]) -> str:
     return "" if d.postgres else f"ORDER BY {record_order}, {t['ord']}"
 
 
-def dm(d: Dialect, study: Study, *, safety: bool = False) -> Query:
-    dose = study.dose_per_kg_cells / 1_000_000
-    arm = f"{TREATMENT} {dose:g} x 10^6 cells/kg IV"
+def dm(d: Dialect, *, safety: bool = False) -> Query:
+    arm = f"'{TREATMENT} ' || {d.millions(study_value('dose_per_kg_cells'))} || ' x 10^6 cells/kg IV'"
     armcd = d.case_map(
         "p.status", {ParticipantStatus.SCREEN_FAILED: "SCRNFAIL", ParticipantStatus.SCREENING: "NOTASSGN"}
     )
     armname = d.case_map(
         "p.status", {ParticipantStatus.SCREEN_FAILED: "Screen Failure", ParticipantStatus.SCREENING: "Not Assigned"}
     )
-    age = d.age_years("p.date_of_birth", "s.screening_date")
+    born, on = "p.date_of_birth", "s.screening_date"
+    age = d.age_years(born, on)
     columns = [
         *_ids(d, "DM"),
-        ("SUBJID", "COALESCE(p.subject_id, p.screening_number)"),
+        ("SUBJID", "COALESCE(NULLIF(p.subject_id, ''), p.screening_number)"),
         ("RFSTDTC", d.iso_date("p.day1_date")),
         ("RFICDTC", d.iso_date("p.consent_date")),
-        ("SITEID", "p.site_id"),
+        ("SITEID", "NULLIF(p.site_id, '')"),
         *([] if safety else [("BRTHDTC", d.iso_date("p.date_of_birth"))]),
         ("AGE", age),
-        ("AGEU", f"(CASE WHEN {age} IS NULL THEN NULL ELSE 'YEARS' END)"),
-        ("SEX", "p.sex"),
+        ("AGEU", f"(CASE WHEN {on} IS NULL OR {born} IS NULL THEN NULL ELSE 'YEARS' END)"),  # where AGE is
+        ("SEX", "NULLIF(p.sex, '')"),
         ("ARMCD", f"COALESCE({armcd}, {_quote(TREATMENT)})"),
-        ("ARM", f"COALESCE({armname}, {_quote(arm)})"),
+        ("ARM", f"COALESCE({armname}, {arm})"),
     ]
     names, select = _select(columns)
     sql = f"""SELECT {select}
 FROM {P} p LEFT JOIN {S} s ON s.participant_id = p.id
 ORDER BY {_usubjid_order()}"""
-    return Query(names, sql, _params(study))
+    return Query(names, sql)
 
 
-def ie(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+def ie(d: Dialect, *, safety: bool = False) -> Query:
     labels = eligibility.CRITERION_LABELS
     values = ", ".join(
         f"({_quote(key)}, {_quote(code)}, {_quote(labels.get(key, key)[:200])}, {_quote(cat)}, {_quote(orres)})"
@@ -168,7 +170,7 @@ def ie(d: Dialect, study: Study, *, safety: bool = False) -> Query:
     unnest, ordinal = d.json_array_join("s.failed_criteria", "fc")
     columns = [
         *_ids(d, "IE"),
-        ("IESEQ", f"ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY {ordinal})"),
+        ("IESEQ", ordinal),  # every failed criterion is a record, so its place in the list numbers it
         ("IETESTCD", "COALESCE(c.testcd, UPPER(SUBSTR(fc.value, 1, 8)))"),
         ("IETEST", "COALESCE(c.test, fc.value)"),
         ("IECAT", "c.cat"),
@@ -188,10 +190,10 @@ LEFT JOIN c ON c.code = fc.value
 LEFT JOIN {V} v ON v.participant_id = p.id AND v.visit_code = 'SCR'
 WHERE {d.json_array_nonempty("s.failed_criteria")}
 ORDER BY {_usubjid_order()}, {ordinal}"""
-    return Query(names, sql, _params(study))
+    return Query(names, sql)
 
 
-def sv(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+def sv(d: Dialect, *, safety: bool = False) -> Query:
     columns = [
         *_ids(d, "SV"),
         ("VISITNUM", "v.visitnum"),
@@ -206,7 +208,7 @@ def sv(d: Dialect, study: Study, *, safety: bool = False) -> Query:
 FROM {V} v JOIN {P} p ON p.id = v.participant_id
 WHERE v.actual_date IS NOT NULL
 ORDER BY {_usubjid_order()}, v.visitnum"""
-    return Query(names, sql, _params(study))
+    return Query(names, sql)
 
 
 def _unpivoted_items(d: Dialect, tests, alias: str, table: str) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
@@ -229,7 +231,7 @@ def _values_before(d: Dialect, fields: list[str], order: str) -> str:
     return f"SUM({count}) OVER (PARTITION BY {_usubjid_order()} ORDER BY {order} ROWS UNBOUNDED PRECEDING) - {count}"
 
 
-def vs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+def vs(d: Dialect, *, safety: bool = False) -> Query:
     """One row per vital-signs record and test, in (participant, time, record, test) order.
 
     The records are joined, formatted and numbered once each (VSSEQ = running count of the
@@ -263,7 +265,7 @@ def vs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
         ("seq0", _values_before(d, [f"x.{field}" for field in fields], "x.measured_at, x.id")),
     ]
     columns = [
-        ("STUDYID", "%(studyid)s"),
+        ("STUDYID", STUDYID),
         ("DOMAIN", "'VS'"),
         ("USUBJID", "r.usubjid"),
         ("VSSEQ", f"r.seq0 + {t['pos']}"),
@@ -296,10 +298,10 @@ FROM (
 {unpivot}
 WHERE {t["val"]} IS NOT NULL
 {_unpivot_order(d, "r.k, r.measured_at, r.id", t)}"""
-    return Query(names, sql, _params(study), empty_safe=True)
+    return Query(names, sql)
 
 
-def ex(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+def ex(d: Dialect, *, safety: bool = False) -> Query:
     columns = [
         *_ids(d, "EX"),
         ("EXSEQ", "i.infusion_number"),
@@ -307,8 +309,8 @@ def ex(d: Dialect, study: Study, *, safety: bool = False) -> Query:
         ("EXDOSE", d.millions("i.administered_cells")),
         ("EXDOSU", _quote(DOSE_UNIT)),
         ("EXDOSFRM", "'SUSPENSION'"),
-        ("EXROUTE", "i.route"),
-        ("EXLOT", "i.product_lot"),
+        ("EXROUTE", "NULLIF(i.route, '')"),
+        ("EXLOT", "NULLIF(i.product_lot, '')"),
         ("VISITNUM", "v.visitnum"),
         ("VISIT", "v.visit_code"),
         ("EXSTDTC", d.local_dtc("i.start_time")),
@@ -322,10 +324,10 @@ def ex(d: Dialect, study: Study, *, safety: bool = False) -> Query:
     sql = f"""SELECT {select}
 FROM {INF} i JOIN {P} p ON p.id = i.participant_id JOIN {V} v ON v.id = i.visit_id
 ORDER BY {_usubjid_order()}, i.infusion_number"""
-    return Query(names, sql, _params(study))
+    return Query(names, sql)
 
 
-def rs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+def rs(d: Dialect, *, safety: bool = False) -> Query:
     """One row per PASI assessment and item, in (participant, visit, item) order (as VS: one pass)."""
     tests = rs_tests()
     item_columns, unpivot, t = _unpivoted_items(d, tests, "r", "a")
@@ -341,7 +343,7 @@ def rs(d: Dialect, study: Study, *, safety: bool = False) -> Query:
         ("seq0", _values_before(d, [f"a.{field}" for _c, _l, field, _u, _d in tests], "v.visitnum, a.id")),
     ]
     columns = [
-        ("STUDYID", "%(studyid)s"),
+        ("STUDYID", STUDYID),
         ("DOMAIN", "'RS'"),
         ("USUBJID", "r.usubjid"),
         ("RSSEQ", f"r.seq0 + {t['pos']}"),
@@ -370,16 +372,16 @@ FROM (
 {unpivot}
 WHERE {t["val"]} IS NOT NULL
 {_unpivot_order(d, "r.k, r.visitnum, r.id", t)}"""
-    return Query(names, sql, _params(study), empty_safe=True)
+    return Query(names, sql)
 
 
-def ae(d: Dialect, study: Study, *, safety: bool = False) -> Query:
+def ae(d: Dialect, *, safety: bool = False) -> Query:
     upper = lambda choices: {value: label.upper() for value, label in choices.choices}  # noqa: E731
     columns = [
         *_ids(d, "AE"),
         ("AESEQ", "e.ae_number"),
-        ("AETERM", "e.term"),
-        ("AEDECOD", "e.term"),
+        ("AETERM", "NULLIF(e.term, '')"),
+        ("AEDECOD", "NULLIF(e.term, '')"),
         ("AESTDTC", d.iso_date("e.onset_date")),
         ("AEENDTC", d.iso_date("e.end_date")),
         ("AEENRF", "(CASE WHEN e.ongoing THEN 'ONGOING' END)"),
@@ -402,12 +404,12 @@ def ae(d: Dialect, study: Study, *, safety: bool = False) -> Query:
     sql = f"""SELECT {select}
 FROM {AE} e JOIN {P} p ON p.id = e.participant_id
 ORDER BY {_usubjid_order()}, e.ae_number"""
-    return Query(names, sql, _params(study))
+    return Query(names, sql)
 
 
 DOMAINS = {"dm": dm, "ie": ie, "sv": sv, "vs": vs, "ex": ex, "rs": rs, "ae": ae}
 SAFETY_DOMAINS = frozenset({"dm", "ex", "ae"})  # available with EXPORT_SAFETY (DM without BRTHDTC)
 
 
-def query(domain: str, dialect: Dialect, study: Study, *, safety: bool = False) -> Query:
-    return DOMAINS[domain](dialect, study, safety=safety)
+def query(domain: str, dialect: Dialect, *, safety: bool = False) -> Query:
+    return DOMAINS[domain](dialect, safety=safety)
