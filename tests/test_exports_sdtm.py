@@ -218,6 +218,7 @@ def test_dmc_is_refused_datasets_with_more_than_safety(data, dmc_reviewer, domai
 
 def test_unknown_domain_is_404(data_manager):
     assert logged_in(data_manager).get("/api/v1/exports/sdtm/qs.csv").status_code == 404
+    assert not ExportLog.objects.exists()  # the refusal leaves the enclosing transaction usable
 
 
 def test_query_count_does_not_grow_with_participants(coordinator, data_manager, django_assert_max_num_queries):

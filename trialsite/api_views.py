@@ -3,6 +3,7 @@
 Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte.
 """
 
+from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -48,10 +49,30 @@ def download(body, *, content_type: str, filename: str) -> StreamingHttpResponse
     return response
 
 
-class SdtmExportView(APIView):
-    """One SDTM-style dataset as CSV."""
+class DatasetDownloadView(APIView):
+    """A dataset download: it reads, and logs itself with one INSERT that commits on its own, so no
+    transaction is opened around the view (non_atomic_requests); the data streams afterwards in a
+    read-only transaction of its own (trialsite.exports.streaming)."""
 
     content_negotiation_class = FirstRendererNegotiation
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+    def handle_exception(self, exc):
+        # DRF marks any open atomic block for rollback when it answers an error. Without a
+        # transaction of the request's own, an open block is an enclosing caller's: leave it be.
+        enclosing = {c.alias: c.needs_rollback for c in connections.all(initialized_only=True) if c.in_atomic_block}
+        try:
+            return super().handle_exception(exc)
+        finally:
+            for alias, needs_rollback in enclosing.items():
+                transaction.set_rollback(needs_rollback, using=alias)
+
+
+class SdtmExportView(DatasetDownloadView):
+    """One SDTM-style dataset as CSV."""
 
     @property
     def capabilities(self):
@@ -90,9 +111,8 @@ class SdtmExportView(APIView):
         )
 
 
-class OdmExportView(APIView):
+class OdmExportView(DatasetDownloadView):
     capabilities = {"GET": Cap.EXPORT}
-    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         operation_id="export_odm",
