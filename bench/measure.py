@@ -192,13 +192,8 @@ def core_export(name: str) -> int:
     """The export's own query and streaming (what the view returns), consumed without HTTP,
     authentication or the export log: how much of a small export's time is the request's."""
     from trialsite.exports import dialect, odm, sdtm
-    from trialsite.exports.streaming import stream_query_csv
 
-    if name == "odm":
-        chunks = odm.stream_odm()
-    else:
-        query = sdtm.query(name, dialect.current())
-        chunks = stream_query_csv(query.sql, query.params, query.columns, empty_safe=query.empty_safe)
+    chunks = odm.stream_odm() if name == "odm" else sdtm.query(name, dialect.current()).csv()
     sink = CountingSink()
     for chunk in chunks:
         sink.write(chunk)

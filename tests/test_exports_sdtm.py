@@ -298,7 +298,7 @@ def _settings_seen_by_an_export() -> bytes:
     from trialsite.exports.streaming import stream_query_csv
 
     sql = "SELECT current_setting('jit') AS c0, current_setting('work_mem') AS c1, current_setting('DateStyle') AS c2"
-    return b"".join(stream_query_csv(sql, {}, ["jit", "work_mem", "DateStyle"], empty_safe=True))
+    return b"".join(stream_query_csv(sql, {}, ["jit", "work_mem", "DateStyle"]))
 
 
 def test_export_settings_hold_for_the_export_only_inside_a_transaction(require_postgres):

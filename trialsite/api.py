@@ -1,9 +1,11 @@
 """The API's shared pieces: deny-by-default permissions, errors, paging."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page
-from django.db import IntegrityError
+from django.db import IntegrityError, connections, transaction
 from django.http import Http404
 from rest_framework import exceptions, pagination, permissions
 
@@ -55,6 +57,21 @@ class Pagination(pagination.PageNumberPagination):
             return []
 
 
+@contextmanager
+def _outside_transactions_of_non_atomic_views(context):
+    """DRF marks every open atomic block for rollback when it answers an error, taking it for the
+    request's own (ATOMIC_REQUESTS). A view marked non_atomic_requests has none: an open block there
+    is an enclosing caller's, and it keeps its state."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    aliases = getattr(getattr(match, "func", None), "_non_atomic_requests", ())
+    kept = {alias: connections[alias].needs_rollback for alias in aliases if connections[alias].in_atomic_block}
+    try:
+        yield
+    finally:
+        for alias, needs_rollback in kept.items():
+            transaction.set_rollback(needs_rollback, using=alias)
+
+
 def exception_handler(exc, context):
     """DRF errors plus Django's ValidationError/IntegrityError as 400 {field: [messages]}."""
     from rest_framework.views import exception_handler as drf_exception_handler  # DRF imports this module
@@ -73,7 +90,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    response = drf_exception_handler(exc, context)
+    with _outside_transactions_of_non_atomic_views(context):
+        response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
     return response

@@ -3,7 +3,7 @@
 Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte.
 """
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from subjects.models import Participant, Study
 from trialsite.api import Pagination
 from trialsite.exports import audit, dialect, forms, odm, sdtm
-from trialsite.exports.streaming import log_export, stream_query_csv
+from trialsite.exports.streaming import log_export
 from trialsite.roles import Cap, has_cap
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
@@ -60,16 +60,6 @@ class DatasetDownloadView(APIView):
     def as_view(cls, **initkwargs):
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
-    def handle_exception(self, exc):
-        # DRF marks any open atomic block for rollback when it answers an error. Without a
-        # transaction of the request's own, an open block is an enclosing caller's: leave it be.
-        enclosing = {c.alias: c.needs_rollback for c in connections.all(initialized_only=True) if c.in_atomic_block}
-        try:
-            return super().handle_exception(exc)
-        finally:
-            for alias, needs_rollback in enclosing.items():
-                transaction.set_rollback(needs_rollback, using=alias)
-
 
 class SdtmExportView(DatasetDownloadView):
     """One SDTM-style dataset as CSV."""
@@ -105,7 +95,7 @@ class SdtmExportView(DatasetDownloadView):
         query = sdtm.query(domain, dialect.current(), safety=safety)
         log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
         return download(
-            stream_query_csv(query.sql, query.params, query.columns, empty_safe=query.empty_safe),
+            query.csv(),
             content_type="text/csv; charset=utf-8",
             filename=f"{domain}.csv",
         )

@@ -15,6 +15,7 @@ Conventions (documented in README_API):
   (they hold no initials or dates of birth). IE, SV, VS and RS need EXPORT.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assessments.models import PasiAssessment
@@ -23,6 +24,7 @@ from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship
 from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Visit
 from trialsite.exports.dialect import Dialect, _quote, study_value
+from trialsite.exports.streaming import stream_query_csv
 
 P = Participant._meta.db_table
 S = Screening._meta.db_table
@@ -94,12 +96,15 @@ IE_TESTS = _ie_tests()
 
 @dataclass(frozen=True)
 class Query:
+    """A dataset's statement. No column is ever '' (stream_query_csv's contract): free text that
+    may be blank is selected as NULLIF(col, ''), so a blank and a missing value are both an empty field."""
+
     columns: list[str]
     sql: str
     params: dict = field(default_factory=dict)
-    # No column is ever '' (so the COPY path writes the columns as they are): free text that may be blank
-    # is selected as NULLIF(col, ''), so a blank and a missing value are both an empty field.
-    empty_safe: bool = True
+
+    def csv(self) -> Iterator[bytes]:
+        return stream_query_csv(self.sql, self.params, self.columns)
 
 
 def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:

@@ -4,7 +4,8 @@ PostgreSQL: `COPY (query) TO STDOUT WITH CSV HEADER` runs in a worker thread on 
 connection and hands ~64 KB chunks through a small bounded queue, so memory stays flat however
 many rows there are and the database does all formatting. Other databases (SQLite in
 development): the same query through a cursor read in chunks and written with the csv module.
-Empty values are written as empty fields on both paths.
+A query never selects '' (blank text is selected as NULLIF(col, '')), so a missing value is an
+empty field on both paths: COPY writes NULL as an empty field and '' as a quoted "".
 """
 
 import csv
@@ -32,25 +33,19 @@ def log_export(*, user, export: str, query: str = "") -> ExportLog:
 EXPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "DateStyle": "ISO, YMD"}
 
 
-def stream_query_csv(sql: str, params: dict, columns: list[str], *, empty_safe: bool = False) -> Iterator[bytes]:
-    """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`.
-
-    `empty_safe`: no value is ever '' (numbers, codes, NULLIF'd text), so PostgreSQL can write the
-    columns as they are instead of through NULLIF(CAST(... AS text), '') (NULL and '' both empty).
-    """
+def stream_query_csv(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
+    """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`
+    and never '' (see above)."""
     if connection.vendor == "postgresql":
-        return _copy_stream(sql, params, columns, empty_safe=empty_safe)
+        return _copy_stream(sql, params, columns)
     return _cursor_stream(sql, params, columns)
 
 
-def _copy_stream(sql: str, params: dict, columns: list[str], *, empty_safe: bool = False) -> Iterator[bytes]:
+def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cur:
-        if empty_safe:
-            selected = ", ".join(f'q.c{i} AS "{name}"' for i, name in enumerate(columns))
-        else:
-            selected = ", ".join(f"NULLIF(CAST(q.c{i} AS text), '') AS \"{name}\"" for i, name in enumerate(columns))
+        selected = ", ".join(f'q.c{i} AS "{name}"' for i, name in enumerate(columns))
         inner = cur.mogrify(sql, params).decode()
         copy_sql = f"COPY (SELECT {selected} FROM ({inner}) AS q) TO STDOUT WITH (FORMAT csv, HEADER true)"
     chunks: queue.Queue = queue.Queue(maxsize=4)
