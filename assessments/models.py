@@ -28,10 +28,19 @@ class PasiAssessment(AuditedModel):
 
     The area is entered as a percentage (the score is then derived from it) or, when only the
     score is known, as a score with the percentage left empty.
+
+    Derived and stored with the form, never entered (set on every save, see derive()):
+    `visit_code`, the code of its visit (fixed: an assessment never moves to another visit), and
+    `improvement_percent`, pasi.improvement_percent against the participant's baseline PASI;
+    assessments.services.baseline_refresh re-derives every assessment of the participant when
+    that baseline changes (each change with its own history record). Reading them
+    back needs neither the visit nor the baseline, so study-wide figures (the DMC dashboard's mean
+    improvement by visit) are one scan of this table.
     """
 
     participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="pasi_assessments")
     visit = models.OneToOneField("subjects.Visit", on_delete=models.PROTECT, related_name="pasi_assessment")
+    visit_code = models.CharField(max_length=4, editable=False)
     assessment_date = models.DateField()
     assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     bsa_percent = models.DecimalField(
@@ -47,6 +56,8 @@ class PasiAssessment(AuditedModel):
         editable=False,
         validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("72.0"))],
     )
+    # From 100.0 (clear) down to -71900.0 (baseline 0.1, PASI 72.0); None without a baseline above 0.
+    improvement_percent = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["participant_id", "visit__visitnum"]
@@ -54,7 +65,22 @@ class PasiAssessment(AuditedModel):
             models.CheckConstraint(
                 condition=models.Q(pasi_total__gte=0) & models.Q(pasi_total__lte=72), name="pasi_total_range"
             ),
+            models.CheckConstraint(
+                condition=models.Q(improvement_percent__lte=100), name="pasi_improvement_at_most_100"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"PASI {self.visit}: {self.pasi_total}"
+
+    def derive(self) -> None:
+        """Set the stored derived values from the visit and the participant's baseline PASI (as
+        held by `self.participant`: the services pass the participant they have just read)."""
+        from assessments.pasi import improvement_percent
+
+        self.visit_code = self.visit.visit_code
+        self.improvement_percent = improvement_percent(self.participant.baseline_pasi, self.pasi_total)
+
+    def save(self, *args, **kwargs):
+        self.derive()
+        super().save(*args, **kwargs)

@@ -142,28 +142,69 @@ def pasi_save(
             setattr(assessment, f"{region}_area_score", region_score.area_score)
             setattr(assessment, f"{region}_area_percent", percents[region])
         assessment.pasi_total = total
+        # The baseline is decided with this PASI in it before it is saved, so that its improvement is
+        # saved once, against the baseline it makes (the others are re-derived by baseline_refresh).
+        baseline_refresh(participant, user, pending=assessment)
+        assessment.participant = participant
         audited_save(assessment, user=user, reason=reason)
         if visit.visit_code == SCREENING_VISIT:
             subject_services.screening_set_pasi(participant=participant, pasi_total=total, user=user, reason=reason)
             participant.refresh_from_db()
-        baseline_refresh(participant, user)
         return assessment
 
 
-def baseline_assessment(participant: Participant) -> PasiAssessment | None:
-    """The last PASI on or before Day 1, before the first infusion: normally W0, otherwise screening."""
+def baseline_assessment(participant: Participant, pending: PasiAssessment | None = None) -> PasiAssessment | None:
+    """The last PASI on or before Day 1, before the first infusion: normally W0, otherwise screening.
+
+    `pending`: an assessment about to be saved (new or changed), counted as it is in memory.
+    """
     candidates = PasiAssessment.objects.filter(participant=participant, visit__visit_code__in=BASELINE_VISITS)
+    if pending is not None and pending.pk is not None:
+        candidates = candidates.exclude(pk=pending.pk)
     if participant.day1_date is not None:
         candidates = candidates.filter(assessment_date__lte=participant.day1_date)
-    return candidates.order_by("-assessment_date", "-visit__visitnum").first()
+    chosen = candidates.select_related("visit").order_by("-assessment_date", "-visit__visitnum").first()
+    if (
+        pending is not None
+        and pending.visit.visit_code in BASELINE_VISITS
+        and (participant.day1_date is None or pending.assessment_date <= participant.day1_date)
+        and (
+            chosen is None
+            or (pending.assessment_date, pending.visit.visitnum) > (chosen.assessment_date, chosen.visit.visitnum)
+        )
+    ):
+        return pending
+    return chosen
 
 
-def baseline_refresh(participant: Participant, user) -> Decimal | None:
-    """Store the baseline PASI on the participant when it changed (the one place it is decided)."""
-    chosen = baseline_assessment(participant)
+def baseline_refresh(participant: Participant, user, pending: PasiAssessment | None = None) -> Decimal | None:
+    """Store the baseline PASI on the participant when it changed (the one place it is decided),
+    and then each assessment's improvement against it (but `pending`'s, see baseline_assessment:
+    its own save derives it)."""
+    chosen = baseline_assessment(participant, pending)
     baseline = chosen.pasi_total if chosen else None
     if participant.baseline_pasi != baseline:
         participant.baseline_pasi = baseline
         source = f"PASI at {chosen.visit.visit_code}" if chosen else "no PASI on or before Day 1"
         audited_save(participant, user=user, reason=f"Baseline PASI derived ({source})")
+        improvements_refresh(participant, user, skip=pending)
     return baseline
+
+
+def improvements_refresh(participant: Participant, user, skip: PasiAssessment | None = None) -> int:
+    """Re-derive improvement_percent of the participant's assessments (but `skip`) against their
+    baseline PASI; each one that changes is saved with its own history record. Returns how many."""
+    changed = 0
+    assessments = PasiAssessment.objects.filter(participant=participant).select_related("visit").order_by("pk")
+    if skip is not None and skip.pk is not None:
+        assessments = assessments.exclude(pk=skip.pk)
+    for assessment in assessments:
+        before = assessment.improvement_percent
+        assessment.participant = participant
+        assessment.derive()
+        if assessment.improvement_percent != before:
+            was = "none" if before is None else f"{before} %"
+            reason = f"Improvement derived against baseline PASI {participant.baseline_pasi} (was {was})"
+            audited_save(assessment, user=user, reason=reason)
+            changed += 1
+    return changed

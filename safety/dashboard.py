@@ -12,28 +12,22 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.db.models import (
-    Case,
+    Aggregate,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, LessThan
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.timezone import template_localtime
 
 from assessments.models import PasiAssessment
-from assessments.pasi import improvement_percent
 from dosing.models import Infusion
 from safety import rules
 from safety.clocks import page_clock
@@ -284,49 +278,36 @@ def sae_summary(rows: list[dict], study: Study, now) -> dict:
     }
 
 
-class _Tenths(Func):
-    """A one-decimal value (PASI) as an integer count of tenths, exactly: PostgreSQL's numeric to
-    integer cast rounds, SQLite stores the value as REAL (20.3 * 10 = 202.99999999999997) so it
-    is rounded first."""
+class _SumTenths(Aggregate):
+    """The sum of one-decimal values as an exact integer count of tenths: PostgreSQL sums numeric
+    exactly; SQLite stores the values as REAL (20.3 * 10 = 202.99999999999997), so each is rounded
+    to its tenths before the sum."""
 
-    template = "CAST((%(expressions)s) * 10 AS integer)"
+    function = "SUM"
+    template = "CAST(%(function)s(%(expressions)s) * 10 AS integer)"
     output_field = IntegerField()
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="CAST(ROUND((%(expressions)s) * 10) AS integer)")
-
-
-def improvement_tenths(baseline, value) -> Case:
-    """assessments.pasi.improvement_percent(baseline, value) in tenths of a percent, as SQL.
-
-    The same exact integer arithmetic: with B, V the values in tenths, the improvement in tenths is
-    1000 (B - V) / B rounded half away from zero = (2000 (B - V) ± B) / 2B in integer division
-    truncating toward zero (both databases), with the sign of B - V. NULL where improvement_percent
-    is None (baseline None or 0). Summing these gives exactly the sum of the improvement_percent
-    values (tested against the pure function, .x5 cases included).
-    """
-    b, v = _Tenths(baseline), _Tenths(value)
-    half = Case(When(LessThan(baseline, value), then=-b), default=b, output_field=IntegerField())
-    tenths = ExpressionWrapper((Value(2000) * (b - v) + half) / (Value(2) * b), output_field=IntegerField())
-    return Case(When(GreaterThan(baseline, Value(0)), then=tenths), default=None, output_field=IntegerField())
+        return self.as_sql(compiler, connection, template="SUM(CAST(ROUND(%(expressions)s * 10) AS integer))")
 
 
 def pasi(study: Study) -> dict:
     """PASI per participant and visit (lines, capped) and mean improvement by visit (everyone).
 
-    Two queries besides the visit definitions: the mean of every visit, grouped by visit only (the
-    number of improvements and the sum of improvement_percent in tenths, see improvement_tenths), and
-    the PASI values of the first PASI_LINES_CAP enrolled participants with a PASI, picked through
-    the screening_seq index. The mean of a visit is the mean of every enrolled participant's
+    Two queries besides the visit definitions: the mean of every visit after baseline, grouped by
+    the assessments' stored visit code (the number of improvements and their exact sum in tenths,
+    from the stored improvement_percent: no join to visits, no arithmetic per row), and the PASI
+    values of the first PASI_LINES_CAP enrolled participants with a PASI, picked through the
+    screening_seq index. The mean of a visit is the mean of every enrolled participant's
     improvement_percent against their own baseline, rounded half away from zero to one decimal.
     """
     definitions = list(study.visit_definitions.order_by("visitnum").values("code", "week"))
     codes = [d["code"] for d in definitions]
-    enrolled = PasiAssessment.objects.filter(participant__subject_id__isnull=False)
-    change = improvement_tenths(F("participant__baseline_pasi"), F("pasi_total"))
+    after_baseline = [d["code"] for d in definitions if d["week"]]
     by_visit = (
-        enrolled.values(code=F("visit__visit_code"))
-        .annotate(n=Count("id", filter=Q(participant__baseline_pasi__gt=0)), tenths=Sum(change))  # n: change not NULL
+        PasiAssessment.objects.filter(participant__subject_id__isnull=False, visit_code__in=after_baseline)
+        .values(code=F("visit_code"))
+        .annotate(n=Count("improvement_percent"), tenths=_SumTenths("improvement_percent"))
         .order_by()
     )
     sums: Counter = Counter()
@@ -344,7 +325,7 @@ def pasi(study: Study) -> dict:
     )
     line_rows = (
         PasiAssessment.objects.filter(participant__in=first_with_pasi)
-        .values("pasi_total", *PARTICIPANT_KEYS, code=F("visit__visit_code"), line=F("participant__screening_seq"))
+        .values("pasi_total", *PARTICIPANT_KEYS, code=F("visit_code"), line=F("participant__screening_seq"))
         .order_by()
     )
     lines: dict[int, dict] = {}
@@ -353,7 +334,6 @@ def pasi(study: Study) -> dict:
         line = lines.setdefault(row["line"], {"label": label, "values": {}})
         line["values"][row["code"]] = float(row["pasi_total"])
     lines = dict(sorted(lines.items()))
-    after_baseline = [d["code"] for d in definitions if d["week"]]
     mean_by_visit = []
     for code in after_baseline:
         n = counts.get(code, 0)
@@ -657,28 +637,30 @@ def _pasi_listing(params, study: Study) -> Listing:
     )
     filters = {}
     if params.get("visit"):
-        rows = rows.filter(visit__visit_code=params["visit"])
+        rows = rows.filter(visit_code=params["visit"])
         filters["visit"] = params["visit"]
     counted = rows
     rows = rows.values(
-        "visit__visit_code", "assessment_date", "pasi_total", "participant__baseline_pasi", *PARTICIPANT_KEYS
+        "visit_code",
+        "assessment_date",
+        "pasi_total",
+        "participant__baseline_pasi",
+        "improvement_percent",  # the stored value the dashboard's mean is made of
+        *PARTICIPANT_KEYS,
     )
 
     def decorate(row):
-        row.update(
-            subject=_label_of(row),
-            improvement=improvement_percent(row["participant__baseline_pasi"], row["pasi_total"]),
-        )
+        row.update(subject=_label_of(row))
 
     return Listing(
         "PASI assessments",
         [
             ("subject", "Subject"),
-            ("visit__visit_code", "Visit"),
+            ("visit_code", "Visit"),
             ("assessment_date", "Date"),
             ("participant__baseline_pasi", "Baseline PASI"),
             ("pasi_total", "PASI"),
-            ("improvement", "Improvement %"),
+            ("improvement_percent", "Improvement %"),
         ],
         _decorated(rows, decorate, counted=counted),
         filters,

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db.models import DecimalField, F, Value
 from django.urls import reverse
 
 from assessments.models import PasiAssessment
@@ -430,35 +429,34 @@ def test_sae_clock_moves_with_time_on_cached_figures(trial, dmc_reviewer, django
 EDGE_BASELINES = (1, 3, 7, 8, 16, 24, 123, 160, 320, 400, 720)
 
 
-def edge_pairs() -> list[tuple[Decimal, Decimal]]:
-    pairs = []
-    for b in EDGE_BASELINES:
-        values = {0, 1, b - 2, b - 1, b, b + 1, b + 2, b // 2, b // 3, 2 * b, 720} | set(range(0, 721, 37))
-        pairs += [(Decimal(b).scaleb(-1), Decimal(v).scaleb(-1)) for v in sorted(values) if 0 <= v <= 720]
-    return pairs
-
-
-def test_improvement_in_sql_equals_improvement_percent(study):
-    pairs = edge_pairs()
-    decimal = DecimalField(max_digits=3, decimal_places=1)
-    for start in range(0, len(pairs), 100):
-        chunk = pairs[start : start + 100]
-        row = (
-            type(study)
-            .objects.annotate(
-                **{
-                    f"c{i}": dashboard.improvement_tenths(Value(b, decimal), Value(v, decimal))
-                    for i, (b, v) in enumerate(chunk)
-                }
-            )
-            .values(*[f"c{i}" for i in range(len(chunk))])
-            .get()
-        )
-        for i, (b, v) in enumerate(chunk):
-            expected = improvement_percent(b, v)
-            assert row[f"c{i}"] == (None if expected is None else int(expected * 10)), (b, v)
-    assert improvement_percent(Decimal("40.0"), Decimal("39.9")) == Decimal("0.3")  # the half-way cases are there
-    assert (Decimal("40.0"), Decimal("39.9")) in pairs and (Decimal("16.0"), Decimal("16.2")) in pairs
+def test_stored_improvements_and_their_sum_are_exact(study, coordinator):
+    """Each baseline with seven values (one per visit) around its half-way cases: every stored
+    improvement equals improvement_percent after the round trip through the database, and the
+    dashboard's sum in tenths (one SUM per group, as in pasi()) is their exact sum."""
+    expected_tenths = {}
+    with time_machine.travel(NOW, tick=False):
+        for b in EDGE_BASELINES:
+            participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+            participant.baseline_pasi = Decimal(b).scaleb(-1)
+            audited_save(participant, user=coordinator, reason="test: baseline")
+            values = [0, b - 1, b + 1, b // 2, b // 3, 2 * b, 720]
+            codes = ("SCR", "W0", "W2", "W4", "W6", "W8", "W12")
+            for code, v in zip(codes, values, strict=True):
+                pasi(participant, code, str(Decimal(min(v, 720)).scaleb(-1)), coordinator)
+            expected_tenths[participant.pk] = 0
+    rows = PasiAssessment.objects.values_list(
+        "participant_id", "participant__baseline_pasi", "pasi_total", "improvement_percent"
+    )
+    assert len(rows) == 7 * len(EDGE_BASELINES)
+    for participant_id, baseline, total, stored in rows:
+        assert stored == improvement_percent(baseline, total), (baseline, total)
+        expected_tenths[participant_id] += int(stored * 10)
+    sums = PasiAssessment.objects.values("participant_id").annotate(t=dashboard._SumTenths("improvement_percent"))
+    assert {row["participant_id"]: row["t"] for row in sums} == expected_tenths
+    halfway = {(Decimal("40.0"), Decimal("39.9")): Decimal("0.3"), (Decimal("16.0"), Decimal("16.1")): Decimal("-0.6")}
+    for (baseline, total), improvement in halfway.items():  # 0.25 % and -0.625 %: the .x5 cases are there
+        assert improvement_percent(baseline, total) == improvement
+        assert PasiAssessment.objects.filter(participant__baseline_pasi=baseline, pasi_total=total).exists()
 
 
 @pytest.fixture
@@ -488,12 +486,10 @@ def test_mean_improvement_rounds_half_away_from_zero(rounding_trial, study):
         "W8": (2, Decimal("-0.2")),  # (-0.3 + 0.0) / 2 = -0.15
         "W12": (0, None),
     }
-    rows = PasiAssessment.objects.annotate(
-        tenths=dashboard.improvement_tenths(F("participant__baseline_pasi"), F("pasi_total"))
-    ).values_list("participant__baseline_pasi", "pasi_total", "tenths")
+    rows = PasiAssessment.objects.values_list("participant__baseline_pasi", "pasi_total", "improvement_percent")
     assert len(rows) == 9
-    for baseline, total, tenths in rows:
-        assert Decimal(tenths).scaleb(-1) == improvement_percent(baseline, total)
+    for baseline, total, stored in rows:
+        assert stored == improvement_percent(baseline, total)
 
 
 def test_dashboard_with_no_data(dmc_reviewer, study):

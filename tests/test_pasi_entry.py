@@ -211,6 +211,52 @@ def test_baseline_refresh_ignores_later_visits_and_is_idempotent(participant, co
     assert participant.history.count() == history
 
 
+def stored(participant) -> dict:
+    return {
+        a.visit_code: a.improvement_percent
+        for a in PasiAssessment.objects.filter(participant=participant).select_related("visit")
+        if a.visit_code == a.visit.visit_code  # the stored code is its visit's
+    }
+
+
+def test_improvement_is_stored_and_follows_the_baseline(participant, coordinator):
+    # REGIONS_14 = 14.0, REGIONS_3 = 3.0. Hand-computed improvements (baseline - PASI) / baseline x 100.
+    save(participant, coordinator, code="W2", on=date(2024, 1, 24), data=REGIONS_3)
+    assert stored(participant) == {"W2": None}  # no baseline yet
+    save(participant, coordinator, code="SCR", on=date(2024, 1, 3))  # baseline 14.0 (screening)
+    assert stored(participant) == {"SCR": Decimal("0.0"), "W2": Decimal("78.6")}  # 11 / 14 = 78.571
+    w2 = PasiAssessment.objects.get(participant=participant, visit_code="W2")
+    assert w2.history.first().history_change_reason == ("Improvement derived against baseline PASI 14.0 (was none)")
+    save(participant, coordinator, code="W0", on=date(2024, 1, 10), data=REGIONS_3)  # baseline 3.0 (Day 1)
+    assert stored(participant) == {
+        "SCR": Decimal("-366.7"),  # -11 / 3 = -366.667
+        "W0": Decimal("0.0"),
+        "W2": Decimal("0.0"),
+    }
+    # Correcting W0 (with a reason) moves the baseline back to 14.0 and every improvement with it.
+    save(participant, coordinator, code="W0", on=date(2024, 1, 10), reason="Transcription error")
+    assert stored(participant) == {"SCR": Decimal("0.0"), "W0": Decimal("0.0"), "W2": Decimal("78.6")}
+    reasons = list(w2.history.order_by("history_id").values_list("history_change_reason", flat=True))
+    assert reasons == [
+        "Initial entry",
+        "Improvement derived against baseline PASI 14.0 (was none)",
+        "Improvement derived against baseline PASI 3.0 (was 78.6 %)",
+        "Improvement derived against baseline PASI 14.0 (was 0.0 %)",
+    ]
+
+
+def test_improvement_is_stored_at_its_extremes(participant, coordinator):
+    least = {region: {"erythema": 0, "induration": 0, "desquamation": 0, "area_score": 0} for region in REGIONS_14}
+    least["head"] = {"erythema": 1, "induration": 0, "desquamation": 0, "area_score": 1}  # 0.1 x 1 x 1
+    save(participant, coordinator, code="W0", on=date(2024, 1, 10), data=least)
+    participant.refresh_from_db()
+    assert participant.baseline_pasi == Decimal("0.1")  # the smallest baseline: 72.0 is -71 900 %
+    worst = {region: {"erythema": 4, "induration": 4, "desquamation": 4, "area_score": 6} for region in REGIONS_14}
+    save(participant, coordinator, code="W2", on=date(2024, 1, 24), data=worst)
+    assessment = PasiAssessment.objects.get(participant=participant, visit_code="W2")
+    assert (assessment.pasi_total, assessment.improvement_percent) == (Decimal("72.0"), Decimal("-71900.0"))
+
+
 # --- Browser form and live preview -------------------------------------------------------------------
 
 
