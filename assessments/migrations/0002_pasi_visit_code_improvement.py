@@ -2,14 +2,16 @@
 
 Both are derived values stored with the form (assessments.services keeps them from now on). Existing
 assessments get them here, computed by the PASI rules from their visit and the participant's
-baseline; existing history rows get the visit code (it never changed) and no improvement (the
-baseline at the time of each row is not recorded with it).
+baseline, and each gets a history record saying so: the audit trail is append-only (a database
+trigger refuses to change its rows), so its earlier rows keep an empty visit code and no
+improvement, and the record below is where both values appear, with the reason.
 """
 
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 BATCH = 2000
+REASON = "Derived values stored: visit code and improvement against the baseline PASI (schema change)"
 
 
 def backfill(apps, schema_editor):
@@ -17,9 +19,24 @@ def backfill(apps, schema_editor):
 
     PasiAssessment = apps.get_model("assessments", "PasiAssessment")
     HistoricalPasiAssessment = apps.get_model("assessments", "HistoricalPasiAssessment")
-    Visit = apps.get_model("subjects", "Visit")
+    names = [field.attname for field in PasiAssessment._meta.concrete_fields]
+    now = timezone.now()
     rows = PasiAssessment.objects.select_related("visit", "participant").order_by("pk")
     batch = []
+
+    def store(batch):
+        PasiAssessment.objects.bulk_update(batch, ["visit_code", "improvement_percent"])
+        HistoricalPasiAssessment.objects.bulk_create(
+            HistoricalPasiAssessment(
+                **{name: getattr(assessment, name) for name in names},
+                history_date=now,
+                history_type="~",
+                history_user_id=None,
+                history_change_reason=REASON,
+            )
+            for assessment in batch
+        )
+
     for assessment in rows.iterator(chunk_size=BATCH):
         assessment.visit_code = assessment.visit.visit_code
         assessment.improvement_percent = improvement_percent(
@@ -27,13 +44,10 @@ def backfill(apps, schema_editor):
         )
         batch.append(assessment)
         if len(batch) == BATCH:
-            PasiAssessment.objects.bulk_update(batch, ["visit_code", "improvement_percent"])
+            store(batch)
             batch = []
     if batch:
-        PasiAssessment.objects.bulk_update(batch, ["visit_code", "improvement_percent"])
-    HistoricalPasiAssessment.objects.update(
-        visit_code=Subquery(Visit.objects.filter(pk=OuterRef("visit_id")).values("visit_code")[:1])
-    )
+        store(batch)
 
 
 class Migration(migrations.Migration):
@@ -65,11 +79,13 @@ class Migration(migrations.Migration):
             name="improvement_percent",
             field=models.DecimalField(blank=True, decimal_places=1, editable=False, max_digits=7, null=True),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.AddConstraint(
             model_name="pasiassessment",
             constraint=models.CheckConstraint(
                 condition=models.Q(improvement_percent__lte=100), name="pasi_improvement_at_most_100"
             ),
         ),
+        # Last: its writes fire deferred triggers (trialsite.dataversion), after which PostgreSQL
+        # allows no ALTER TABLE of these tables in the same transaction.
+        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]
