@@ -237,7 +237,7 @@ def add_clock(rows, study: Study) -> None:
 
 
 def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
-    """Described SAE rows (no clock yet) and the safety holds, from one query: each hold belongs to
+    """SAE rows (no clock yet; the first TABLE_CAP described) and the safety holds, from one query: each hold belongs to
     exactly one AE (`hold_once_per_ae`), so serious or held AEs LEFT JOIN their hold give both."""
     rows = list(
         AdverseEvent.objects.filter(Q(serious=True) | Q(safety_holds__isnull=False))
@@ -245,7 +245,7 @@ def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
         .values(*SAE_VALUES, "serious", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
     )
     saes = [row for row in rows if row["serious"]]
-    describe_events(saes, study)
+    describe_events(saes[:TABLE_CAP], study)  # the rows shown (sae_summary); the clock counts need no text
     held = sorted(
         (row for row in rows if row["hold_id"] is not None), key=lambda r: (r["hold_placed_at"], r["hold_id"])
     )
