@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments import pasi
 from assessments.models import PasiAssessment
+from assessments.services import baseline_assessment
 from dosing import dose
 from dosing.models import Infusion, VitalSigns
 from safety import rules as safety_rules
@@ -121,6 +122,13 @@ def test_command_builds_a_valid_synthetic_study_with_its_audit_trail():
             assert getattr(assessment, f"{region}_area_score") == pasi.area_score(area)
     for p in Participant.objects.exclude(day1_date=None):
         assert p.baseline_pasi == p.pasi_assessments.get(visit__visit_code="W0").pasi_total
+    for p in Participant.objects.all():  # the application's rule, for everyone (screen failures too)
+        chosen = baseline_assessment(p)
+        assert p.baseline_pasi == (chosen.pasi_total if chosen else None)
+    for assessment in PasiAssessment.objects.select_related("visit", "participant"):  # the stored derived values
+        assert assessment.visit_code == assessment.visit.visit_code
+        expected = pasi.improvement_percent(assessment.participant.baseline_pasi, assessment.pasi_total)
+        assert assessment.improvement_percent == expected
 
     infusions = list(Infusion.objects.all())
     assert infusions

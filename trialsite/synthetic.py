@@ -310,7 +310,7 @@ class _Builder:
                 screening_window_days=self.study.screening_window_days,
             )  # fmt: skip
             visit = self._visit(p, planned[0], actual=screening_date, rows=rows)
-            self._pasi(p, visit, scr_pasi, rows)
+            p.baseline_pasi = self._pasi(p, visit, scr_pasi, rows).pasi_total  # no Day 1: the screening PASI
             measured_at = self.at(screening_date, 10, rng.randint(0, 60))
             self._vitals(p, visit, Timepoint.VISIT, measured_at, rows, weight=weight)
             return
@@ -355,7 +355,8 @@ class _Builder:
             if actual is None:
                 continue
             if rule.week is None:
-                self._pasi(p, visit, scr_pasi, rows)
+                # The baseline until a W0 PASI on Day 1 replaces it (assessments.services.baseline_assessment).
+                p.baseline_pasi = self._pasi(p, visit, scr_pasi, rows).pasi_total
                 self._vitals(p, visit, Timepoint.VISIT, self.at(actual, 10, rng.randint(0, 60)), rows, weight=weight)
                 continue
             fraction = rng.uniform(0.92, 1.08) if rule.week == 0 else self._remaining(latent, rule.week)
