@@ -60,6 +60,11 @@ class Infusion(AuditedModel):
                 condition=models.Q(thaw_time__lt=models.F("start_time")), name="infusion_thaw_before_start"
             ),
         ]
+        indexes = [
+            # Exposure per participant (safety.dashboard.participant_figures) reads this index alone
+            # (PostgreSQL: an index-only scan; SQLite has no INCLUDE and indexes the participant).
+            models.Index(fields=["participant"], include=["administered_cells"], name="infusion_participant_cells"),
+        ]
 
     def __str__(self) -> str:
         return f"Infusion {self.infusion_number} of {self.participant}"
