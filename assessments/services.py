@@ -156,25 +156,21 @@ def pasi_save(
 def baseline_assessment(participant: Participant, pending: PasiAssessment | None = None) -> PasiAssessment | None:
     """The last PASI on or before Day 1, before the first infusion: normally W0, otherwise screening.
 
-    `pending`: an assessment about to be saved (new or changed), counted as it is in memory.
+    `pending`: an assessment about to be saved (new or changed), counted as it is in memory. The
+    candidates are at most one per baseline visit, so the rule is applied to them here, once.
     """
-    candidates = PasiAssessment.objects.filter(participant=participant, visit__visit_code__in=BASELINE_VISITS)
+    saved = PasiAssessment.objects.filter(participant=participant, visit_code__in=BASELINE_VISITS)
+    saved = saved.select_related("visit")
     if pending is not None and pending.pk is not None:
-        candidates = candidates.exclude(pk=pending.pk)
-    if participant.day1_date is not None:
-        candidates = candidates.filter(assessment_date__lte=participant.day1_date)
-    chosen = candidates.select_related("visit").order_by("-assessment_date", "-visit__visitnum").first()
-    if (
-        pending is not None
-        and pending.visit.visit_code in BASELINE_VISITS
-        and (participant.day1_date is None or pending.assessment_date <= participant.day1_date)
-        and (
-            chosen is None
-            or (pending.assessment_date, pending.visit.visitnum) > (chosen.assessment_date, chosen.visit.visitnum)
-        )
-    ):
-        return pending
-    return chosen
+        saved = saved.exclude(pk=pending.pk)  # counted as it is in memory, below
+    candidates = list(saved)
+    if pending is not None:
+        candidates.append(pending)
+    day1 = participant.day1_date
+    eligible = [
+        a for a in candidates if a.visit.visit_code in BASELINE_VISITS and (day1 is None or a.assessment_date <= day1)
+    ]
+    return max(eligible, key=lambda a: (a.assessment_date, a.visit.visitnum), default=None)
 
 
 def baseline_refresh(participant: Participant, user, pending: PasiAssessment | None = None) -> Decimal | None:

@@ -123,3 +123,26 @@ def create_visits(p: Participant, *, user, screening_date: date, planned_day1: d
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def pasi_assessment(participant, code: str, total: str, user):
+    """A saved PASI at `code` with the given total (items fixed; the total is not derived from them),
+    dated the visit's target date: for figures that read stored PASI values, past the entry form."""
+    from assessments.models import PasiAssessment
+
+    visit = participant.visits.get(visit_code=code)
+    items = {}
+    for region in ("head", "upper_limbs", "trunk", "lower_limbs"):
+        items.update({f"{region}_erythema": 2, f"{region}_induration": 2, f"{region}_desquamation": 1})
+        items[f"{region}_area_score"] = 2
+    return audited_save(
+        PasiAssessment(
+            participant=participant,
+            visit=visit,
+            assessment_date=visit.target_date,
+            assessor=user,
+            pasi_total=Decimal(total),
+            **items,
+        ),
+        user=user,
+    )

@@ -53,23 +53,7 @@ def infusion(participant, code: str, number: int, cells: int, user) -> Infusion:
     )
 
 
-def pasi(participant, code: str, total: str, user) -> PasiAssessment:
-    visit = participant.visits.get(visit_code=code)
-    items = {}
-    for region in ("head", "upper_limbs", "trunk", "lower_limbs"):
-        items.update({f"{region}_erythema": 2, f"{region}_induration": 2, f"{region}_desquamation": 1})
-        items[f"{region}_area_score"] = 2
-    return audited_save(
-        PasiAssessment(
-            participant=participant,
-            visit=visit,
-            assessment_date=visit.target_date,
-            assessor=user,
-            pasi_total=Decimal(total),
-            **items,
-        ),
-        user=user,
-    )
+pasi = factories.pasi_assessment
 
 
 def ae(participant, user, **fields):

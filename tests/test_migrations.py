@@ -15,24 +15,6 @@ BEFORE = [("assessments", "0001_initial")]
 AFTER = [("assessments", "0002_pasi_visit_code_improvement")]
 
 
-def pasi(participant, code: str, total: str, user) -> PasiAssessment:
-    visit = participant.visits.get(visit_code=code)
-    items = {}
-    for region in ("head", "upper_limbs", "trunk", "lower_limbs"):
-        items.update({f"{region}_erythema": 2, f"{region}_induration": 2, f"{region}_desquamation": 1})
-        items[f"{region}_area_score"] = 2
-    assessment = PasiAssessment(
-        participant=participant,
-        visit=visit,
-        assessment_date=visit.target_date,
-        assessor=user,
-        pasi_total=Decimal(total),
-    )
-    for name, value in items.items():
-        setattr(assessment, name, value)
-    return audited_save(assessment, user=user)
-
-
 def migrate(targets) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -45,7 +27,7 @@ def test_pasi_derived_values_are_backfilled_with_a_history_record(coordinator):
     participant.baseline_pasi = Decimal("16.0")
     audited_save(participant, user=coordinator, reason="test: baseline")
     for code, total in {"W0": "16.0", "W4": "16.1", "W8": "4.0"}.items():
-        pasi(participant, code, total, coordinator)
+        factories.pasi_assessment(participant, code, total, coordinator)
     migrate(BEFORE)  # the columns go: the rows are as a database before this change holds them
     try:
         migrate(AFTER)

@@ -212,11 +212,9 @@ def test_baseline_refresh_ignores_later_visits_and_is_idempotent(participant, co
 
 
 def stored(participant) -> dict:
-    return {
-        a.visit_code: a.improvement_percent
-        for a in PasiAssessment.objects.filter(participant=participant).select_related("visit")
-        if a.visit_code == a.visit.visit_code  # the stored code is its visit's
-    }
+    assessments = list(PasiAssessment.objects.filter(participant=participant).select_related("visit"))
+    assert all(a.visit_code == a.visit.visit_code for a in assessments)  # the stored code is its visit's
+    return {a.visit_code: a.improvement_percent for a in assessments}
 
 
 def test_improvement_is_stored_and_follows_the_baseline(participant, coordinator):

@@ -163,10 +163,8 @@ class _Rows:
     def insert(self, *, user, reason: str, batch_size: int, summary: GenerationSummary) -> None:
         # Parents first: their primary keys are known before the children's foreign keys are read.
         now = timezone.now()
-        for assessment in self.pasi_assessments:  # as assessments.services derives it, once baselines are known
-            assessment.improvement_percent = pasi.improvement_percent(
-                assessment.participant.baseline_pasi, assessment.pasi_total
-            )
+        for assessment in self.pasi_assessments:  # bulk inserts skip save(): derive now, baselines known
+            assessment.derive()
         for model, objs in (
             (Participant, self.participants),
             (Screening, self.screenings),
@@ -462,12 +460,7 @@ class _Builder:
 
     def _pasi(self, p, visit, values: dict, rows) -> PasiAssessment:
         assessment = PasiAssessment(
-            participant=p,
-            visit=visit,
-            visit_code=visit.visit_code,
-            assessment_date=visit.actual_date,
-            assessor=self.user,
-            **values,
+            participant=p, visit=visit, assessment_date=visit.actual_date, assessor=self.user, **values
         )
         rows.pasi_assessments.append(assessment)
         return assessment
