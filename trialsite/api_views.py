@@ -1,6 +1,7 @@
 """Project-level API endpoints: SDTM/ODM exports, the data dictionary and the audit trail.
 
-Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte.
+Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte (an SDTM
+dataset's log row is written by the dataset's stream, in the round trip that starts its COPY).
 """
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 from subjects.models import Participant, Study
 from trialsite.api import Pagination
 from trialsite.exports import audit, dialect, forms, odm, sdtm
-from trialsite.exports.streaming import log_export
+from trialsite.exports.streaming import export_log, log_export
 from trialsite.roles import Cap, has_cap
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
@@ -52,7 +53,8 @@ def download(body, *, content_type: str, filename: str) -> StreamingHttpResponse
 class DatasetDownloadView(APIView):
     """A dataset download: it reads, and logs itself with one INSERT that commits on its own, so no
     transaction is opened around the view (non_atomic_requests); the data streams afterwards in a
-    read-only transaction of its own (trialsite.exports.streaming)."""
+    read-only transaction of its own (trialsite.exports.streaming), which for an SDTM dataset the
+    log row's transaction precedes in the same round trip."""
 
     content_negotiation_class = FirstRendererNegotiation
 
@@ -93,9 +95,9 @@ class SdtmExportView(DatasetDownloadView):
             raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DOMAINS)}.")
         safety = not has_cap(request.user, Cap.EXPORT)
         query = sdtm.query(domain, dialect.current(), safety=safety)
-        log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
+        log = export_log(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
         return download(
-            query.csv(),
+            query.csv(log=log),
             content_type="text/csv; charset=utf-8",
             filename=f"{domain}.csv",
         )

@@ -25,6 +25,7 @@ from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Visit
 from trialsite.exports.dialect import Dialect, _quote, study_value
 from trialsite.exports.streaming import stream_query_csv
+from trialsite.models import ExportLog
 
 P = Participant._meta.db_table
 S = Screening._meta.db_table
@@ -103,8 +104,8 @@ class Query:
     sql: str
     params: dict = field(default_factory=dict)
 
-    def csv(self) -> Iterator[bytes]:
-        return stream_query_csv(self.sql, self.params, self.columns)
+    def csv(self, *, log: ExportLog | None = None) -> Iterator[bytes]:
+        return stream_query_csv(self.sql, self.params, self.columns, log=log)
 
 
 def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:

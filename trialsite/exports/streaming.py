@@ -2,8 +2,11 @@
 
 PostgreSQL: `COPY (query) TO STDOUT WITH CSV HEADER` runs in a worker thread on the request's
 connection and hands ~64 KB chunks through a small bounded queue, so memory stays flat however
-many rows there are and the database does all formatting. Other databases (SQLite in
-development): the same query through a cursor read in chunks and written with the csv module.
+many rows there are and the database does all formatting. The export's log row, its read-only
+transaction, its settings, COPY and the end of that transaction are one round trip: the log row
+commits before COPY starts. The worker threads are kept between exports (starting a thread costs
+more than a small dataset takes to COPY). Other databases (SQLite in development): the log row is
+saved, then the same query is read through a cursor in chunks and written with the csv module.
 A query never selects '' (blank text is selected as NULLIF(col, '')), so a missing value is an
 empty field on both paths: COPY writes NULL as an empty field and '' as a quoted "".
 """
@@ -13,8 +16,10 @@ import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
+from django.utils import timezone
 
 from trialsite.models import ExportLog
 
@@ -23,8 +28,15 @@ FETCH_ROWS = 250
 _DONE = object()
 
 
+def export_log(*, user, export: str, query: str = "") -> ExportLog:
+    """The log row of an export, not yet saved: a dataset stream saves it before its first byte."""
+    return ExportLog(user=user, export=export[:60], query=query[:500])
+
+
 def log_export(*, user, export: str, query: str = "") -> ExportLog:
-    return ExportLog.objects.create(user=user, export=export[:60], query=query[:500])
+    log = export_log(user=user, export=export, query=query)
+    log.save()
+    return log
 
 
 # For the export statement only (SET LOCAL, undone afterwards): one long read-only query, so no JIT compilation
@@ -33,42 +45,46 @@ def log_export(*, user, export: str, query: str = "") -> ExportLog:
 EXPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "DateStyle": "ISO, YMD"}
 
 
-def stream_query_csv(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
+def stream_query_csv(sql: str, params: dict, columns: list[str], *, log: ExportLog | None = None) -> Iterator[bytes]:
     """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`
-    and never '' (see above)."""
+    and never '' (see above). `log` (unsaved, see export_log) is saved before the first byte."""
     if connection.vendor == "postgresql":
-        return _copy_stream(sql, params, columns)
-    return _cursor_stream(sql, params, columns)
+        return _copy_stream(sql, params, columns, log)
+    return _cursor_stream(sql, params, columns, log)
 
 
-def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
+# Threads that run COPY for the request threads, kept between exports; created as needed (one per
+# export streaming at the same moment), so a slow client holds one thread and blocks no other export.
+_copy_threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="export-copy")
+
+
+def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | None) -> Iterator[bytes]:
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cur:
         selected = ", ".join(f'q.c{i} AS "{name}"' for i, name in enumerate(columns))
         inner = cur.mogrify(sql, params).decode()
         copy_sql = f"COPY (SELECT {selected} FROM ({inner}) AS q) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        settings = _set_local(cur)
     chunks: queue.Queue = queue.Queue(maxsize=4)
     cancelled = threading.Event()
     sink = _QueueWriter(chunks, cancelled)
 
-    def produce():
+    def produce(begin: str, end: str) -> None:
         try:
             with raw.cursor() as cur:
-                begin, end = _scope(raw)
-                try:  # one round trip for the settings and COPY, one to end their scope
-                    cur.copy_expert(f"{begin}; {_set_local(cur)}; {copy_sql}", sink)
-                finally:
-                    cur.execute(end)
+                try:  # one round trip: the log, the scope and its settings, COPY, the scope's end
+                    cur.copy_expert(f"{begin}; {settings}; {copy_sql}; {end}", sink)
+                except BaseException:
+                    _end_after_failure(raw, cur, end)
+                    raise
             sink.flush()
             chunks.put(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    worker = threading.Thread(target=produce, name="export-copy", daemon=True)
-
     def consume() -> Iterator[bytes]:
-        worker.start()
+        worker = _copy_threads.submit(produce, *_scope(raw, log))  # the scope as the first byte is asked for
         try:
             while (item := chunks.get()) is not _DONE:
                 if isinstance(item, BaseException):
@@ -76,25 +92,58 @@ def _copy_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
                 yield item
         finally:
             cancelled.set()  # a client that went away: the worker drains COPY without queueing
-            while worker.is_alive():
+            while not worker.done():
                 try:
                     chunks.get(timeout=0.1)
                 except queue.Empty:
                     pass
-            worker.join()
+            worker.result()
 
     return consume()
 
 
-def _scope(raw) -> tuple[str, str]:
-    """Statements around the export's SET LOCALs and COPY: a read-only transaction of its own when
-    the connection is idle (the response streams after the request's transaction ended), else a
-    savepoint, rolled back to undo the settings and nothing else (COPY TO writes nothing)."""
+def _end_after_failure(raw, cur, end: str) -> None:
+    """A statement failed, so those after it did not run: end the scope; the first error is the one
+    to report (a savepoint the failure came before cannot be rolled back to)."""
+    from psycopg2 import Error
     from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+    if raw.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+        try:
+            cur.execute(end)
+        except Error:
+            pass
+
+
+def _scope(raw, log: ExportLog | None) -> tuple[str, str]:
+    """Statements around the export's SET LOCALs and COPY: a read-only transaction of its own when
+    the connection is idle (the response streams after the request's transaction ended), after the
+    log row's own committed transaction; else (inside a transaction, e.g. a test's) the log row in
+    that transaction and a savepoint. Either is rolled back to undo the settings and nothing else
+    (COPY TO writes nothing)."""
+    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+    insert = _insert_sql(raw, log) if log is not None else ""
     if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
-        return "BEGIN READ ONLY", "ROLLBACK"
-    return "SAVEPOINT trialsite_export", "ROLLBACK TO SAVEPOINT trialsite_export; RELEASE SAVEPOINT trialsite_export"
+        logged = f"BEGIN; {insert}; COMMIT; " if insert else ""
+        return f"{logged}BEGIN READ ONLY", "ROLLBACK"
+    logged = f"{insert}; " if insert else ""
+    return (
+        f"{logged}SAVEPOINT trialsite_export",
+        "ROLLBACK TO SAVEPOINT trialsite_export; RELEASE SAVEPOINT trialsite_export",
+    )
+
+
+def _insert_sql(raw, log: ExportLog) -> str:
+    """The INSERT that log.save() would run (the same columns and values; created_at now, in UTC)."""
+    log.created_at = timezone.now()
+    fields = [field for field in ExportLog._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    values = [field.get_db_prep_save(getattr(log, field.attname), connection) for field in fields]
+    table = connection.ops.quote_name(ExportLog._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with raw.cursor() as cur:
+        return cur.mogrify(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values).decode()
 
 
 def _set_local(cur, settings: dict[str, str] = EXPORT_SETTINGS) -> str:
@@ -124,7 +173,9 @@ class _QueueWriter:
         self.parts, self.size = [], 0
 
 
-def _cursor_stream(sql: str, params: dict, columns: list[str]) -> Iterator[bytes]:
+def _cursor_stream(sql: str, params: dict, columns: list[str], log: ExportLog | None) -> Iterator[bytes]:
+    if log is not None:
+        log.save()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
