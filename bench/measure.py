@@ -9,6 +9,7 @@
 DATABASE_URL must point at a bench database (run.py sets it); nothing here touches another one.
 """
 
+import io
 import json
 import os
 import resource
@@ -207,10 +208,26 @@ def core_export(name: str) -> int:
     return sink.lines
 
 
+class _CountingRaw(io.RawIOBase):
+    def __init__(self, sink: CountingSink):
+        self.sink = sink
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.sink.write(bytes(data))
+
+
 def copy_sink(sql: str) -> CountingSink:
+    """COPY consumed as cheaply as psycopg2 allows: it calls write() once per row, here a buffered
+    writer's (C) that hands the counting sink 64 KB at a time, so the yardstick is the database's
+    speed rather than a Python call per row."""
     sink = CountingSink()
+    buffered = io.BufferedWriter(_CountingRaw(sink), buffer_size=64 * 1024)
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
+        cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", buffered)
+    buffered.flush()
     return sink
 
 
