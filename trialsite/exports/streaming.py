@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
-from django.utils import timezone
+from psycopg2 import Error as DatabaseError
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from trialsite.models import ExportLog
 
@@ -105,13 +106,10 @@ def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | No
 def _end_after_failure(raw, cur, end: str) -> None:
     """A statement failed, so those after it did not run: end the scope; the first error is the one
     to report (a savepoint the failure came before cannot be rolled back to)."""
-    from psycopg2 import Error
-    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
-
     if raw.get_transaction_status() != TRANSACTION_STATUS_IDLE:
         try:
             cur.execute(end)
-        except Error:
+        except DatabaseError:
             pass
 
 
@@ -121,8 +119,6 @@ def _scope(raw, log: ExportLog | None) -> tuple[str, str]:
     log row's own committed transaction; else (inside a transaction, e.g. a test's) the log row in
     that transaction and a savepoint. Either is rolled back to undo the settings and nothing else
     (COPY TO writes nothing)."""
-    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
-
     insert = _insert_sql(raw, log) if log is not None else ""
     if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
         logged = f"BEGIN; {insert}; COMMIT; " if insert else ""
@@ -135,11 +131,11 @@ def _scope(raw, log: ExportLog | None) -> tuple[str, str]:
 
 
 def _insert_sql(raw, log: ExportLog) -> str:
-    """The INSERT that log.save() would run (the same columns and values; created_at now, in UTC)."""
-    log.created_at = timezone.now()
+    """The INSERT that log.save() would run: the same columns, and the values as each field prepares
+    them for an insert (pre_save: created_at is stamped now)."""
     fields = [field for field in ExportLog._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    values = [field.get_db_prep_save(getattr(log, field.attname), connection) for field in fields]
+    values = [field.get_db_prep_save(field.pre_save(log, True), connection) for field in fields]
     table = connection.ops.quote_name(ExportLog._meta.db_table)
     placeholders = ", ".join(["%s"] * len(fields))
     with raw.cursor() as cur:
