@@ -1,5 +1,6 @@
-"""How a dataset streams: its log row before the first byte, its own transaction, failures, a client
-that goes away, and the kept COPY threads (PostgreSQL; the SQLite path saves the log row the same way)."""
+"""How a dataset streams: its log row committed before the first byte (on a kept connection of its own
+while COPY runs, or first in COPY's round trip), its own transaction, failures, a client that goes
+away, and the kept COPY threads (PostgreSQL; the SQLite path saves the log row the same way)."""
 
 import threading
 from datetime import UTC, datetime
@@ -11,7 +12,13 @@ from django.db import connection, transaction
 
 from tests.conftest import logged_in
 from tests.export_data import add_participants
-from trialsite.exports.streaming import CHUNK_BYTES, _cursor_stream, export_log, stream_query_csv
+from trialsite.exports.streaming import (
+    CHUNK_BYTES,
+    _cursor_stream,
+    close_log_connections,
+    export_log,
+    stream_query_csv,
+)
 from trialsite.models import ExportLog
 
 FAILING = "SELECT 1 / (COUNT(*) - COUNT(*)) AS c0"  # division by zero while COPY runs
@@ -20,6 +27,17 @@ MANY_ROWS = "SELECT repeat('x', 100) || n AS c0 FROM generate_series(1, 5000) AS
 
 def _idle() -> bool:
     return connection.connection.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+
+def _log_writers() -> list[int]:
+    """Backends of this database, other than the request's, whose last statement wrote an export log row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state = 'idle' AND query LIKE %s",
+            [f'INSERT INTO "{ExportLog._meta.db_table}"%'],
+        )
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def _logs() -> list[tuple]:
@@ -97,3 +115,54 @@ def test_the_cursor_path_saves_the_log_row_before_the_rows(data_manager):
     assert not ExportLog.objects.exists()  # nothing before the first byte is asked for
     assert next(chunks) == b"one\n1\n"
     assert [row[1] for row in _logs()] == ["cursor"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_log_row_is_written_on_a_kept_connection_while_copy_runs(require_postgres, data_manager):
+    close_log_connections()
+    client = logged_in(data_manager)
+    for _ in range(3):
+        body = b"".join(client.get("/api/v1/exports/sdtm/ae.csv").streaming_content)
+        assert body.startswith(b"STUDYID,DOMAIN,USUBJID,AESEQ")
+    writers = _log_writers()
+    assert len(writers) == 1  # one connection, kept between the three exports, idle between them
+    assert [row[:2] for row in _logs()] == [("dana", "sdtm/ae.csv")] * 3
+    assert _idle()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_log_row_that_cannot_be_written_stops_the_export_before_its_first_byte(require_postgres, data_manager):
+    gone = export_log(user=data_manager, export="orphan")
+    gone.user_id = data_manager.pk + 1000  # no such user: the INSERT fails on its foreign key
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=gone)
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+        next(chunks)
+    assert not ExportLog.objects.exists()
+    assert _idle()  # COPY, which had started, ended with its read-only transaction
+    assert b"".join(stream_query_csv("SELECT 3 AS c0", {}, ["three"])) == b"three\n3\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_log_connection_that_the_server_ended_is_replaced(require_postgres, data_manager):
+    close_log_connections()
+    b"".join(stream_query_csv("SELECT 1 AS c0", {}, ["one"], log=export_log(user=data_manager, export="first")))
+    (writer,) = _log_writers()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [writer])  # e.g. a server restart
+    second = stream_query_csv("SELECT 2 AS c0", {}, ["two"], log=export_log(user=data_manager, export="second"))
+    assert b"".join(second) == b"two\n2\n"
+    assert [row[1] for row in _logs()] == ["first", "second"]
+    assert writer not in _log_writers()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_kept_connections_the_log_row_goes_first_in_the_copy_round_trip(
+    require_postgres, data_manager, monkeypatch
+):
+    close_log_connections()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="inline"))
+    assert sum(len(chunk) for chunk in chunks) > 5000 * 100
+    assert [row[1] for row in _logs()] == ["inline"]
+    assert _log_writers() == []  # no connection of its own: the COPY's round trip wrote it
+    assert _idle()

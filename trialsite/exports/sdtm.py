@@ -17,6 +17,7 @@ Conventions (documented in README_API):
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from assessments.models import PasiAssessment
 from dosing.models import Infusion, Timepoint, VitalSigns
@@ -422,4 +423,11 @@ SAFETY_DOMAINS = frozenset({"dm", "ex", "ae"})  # available with EXPORT_SAFETY (
 
 
 def query(domain: str, dialect: Dialect, *, safety: bool = False) -> Query:
-    return DOMAINS[domain](dialect, safety=safety)
+    """The dataset's statement, built once per database and variant: it depends on nothing else (the
+    study's values and the site's time zone are read by the statement itself)."""
+    return _built(domain, dialect.vendor, safety)
+
+
+@cache
+def _built(domain: str, vendor: str, safety: bool) -> Query:
+    return DOMAINS[domain](Dialect(vendor), safety=safety)

@@ -2,11 +2,14 @@
 
 PostgreSQL: `COPY (query) TO STDOUT WITH CSV HEADER` runs in a worker thread on the request's
 connection and hands ~64 KB chunks through a small bounded queue, so memory stays flat however
-many rows there are and the database does all formatting. The export's log row, its read-only
-transaction, its settings, COPY and the end of that transaction are one round trip: the log row
-commits before COPY starts. The worker threads are kept between exports (starting a thread costs
-more than a small dataset takes to COPY). Other databases (SQLite in development): the log row is
-saved, then the same query is read through a cursor in chunks and written with the csv module.
+many rows there are and the database does all formatting. The read-only transaction, its settings,
+COPY and the end of that transaction are one round trip. The export's log row is written on a
+connection kept for log rows while COPY runs, so its durable commit (a WAL flush) overlaps the query
+instead of preceding it; no byte is handed on before it has committed. (Inside a transaction, or
+with CONN_MAX_AGE 0, the log row goes first in the COPY's own round trip instead.) The worker
+threads are kept between exports (starting a thread costs more than a small dataset takes to COPY).
+Other databases (SQLite in development): the log row is saved, then the same query is read through
+a cursor in chunks and written with the csv module.
 A query never selects '' (blank text is selected as NULLIF(col, '')), so a missing value is an
 empty field on both paths: COPY writes NULL as an empty field and '' as a quoted "".
 """
@@ -15,11 +18,14 @@ import csv
 import io
 import queue
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg2
 from django.db import connection
 from psycopg2 import Error as DatabaseError
+from psycopg2 import InterfaceError, OperationalError
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from trialsite.models import ExportLog
@@ -85,8 +91,13 @@ def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | No
             chunks.put(error)
 
     def consume() -> Iterator[bytes]:
-        worker = _copy_threads.submit(produce, *_scope(raw, log))  # the scope as the first byte is asked for
+        # Everything that needs the request's connection before COPY holds it: the scope and the INSERT.
+        apart = log is not None and _log_connections.usable(connection, raw)
+        insert = _insert_sql(raw, log) if apart else ""
+        worker = _copy_threads.submit(produce, *(_READ_ONLY if apart else _scope(raw, log)))
         try:
+            if apart:
+                _log_connections.execute(connection, insert)  # committed before the first chunk is handed on
             while (item := chunks.get()) is not _DONE:
                 if isinstance(item, BaseException):
                     raise item
@@ -128,6 +139,84 @@ def _scope(raw, log: ExportLog | None) -> tuple[str, str]:
         f"{logged}SAVEPOINT trialsite_export",
         "ROLLBACK TO SAVEPOINT trialsite_export; RELEASE SAVEPOINT trialsite_export",
     )
+
+
+_READ_ONLY = ("BEGIN READ ONLY", "ROLLBACK")  # the scope of COPY when the log row is written apart
+
+
+class _LogConnections:
+    """Autocommit connections that write export log rows while COPY runs on the request's connection,
+    kept between exports as Django keeps its own (closed when older than CONN_MAX_AGE; none with
+    CONN_MAX_AGE 0: a new connection costs more than the commit it would overlap). Each holds no
+    transaction and no lock between exports. One exporting request thread uses one at a time."""
+
+    KEEP = 8
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kept: dict[tuple, list[tuple]] = {}
+
+    @staticmethod
+    def usable(conn, raw) -> bool:
+        """The request's connection is idle (outside one, the log row belongs to its transaction)."""
+        return conn.settings_dict["CONN_MAX_AGE"] != 0 and raw.get_transaction_status() == TRANSACTION_STATUS_IDLE
+
+    def execute(self, conn, sql: str) -> None:
+        """Run `sql` on a kept connection to conn's database (a new one if none is, or if the kept one
+        turns out to be gone, e.g. after a server restart), committing it."""
+        params = conn.get_connection_params()
+        key = tuple(sorted((name, repr(value)) for name, value in params.items()))
+        max_age = conn.settings_dict["CONN_MAX_AGE"]
+        kept = self._take(key, max_age)
+        if kept is not None:
+            try:
+                self._run(kept[0], sql)
+                self._give(key, kept)
+                return
+            except (OperationalError, InterfaceError):
+                pass  # closed by _run: once more on a new connection
+        fresh = psycopg2.connect(**params)
+        fresh.autocommit = True
+        self._run(fresh, sql)
+        self._give(key, (fresh, time.monotonic()))
+
+    @staticmethod
+    def _run(raw, sql: str) -> None:
+        try:
+            with raw.cursor() as cur:
+                cur.execute(sql)
+        except BaseException:
+            raw.close()
+            raise
+
+    def _take(self, key: tuple, max_age: int | None):
+        with self._lock:
+            kept = self._kept.get(key, [])
+            while kept:
+                raw, opened = kept.pop()
+                if not raw.closed and (max_age is None or time.monotonic() - opened < max_age):
+                    return raw, opened
+                raw.close()
+        return None
+
+    def _give(self, key: tuple, kept: tuple) -> None:
+        with self._lock:
+            spare = self._kept.setdefault(key, [])
+            if len(spare) < self.KEEP:
+                spare.append(kept)
+                return
+        kept[0].close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            kept, self._kept = self._kept, {}
+        for connections in kept.values():
+            for raw, _ in connections:
+                raw.close()
+
+
+_log_connections = _LogConnections()
+close_log_connections = _log_connections.close_all
 
 
 def _insert_sql(raw, log: ExportLog) -> str:
