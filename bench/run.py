@@ -253,9 +253,9 @@ def print_report(sizes: list[int], results: dict, args) -> None:
     largest, smallest = max(sizes), min(sizes)
     lines = [f"Trialsite benchmark — sizes {', '.join(map(str, sizes))}, seed {args.seed}", ""]
     lines.append(f"Exports (target: >= {EXPORT_MIN_RATIO}x COPY throughput; peak RSS flat within ±{RSS_FLAT_MB} MB)")
-    lines.append("(ratio: the HTTP export against COPY; core: the export's own query and streaming without the")
-    lines.append(" request, authentication and export log; export, core and COPY run in turns, the median of up")
-    lines.append(" to 7 turns counting when a turn is short, of up to 3 when it is long)")
+    lines.append("(ratio: the export requested from the WSGI application against COPY; core: the export's own")
+    lines.append(" query and streaming without the request, authentication and export log; export, core and COPY")
+    lines.append(" run in turns, the median of up to 31 turns counting when a turn is short, of up to 3 when long)")
     lines.append(
         f"{'export':<6} {'N':>6} {'rows':>8} {'COPY rows':>9} {'ms':>8} {'rows/s':>10} {'COPY rows/s':>11}"
         f" {'ratio':>6} {'core':>5} {'RSS MB':>7}  result"

@@ -80,7 +80,7 @@ def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | No
     def produce(begin: str, end: str) -> None:
         try:
             with raw.cursor() as cur:
-                try:  # one round trip: the log, the scope and its settings, COPY, the scope's end
+                try:  # one round trip: (the log row, unless written apart,) the scope, its settings, COPY, its end
                     cur.copy_expert(f"{begin}; {settings}; {copy_sql}; {end}", sink)
                 except BaseException:
                     _end_after_failure(raw, cur, end)
