@@ -104,8 +104,8 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
         withdrawn=Count("id", filter=Q(status=ParticipantStatus.WITHDRAWN)),
         on_hold=Count("id", filter=Q(on_safety_hold=True)),
     )
-    per_participant = (
-        Infusion.objects.values("participant").annotate(given=Count("id"), cells=Sum("administered_cells")).order_by()
+    per_participant = (  # COUNT(*): the covering index (participant, cells) answers it without the table
+        Infusion.objects.values("participant").annotate(given=Count("*"), cells=Sum("administered_cells")).order_by()
     )
     aggregates = {
         "total_infusions": Sum("given", default=0),
