@@ -80,7 +80,7 @@ def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | No
     def produce(begin: str, end: str) -> None:
         try:
             with raw.cursor() as cur:
-                try:  # one round trip: (the log row, unless written apart,) the scope, its settings, COPY, its end
+                try:  # one round trip: the scope, its settings, COPY and its end (the log row first unless apart)
                     cur.copy_expert(f"{begin}; {settings}; {copy_sql}; {end}", sink)
                 except BaseException:
                     _end_after_failure(raw, cur, end)
@@ -163,7 +163,8 @@ class _LogConnections:
 
     def execute(self, conn, sql: str) -> None:
         """Run `sql` on a kept connection to conn's database (a new one if none is, or if the kept one
-        turns out to be gone, e.g. after a server restart), committing it."""
+        turns out to be gone, e.g. after a server restart), committing it. A connection lost between
+        the commit and its answer means the row is written twice: a log row too many, never one less."""
         params = conn.get_connection_params()
         key = tuple(sorted((name, repr(value)) for name, value in params.items()))
         max_age = conn.settings_dict["CONN_MAX_AGE"]
