@@ -1,7 +1,7 @@
 """Project-level API endpoints: SDTM/ODM exports, the data dictionary and the audit trail.
 
 Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte (an SDTM
-dataset's log row is written by the dataset's stream, in the round trip that starts its COPY).
+dataset's log row is written by the dataset's stream, committed before its first chunk is handed on).
 """
 
 from django.db import transaction
@@ -53,8 +53,8 @@ def download(body, *, content_type: str, filename: str) -> StreamingHttpResponse
 class DatasetDownloadView(APIView):
     """A dataset download: it reads, and logs itself with one INSERT that commits on its own, so no
     transaction is opened around the view (non_atomic_requests); the data streams afterwards in a
-    read-only transaction of its own (trialsite.exports.streaming), which for an SDTM dataset the
-    log row's transaction precedes in the same round trip."""
+    read-only transaction of its own (trialsite.exports.streaming), while an SDTM dataset's log row
+    commits on a connection kept for log rows."""
 
     content_negotiation_class = FirstRendererNegotiation
 

@@ -94,7 +94,7 @@ def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | No
         # Everything that needs the request's connection before COPY holds it: the scope and the INSERT.
         apart = log is not None and _log_connections.usable(connection, raw)
         insert = _insert_sql(raw, log) if apart else ""
-        worker = _copy_threads.submit(produce, *(_READ_ONLY if apart else _scope(raw, log)))
+        worker = _copy_threads.submit(produce, *_scope(raw, None if apart else log))
         try:
             if apart:
                 _log_connections.execute(connection, insert)  # committed before the first chunk is handed on
@@ -139,9 +139,6 @@ def _scope(raw, log: ExportLog | None) -> tuple[str, str]:
         f"{logged}SAVEPOINT trialsite_export",
         "ROLLBACK TO SAVEPOINT trialsite_export; RELEASE SAVEPOINT trialsite_export",
     )
-
-
-_READ_ONLY = ("BEGIN READ ONLY", "ROLLBACK")  # the scope of COPY when the log row is written apart
 
 
 class _LogConnections:
