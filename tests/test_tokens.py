@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 from knox.crypto import hash_token
+from knox.settings import CONSTANTS
 
 from tests.conftest import logged_in
 from trialsite.models import ApiToken
@@ -133,3 +134,52 @@ def test_command_refuses_inactive_user(api_client_user):
     api_client_user.save()
     with pytest.raises(CommandError):
         call_command("create_api_token", "apollo", stdout=StringIO())
+
+
+def test_a_token_request_reads_token_user_and_roles_in_one_query(
+    api_client_user, dmc_reviewer, django_assert_num_queries
+):
+    _, key = ApiToken.objects.create(user=api_client_user)
+    client = token_client(key)
+    assert client.get(DICTIONARY).status_code == 200  # the first use also records last_used_at
+    with django_assert_num_queries(1):  # authenticated and allowed (EXPORT), then refused by the view
+        assert client.get("/api/v1/exports/sdtm/xx.csv").status_code == 404
+    _, reviewer_key = ApiToken.objects.create(user=dmc_reviewer)
+    token_client(reviewer_key).get(DICTIONARY)
+    with django_assert_num_queries(1):  # the reviewer's role came with the token: no EXPORT
+        assert token_client(reviewer_key).get("/api/v1/exports/sdtm/vs.csv").status_code == 403
+
+
+def test_authenticating_deletes_the_users_other_expired_tokens_as_knox_does(data_manager):
+    _, key = ApiToken.objects.create(user=data_manager, expiry=None, name="kept")
+    ApiToken.objects.create(user=data_manager, expiry=timedelta(days=1), name="expires")
+    ApiToken.objects.create(user=data_manager, expiry=timedelta(days=9), name="later")
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        assert token_client(key).get(DICTIONARY).status_code == 200
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["kept", "later"]
+
+
+def test_a_token_is_refused_from_the_moment_after_its_expiry(data_manager):
+    _, key = ApiToken.objects.create(user=data_manager, expiry=timedelta(hours=1))
+    with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1)):
+        assert token_client(key).get(DICTIONARY).status_code == 401
+        assert token_client(key).get(DICTIONARY).status_code == 401
+
+
+def test_a_token_just_before_its_expiry_is_accepted(data_manager):
+    _, key = ApiToken.objects.create(user=data_manager, expiry=timedelta(hours=1))
+    with time_machine.travel(timezone.now() + timedelta(minutes=59, seconds=59)):
+        assert token_client(key).get(DICTIONARY).status_code == 200
+    assert ApiToken.objects.exists()
+
+
+def test_a_token_with_the_right_prefix_but_wrong_digest_is_refused(data_manager):
+    _, key = ApiToken.objects.create(user=data_manager)
+    forged = key[:-1] + ("0" if key[-1] != "0" else "1")  # the same token_key (the first 15 characters)
+    assert forged[: CONSTANTS.TOKEN_KEY_LENGTH] == key[: CONSTANTS.TOKEN_KEY_LENGTH] != forged
+    assert token_client(forged).get(DICTIONARY).status_code == 401
+    assert token_client(key).get(DICTIONARY).status_code == 200
+
+
+def test_a_header_that_is_not_utf8_is_refused_not_an_error(db):
+    assert Client(HTTP_AUTHORIZATION="Token caf\xe9").get(DICTIONARY).status_code == 401
