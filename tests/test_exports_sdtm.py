@@ -288,17 +288,26 @@ def test_large_export_streams_with_flat_memory(coordinator, data_manager):
     assert peak < total / 2
 
 
+EXPORT_SEEN = b'jit,work_mem,DateStyle,enable_mergejoin\noff,64MB,"ISO, YMD",off\n'
+
+
 def _session_settings() -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('jit'), current_setting('work_mem'), current_setting('DateStyle')")
+        cursor.execute(
+            "SELECT current_setting('jit'), current_setting('work_mem'), current_setting('DateStyle'),"
+            " current_setting('enable_mergejoin')"
+        )
         return cursor.fetchone()
 
 
 def _settings_seen_by_an_export() -> bytes:
     from trialsite.exports.streaming import stream_query_csv
 
-    sql = "SELECT current_setting('jit') AS c0, current_setting('work_mem') AS c1, current_setting('DateStyle') AS c2"
-    return b"".join(stream_query_csv(sql, {}, ["jit", "work_mem", "DateStyle"]))
+    sql = (
+        "SELECT current_setting('jit') AS c0, current_setting('work_mem') AS c1, current_setting('DateStyle') AS c2,"
+        " current_setting('enable_mergejoin') AS c3"
+    )
+    return b"".join(stream_query_csv(sql, {}, ["jit", "work_mem", "DateStyle", "enable_mergejoin"]))
 
 
 def test_export_settings_hold_for_the_export_only_inside_a_transaction(require_postgres):
@@ -306,7 +315,7 @@ def test_export_settings_hold_for_the_export_only_inside_a_transaction(require_p
 
     with transaction.atomic():
         before = _session_settings()
-        assert _settings_seen_by_an_export() == b'jit,work_mem,DateStyle\noff,64MB,"ISO, YMD"\n'
+        assert _settings_seen_by_an_export() == EXPORT_SEEN
         assert _session_settings() == before  # rolled back to the savepoint: nothing leaks
 
 
@@ -314,6 +323,6 @@ def test_export_settings_hold_for_the_export_only_inside_a_transaction(require_p
 def test_export_settings_hold_for_the_export_only_on_an_idle_connection(require_postgres):
     before = _session_settings()
     assert connection.connection.get_transaction_status() == 0  # idle: the export opens its own transaction
-    assert _settings_seen_by_an_export() == b'jit,work_mem,DateStyle\noff,64MB,"ISO, YMD"\n'
+    assert _settings_seen_by_an_export() == EXPORT_SEEN
     assert _session_settings() == before
     assert connection.connection.get_transaction_status() == 0  # and ends it

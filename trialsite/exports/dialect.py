@@ -13,10 +13,10 @@ from django.db import connection
 from subjects.models import Study
 
 
-def study_value(column: str) -> str:
-    """A value of the study configuration (its one row) as a scalar subquery: read by the export's
-    own statement, in its snapshot, once (an InitPlan on PostgreSQL)."""
-    return f"(SELECT {column} FROM {Study._meta.db_table} ORDER BY id LIMIT 1)"
+def study_value(expression: str) -> str:
+    """A value of the study configuration (its one row; `expression` over its columns) as a scalar
+    subquery: read by the export's own statement, in its snapshot, once (an InitPlan on PostgreSQL)."""
+    return f"(SELECT {expression} FROM {Study._meta.db_table} ORDER BY id LIMIT 1)"
 
 
 SITE_ZONE = study_value("time_zone")  # local dates and times of the exports are the site's

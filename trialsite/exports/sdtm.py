@@ -143,7 +143,8 @@ def _unpivot_order(d: Dialect, record_order: str, t: dict[str, str]) -> str:
 
 
 def dm(d: Dialect, *, safety: bool = False) -> Query:
-    arm = f"'{TREATMENT} ' || {d.millions(study_value('dose_per_kg_cells'))} || ' x 10^6 cells/kg IV'"
+    # the whole label from the study row in one subquery (one InitPlan, where the dose in millions() is four)
+    arm = study_value(f"'{TREATMENT} ' || {d.millions('dose_per_kg_cells')} || ' x 10^6 cells/kg IV'")
     armcd = d.case_map(
         "p.status", {ParticipantStatus.SCREEN_FAILED: "SCRNFAIL", ParticipantStatus.SCREENING: "NOTASSGN"}
     )
