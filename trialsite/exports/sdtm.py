@@ -16,7 +16,7 @@ Conventions (documented in README_API):
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from assessments.models import PasiAssessment
@@ -24,6 +24,7 @@ from dosing.models import Infusion, Timepoint, VitalSigns
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship
 from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Visit
+from trialsite.exports import functions
 from trialsite.exports.dialect import Dialect, _quote, study_value
 from trialsite.exports.streaming import stream_query_csv
 from trialsite.models import ExportLog
@@ -104,9 +105,10 @@ class Query:
     columns: list[str]
     sql: str
     params: dict = field(default_factory=dict)
+    function: str = ""  # the database function holding the statement, if it is kept as one (exports.functions)
 
     def csv(self, *, log: ExportLog | None = None) -> Iterator[bytes]:
-        return stream_query_csv(self.sql, self.params, self.columns, log=log)
+        return stream_query_csv(self.sql, self.params, self.columns, log=log, function=self.function)
 
 
 def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:
@@ -431,4 +433,7 @@ def query(domain: str, dialect: Dialect, *, safety: bool = False) -> Query:
 
 @cache
 def _built(domain: str, vendor: str, safety: bool) -> Query:
-    return DOMAINS[domain](Dialect(vendor), safety=safety)
+    query = DOMAINS[domain](Dialect(vendor), safety=safety)
+    if vendor == "postgresql" and domain in functions.KEPT:
+        query = replace(query, function=functions.name(domain, safety, query.sql))
+    return query

@@ -26,8 +26,10 @@ import psycopg2
 from django.db import connection
 from psycopg2 import Error as DatabaseError
 from psycopg2 import InterfaceError, OperationalError
+from psycopg2.errors import UndefinedFunction
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+from trialsite.exports import functions
 from trialsite.models import ExportLog
 
 CHUNK_BYTES = 64 * 1024
@@ -55,11 +57,15 @@ def log_export(*, user, export: str, query: str = "") -> ExportLog:
 EXPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "DateStyle": "ISO, YMD", "enable_mergejoin": "off"}
 
 
-def stream_query_csv(sql: str, params: dict, columns: list[str], *, log: ExportLog | None = None) -> Iterator[bytes]:
+def stream_query_csv(
+    sql: str, params: dict, columns: list[str], *, log: ExportLog | None = None, function: str = ""
+) -> Iterator[bytes]:
     """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`
-    and never '' (see above). `log` (unsaved, see export_log) is saved before the first byte."""
+    and never '' (see above). `log` (unsaved, see export_log) is saved before the first byte.
+    `function`: a database function holding `sql` (PostgreSQL, trialsite.exports.functions), used
+    instead of it while it exists."""
     if connection.vendor == "postgresql":
-        return _copy_stream(sql, params, columns, log)
+        return _copy_stream(sql, params, columns, log, function)
     return _cursor_stream(sql, params, columns, log)
 
 
@@ -68,26 +74,36 @@ def stream_query_csv(sql: str, params: dict, columns: list[str], *, log: ExportL
 _copy_threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="export-copy")
 
 
-def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | None) -> Iterator[bytes]:
+def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | None, function: str) -> Iterator[bytes]:
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cur:
-        selected = ", ".join(f'q.c{i} AS "{name}"' for i, name in enumerate(columns))
         inner = cur.mogrify(sql, params).decode()
-        copy_sql = f"COPY (SELECT {selected} FROM ({inner}) AS q) TO STDOUT WITH (FORMAT csv, HEADER true)"
         settings = _set_local(cur)
+    copy_sql = _copy_sql(inner, columns)
+    kept_sql = _copy_sql(functions.call_sql(function), columns) if functions.usable(function) else ""
     chunks: queue.Queue = queue.Queue(maxsize=4)
     cancelled = threading.Event()
     sink = _QueueWriter(chunks, cancelled)
 
+    def copy(cur, begin: str, end: str, statement: str) -> None:
+        try:  # one round trip: the scope, its settings, COPY and its end (the log row first unless apart)
+            cur.copy_expert(f"{begin}; {settings}; {statement}; {end}", sink)
+        except BaseException:
+            _end_after_failure(raw, cur, end)
+            raise
+
     def produce(begin: str, end: str) -> None:
         try:
             with raw.cursor() as cur:
-                try:  # one round trip: the scope, its settings, COPY and its end (the log row first unless apart)
-                    cur.copy_expert(f"{begin}; {settings}; {copy_sql}; {end}", sink)
-                except BaseException:
-                    _end_after_failure(raw, cur, end)
-                    raise
+                if not kept_sql:
+                    copy(cur, begin, end, copy_sql)
+                else:
+                    try:
+                        copy(cur, begin, end, kept_sql)
+                    except UndefinedFunction:  # before any row; a log row that went first is written
+                        functions.missing(function)
+                        copy(cur, *_scope(raw, None), copy_sql)
             sink.flush()
             chunks.put(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises it
@@ -237,6 +253,11 @@ def _insert_sql(raw, log: ExportLog) -> str:
     placeholders = ", ".join(["%s"] * len(fields))
     with raw.cursor() as cur:
         return cur.mogrify(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values).decode()
+
+
+def _copy_sql(select: str, columns: list[str]) -> str:
+    named = ", ".join(f'q.c{i} AS "{name}"' for i, name in enumerate(columns))
+    return f"COPY (SELECT {named} FROM ({select}) AS q) TO STDOUT WITH (FORMAT csv, HEADER true)"
 
 
 def _set_local(cur, settings: dict[str, str] = EXPORT_SETTINGS) -> str:
