@@ -165,30 +165,47 @@ def in_turns(runs: dict) -> tuple[dict, dict]:
 
 
 def export(name: str) -> dict:
+    """The export requested with the data manager's session cookie (as the browser's export page
+    does) and with an API token of theirs (as REST clients do), its core and its COPY, in turns."""
+    from trialsite.models import ApiToken
+
     url = "/api/v1/exports/odm.xml" if name == "odm" else f"/api/v1/exports/sdtm/{name}.csv"
     cookie = f"sessionid={client_for('bench_dm').cookies['sessionid'].value}"
-    wsgi_get(url.replace(f"{name}.", "nonexistent."), cookie)  # load the URLconf and the API stack untimed
+    token, key = ApiToken.objects.create(user=User.objects.get(username="bench_dm"), name="bench")
+    authorization = f"Token {key}"
+    try:
+        for headers in ({"cookie": cookie}, {"authorization": authorization}):  # untimed: the URLconf, the
+            wsgi_get(url.replace(f"{name}.", "nonexistent."), **headers)  # API stack, the token's first use
 
-    def request() -> dict:
-        status, body = wsgi_get(url, cookie)
-        sink = CountingSink()
-        try:
-            for chunk in body:
-                sink.write(chunk)
-        finally:
-            body.close()
-        return {"status": status, "lines": sink.lines, "bytes": sink.bytes}
+        def request(**headers) -> dict:
+            status, body = wsgi_get(url, **headers)
+            sink = CountingSink()
+            try:
+                for chunk in body:
+                    sink.write(chunk)
+            finally:
+                body.close()
+            return {"status": status, "lines": sink.lines, "bytes": sink.bytes}
 
-    runs = {"http": request, "core": lambda: core_export(name)}  # core: the same export without the request
-    if name in COPY_BASELINES:
-        runs["copy"] = lambda: copy_sink(COPY_BASELINES[name])
-    seconds, results = in_turns(runs)
+        runs = {
+            "http": lambda: request(cookie=cookie),
+            "token": lambda: request(authorization=authorization),
+            "core": lambda: core_export(name),  # the same export without the request
+        }
+        if name in COPY_BASELINES:
+            runs["copy"] = lambda: copy_sink(COPY_BASELINES[name])
+        seconds, results = in_turns(runs)
+    finally:
+        token.delete()
     result = results["http"]
+    if results["token"] != result:
+        raise RuntimeError(f"the token download differs: {results['token']} against {result}")
     measured = {
         "status": result["status"],
         "rows": max(0, result["lines"] - 1),  # minus the CSV header
         "bytes": result["bytes"],
         "seconds": seconds["http"],
+        "token_seconds": seconds["token"],
         "core_seconds": seconds["core"],
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -197,9 +214,10 @@ def export(name: str) -> dict:
     return measured
 
 
-def wsgi_get(path: str, cookie: str) -> tuple[int, Iterable[bytes]]:
+def wsgi_get(path: str, *, cookie: str = "", authorization: str = "") -> tuple[int, Iterable[bytes]]:
     """GET `path` from the WSGI application as the server (gunicorn) calls it, with the session cookie
-    a browser or script sends: the whole Django stack, without the test client's instrumentation."""
+    a browser sends or the Authorization header of a REST client: the whole Django stack, without the
+    test client's instrumentation."""
     from trialsite.wsgi import application
 
     started = []
@@ -213,7 +231,6 @@ def wsgi_get(path: str, cookie: str) -> tuple[int, Iterable[bytes]]:
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": "testserver",
-        "HTTP_COOKIE": cookie,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(b""),
@@ -222,6 +239,10 @@ def wsgi_get(path: str, cookie: str) -> tuple[int, Iterable[bytes]]:
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    if authorization:
+        environ["HTTP_AUTHORIZATION"] = authorization
     body = application(environ, lambda status, headers, exc_info=None: started.append(status))
     return int(started[0].split()[0]), body
 

@@ -253,12 +253,13 @@ def print_report(sizes: list[int], results: dict, args) -> None:
     largest, smallest = max(sizes), min(sizes)
     lines = [f"Trialsite benchmark — sizes {', '.join(map(str, sizes))}, seed {args.seed}", ""]
     lines.append(f"Exports (target: >= {EXPORT_MIN_RATIO}x COPY throughput; peak RSS flat within ±{RSS_FLAT_MB} MB)")
-    lines.append("(ratio: the export requested from the WSGI application against COPY; core: the export's own")
-    lines.append(" query and streaming without the request, authentication and export log; export, core and COPY")
+    lines.append("(ratio: the export requested from the WSGI application with a session cookie against COPY; token:")
+    lines.append(" the same with an API token, as REST clients ask; the target applies to both; core: the export's")
+    lines.append(" own query and streaming without the request, authentication and export log; the three and COPY")
     lines.append(" run in turns, the median of up to 31 turns counting when a turn is short, of up to 3 when long)")
     lines.append(
         f"{'export':<6} {'N':>6} {'rows':>8} {'COPY rows':>9} {'ms':>8} {'rows/s':>10} {'COPY rows/s':>11}"
-        f" {'ratio':>6} {'core':>5} {'RSS MB':>7}  result"
+        f" {'ratio':>6} {'token':>5} {'core':>5} {'RSS MB':>7}  result"
     )
     for name in EXPORTS:
         for size in sizes:
@@ -313,26 +314,28 @@ def export_line(name: str, size: int, result: dict) -> str:
         copy_seconds = sum(c["seconds"] for c in copies.values())
         speed, copy_speed = export["bytes"] / export["seconds"], copy_bytes / copy_seconds
         ratio, core = speed / copy_speed, export["bytes"] / export["core_seconds"] / copy_speed
+        token = export["bytes"] / export["token_seconds"] / copy_speed
         return (
             f"{name:<6} {size:>6} {export['bytes']:>8} {copy_bytes:>9} {export['seconds'] * 1000:>8.1f}"
-            f" {speed / 1e6:>8.2f}MB {copy_speed / 1e6:>9.2f}MB {ratio:>6.2f} {core:>5.2f}"
+            f" {speed / 1e6:>8.2f}MB {copy_speed / 1e6:>9.2f}MB {ratio:>6.2f} {token:>5.2f} {core:>5.2f}"
             f" {export['peak_rss_mb']:>7.1f}"
-            f"  {verdict(ratio >= EXPORT_MIN_RATIO)} (bytes)"
+            f"  {verdict(min(ratio, token) >= EXPORT_MIN_RATIO)} (bytes)"
         )
     copy = {"rows": export["copy_rows"], "seconds": export["copy_seconds"]} if "copy_seconds" in export else {}
     speed = export["rows"] / export["seconds"]
     copy_speed = copy["rows"] / copy["seconds"] if copy.get("seconds") else 0
     ratio = speed / copy_speed if copy_speed else 0
+    token = export["rows"] / export["token_seconds"] / copy_speed if copy_speed else 0
     core = export["rows"] / export["core_seconds"] / copy_speed if copy_speed else 0
     notes = [] if copy.get("rows") == export["rows"] else ["row counts differ"]
-    if ratio < EXPORT_MIN_RATIO <= core:
-        request_ms = (export["seconds"] - export["core_seconds"]) * 1000
+    if min(ratio, token) < EXPORT_MIN_RATIO <= core:
+        request_ms = (max(export["seconds"], export["token_seconds"]) - export["core_seconds"]) * 1000
         notes.append(f"request-bound: the request {request_ms:.1f} ms, COPY {copy['seconds'] * 1000:.1f} ms")
     detail = f" ({'; '.join(notes)})" if notes else ""
     return (
         f"{name:<6} {size:>6} {export['rows']:>8} {copy.get('rows', 0):>9} {export['seconds'] * 1000:>8.1f}"
-        f" {speed:>10.0f} {copy_speed:>11.0f} {ratio:>6.2f} {core:>5.2f} {export['peak_rss_mb']:>7.1f}"
-        f"  {verdict(ratio >= EXPORT_MIN_RATIO)}{detail}"
+        f" {speed:>10.0f} {copy_speed:>11.0f} {ratio:>6.2f} {token:>5.2f} {core:>5.2f} {export['peak_rss_mb']:>7.1f}"
+        f"  {verdict(min(ratio, token) >= EXPORT_MIN_RATIO)}{detail}"
     )
 
 
