@@ -1,6 +1,7 @@
 """How a dataset streams: its log row committed before the first byte (on a kept connection of its own
 while COPY runs, or first in COPY's round trip), its own transaction, failures, a client that goes
-away, and the kept COPY threads (PostgreSQL; the SQLite path saves the log row the same way)."""
+away, and the kept COPY threads (PostgreSQL; the SQLite path saves the log row the same way). Each
+holds for both ways of sending it: streamed as COPY gives it, and whole (a small dataset, spooled)."""
 
 import threading
 from datetime import UTC, datetime
@@ -56,10 +57,11 @@ def test_a_download_is_logged_and_ends_its_own_transaction(require_postgres, coo
     assert _idle()  # the log row's transaction committed, the export's read-only one rolled back
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
 @pytest.mark.django_db(transaction=True)
-def test_the_log_row_is_committed_before_the_first_byte(require_postgres, data_manager):
-    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="probe"))
-    assert len(next(chunks)) >= CHUNK_BYTES  # COPY is running: the log row is already committed
+def test_the_log_row_is_committed_before_the_first_byte(require_postgres, data_manager, whole):
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="probe"), whole=whole)
+    assert len(next(chunks)) > CHUNK_BYTES // 2  # the first chunk: the log row is already committed
     with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
         cursor.execute(f"SELECT export FROM {ExportLog._meta.db_table}")
         seen_elsewhere = cursor.fetchall()
@@ -68,9 +70,10 @@ def test_the_log_row_is_committed_before_the_first_byte(require_postgres, data_m
     assert seen_elsewhere == [("probe",)]
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_export_raises_is_logged_and_leaves_the_connection_idle(require_postgres, data_manager):
-    chunks = stream_query_csv(FAILING, {}, ["value"], log=export_log(user=data_manager, export="failing"))
+def test_a_failing_export_raises_is_logged_and_leaves_the_connection_idle(require_postgres, data_manager, whole):
+    chunks = stream_query_csv(FAILING, {}, ["value"], log=export_log(user=data_manager, export="failing"), whole=whole)
     with pytest.raises(psycopg2.errors.DivisionByZero):
         b"".join(chunks)
     assert _idle()
@@ -78,17 +81,21 @@ def test_a_failing_export_raises_is_logged_and_leaves_the_connection_idle(requir
     assert b"".join(stream_query_csv("SELECT 1 AS c0", {}, ["one"])) == b"one\n1\n"  # the connection works
 
 
-def test_a_failing_export_inside_a_transaction_leaves_it_usable(require_postgres, data_manager):
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
+def test_a_failing_export_inside_a_transaction_leaves_it_usable(require_postgres, data_manager, whole):
     with transaction.atomic():
-        chunks = stream_query_csv(FAILING, {}, ["value"], log=export_log(user=data_manager, export="failing"))
+        chunks = stream_query_csv(
+            FAILING, {}, ["value"], log=export_log(user=data_manager, export="failing"), whole=whole
+        )
         with pytest.raises(psycopg2.errors.DivisionByZero):
             b"".join(chunks)
         assert [row[1] for row in _logs()] == ["failing"]  # rolled back to the savepoint after the log row
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
 @pytest.mark.django_db(transaction=True)
-def test_a_client_that_goes_away_ends_the_export(require_postgres, data_manager):
-    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="left"))
+def test_a_client_that_goes_away_ends_the_export(require_postgres, data_manager, whole):
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="left"), whole=whole)
     next(chunks)
     chunks.close()  # what the WSGI server does when the client disconnects
     assert _idle()
@@ -99,7 +106,7 @@ def test_copy_threads_are_kept_between_exports(require_postgres, data_manager):
     client = logged_in(data_manager)
 
     def copy_threads() -> set[int]:
-        return {thread.ident for thread in threading.enumerate() if thread.name.startswith("export-copy")}
+        return {thread.ident for thread in threading.enumerate() if thread.name.startswith("export")}
 
     b"".join(client.get("/api/v1/exports/sdtm/ae.csv").streaming_content)
     kept = copy_threads()
@@ -130,11 +137,12 @@ def test_the_log_row_is_written_on_a_kept_connection_while_copy_runs(require_pos
     assert _idle()
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
 @pytest.mark.django_db(transaction=True)
-def test_a_log_row_that_cannot_be_written_stops_the_export_before_its_first_byte(require_postgres, data_manager):
+def test_a_log_row_that_cannot_be_written_stops_the_export_before_its_first_byte(require_postgres, data_manager, whole):
     gone = export_log(user=data_manager, export="orphan")
     gone.user_id = data_manager.pk + 1000  # no such user: the INSERT fails on its foreign key
-    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=gone)
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=gone, whole=whole)
     with pytest.raises(psycopg2.errors.ForeignKeyViolation):
         next(chunks)
     assert not ExportLog.objects.exists()
@@ -155,14 +163,47 @@ def test_a_kept_log_connection_that_the_server_ended_is_replaced(require_postgre
     assert writer not in _log_writers()
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
 @pytest.mark.django_db(transaction=True)
 def test_without_kept_connections_the_log_row_goes_first_in_the_copy_round_trip(
-    require_postgres, data_manager, monkeypatch
+    require_postgres, data_manager, monkeypatch, whole
 ):
     close_log_connections()
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
-    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="inline"))
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="inline"), whole=whole)
     assert sum(len(chunk) for chunk in chunks) > 5000 * 100
     assert [row[1] for row in _logs()] == ["inline"]
     assert _log_writers() == []  # no connection of its own: the COPY's round trip wrote it
     assert _idle()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_dataset_beyond_the_spool_goes_to_a_file_with_bounded_memory(
+    require_postgres, data_manager, monkeypatch
+):
+    import tracemalloc
+
+    from trialsite.exports import streaming
+
+    monkeypatch.setattr(streaming, "SPOOL_BYTES", 2 * CHUNK_BYTES)
+    spilled = []
+    opened = streaming.tempfile.TemporaryFile
+    monkeypatch.setattr(streaming.tempfile, "TemporaryFile", lambda: spilled.append(1) or opened())
+    streamed = b"".join(stream_query_csv(MANY_ROWS, {}, ["value"]))
+    tracemalloc.start()
+    chunks = stream_query_csv(MANY_ROWS, {}, ["value"], log=export_log(user=data_manager, export="big"), whole=True)
+    sizes = [len(chunk) for chunk in chunks]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert spilled == [1] and sum(sizes) == len(streamed) > 7 * CHUNK_BYTES
+    assert max(sizes) == CHUNK_BYTES and len(sizes) == 8
+    assert peak < 5 * CHUNK_BYTES, peak  # the spool's 2 chunks in memory, one read back, one held: not the rows
+    assert b"".join(stream_query_csv(MANY_ROWS, {}, ["value"], whole=True)) == streamed
+    assert [row[1] for row in _logs()] == ["big"]
+
+
+def test_small_datasets_are_sent_whole_and_the_others_stream():
+    from trialsite.exports import sdtm
+
+    whole = {domain for domain in sdtm.DOMAINS if sdtm._built(domain, "postgresql", False).whole}
+    assert whole == {"dm", "ie", "ae"}

@@ -106,9 +106,10 @@ class Query:
     sql: str
     params: dict = field(default_factory=dict)
     function: str = ""  # the database function holding the statement, if it is kept as one (exports.functions)
+    whole: bool = False  # a few rows per participant: copied whole before the first byte (streaming._whole)
 
     def csv(self, *, log: ExportLog | None = None) -> Iterator[bytes]:
-        return stream_query_csv(self.sql, self.params, self.columns, log=log, function=self.function)
+        return stream_query_csv(self.sql, self.params, self.columns, log=log, function=self.function, whole=self.whole)
 
 
 def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:
@@ -431,9 +432,14 @@ def query(domain: str, dialect: Dialect, *, safety: bool = False) -> Query:
     return _built(domain, dialect.vendor, safety)
 
 
+# Datasets of one or a few records per participant (DM: one; IE: the failed criteria of a screen failure;
+# AE: about one here): copied whole, then sent (streaming._whole). The others stream as COPY gives them.
+WHOLE = frozenset({"dm", "ie", "ae"})
+
+
 @cache
 def _built(domain: str, vendor: str, safety: bool) -> Query:
-    query = DOMAINS[domain](Dialect(vendor), safety=safety)
+    query = replace(DOMAINS[domain](Dialect(vendor), safety=safety), whole=domain in WHOLE)
     if vendor == "postgresql" and domain in functions.KEPT:
         query = replace(query, function=functions.name(domain, safety, query.sql))
     return query

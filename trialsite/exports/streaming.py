@@ -2,7 +2,8 @@
 
 PostgreSQL: `COPY (query) TO STDOUT WITH CSV HEADER` runs in a worker thread on the request's
 connection and hands ~64 KB chunks through a small bounded queue, so memory stays flat however
-many rows there are and the database does all formatting. The read-only transaction, its settings,
+many rows there are and the database does all formatting (a small dataset, `whole`, is copied on
+the request's thread into a bounded spool instead, see _whole). The read-only transaction, its settings,
 COPY and the end of that transaction are one round trip. The export's log row is written on a
 connection kept for log rows while COPY runs, so its durable commit (a WAL flush) overlaps the query
 instead of preceding it; no byte is handed on before it has committed. (Inside a transaction, or
@@ -17,6 +18,7 @@ empty field on both paths: COPY writes NULL as an empty field and '' as a quoted
 import csv
 import io
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -58,23 +60,32 @@ EXPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "DateStyle": "ISO, YMD", "e
 
 
 def stream_query_csv(
-    sql: str, params: dict, columns: list[str], *, log: ExportLog | None = None, function: str = ""
+    sql: str,
+    params: dict,
+    columns: list[str],
+    *,
+    log: ExportLog | None = None,
+    function: str = "",
+    whole: bool = False,
 ) -> Iterator[bytes]:
     """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`
     and never '' (see above). `log` (unsaved, see export_log) is saved before the first byte.
     `function`: a database function holding `sql` (PostgreSQL, trialsite.exports.functions), used
-    instead of it while it exists."""
+    instead of it while it exists. `whole`: a dataset of a few rows per participant, which COPY
+    gives whole before the first byte (PostgreSQL, see _whole) instead of streaming it."""
     if connection.vendor == "postgresql":
-        return _copy_stream(sql, params, columns, log, function)
+        return _copy_stream(sql, params, columns, log, function, whole)
     return _cursor_stream(sql, params, columns, log)
 
 
-# Threads that run COPY for the request threads, kept between exports; created as needed (one per
-# export streaming at the same moment), so a slow client holds one thread and blocks no other export.
-_copy_threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="export-copy")
+# Threads that run COPY, or an export's log row, for the request threads; kept between exports and
+# created as needed (one per export at the same moment), so a slow client blocks no other export.
+_export_threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="export")
 
 
-def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | None, function: str) -> Iterator[bytes]:
+def _copy_stream(
+    sql: str, params: dict, columns: list[str], log: ExportLog | None, function: str, whole: bool
+) -> Iterator[bytes]:
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cur:
@@ -82,51 +93,131 @@ def _copy_stream(sql: str, params: dict, columns: list[str], log: ExportLog | No
         settings = _set_local(cur)
     copy_sql = _copy_sql(inner, columns)
     kept_sql = _copy_sql(functions.call_sql(function), columns) if functions.usable(function) else ""
-    chunks: queue.Queue = queue.Queue(maxsize=4)
-    cancelled = threading.Event()
-    sink = _QueueWriter(chunks, cancelled)
 
-    def copy(cur, begin: str, end: str, statement: str) -> None:
+    def copy(cur, begin: str, end: str, statement: str, sink) -> None:
         try:  # one round trip: the scope, its settings, COPY and its end (the log row first unless apart)
             cur.copy_expert(f"{begin}; {settings}; {statement}; {end}", sink)
         except BaseException:
             _end_after_failure(raw, cur, end)
             raise
 
+    def run(begin: str, end: str, sink) -> None:
+        """COPY into `sink`: from the dataset's function while it exists, else its statement."""
+        with raw.cursor() as cur:
+            if not kept_sql:
+                copy(cur, begin, end, copy_sql, sink)
+                return
+            try:
+                copy(cur, begin, end, kept_sql, sink)
+            except UndefinedFunction:  # before any row; a log row that went first is written
+                functions.missing(function)
+                copy(cur, *_scope(raw, None), copy_sql, sink)
+
+    return (_whole if whole else _streamed)(raw, run, log)
+
+
+def _streamed(raw, run, log: ExportLog | None) -> Iterator[bytes]:
+    """COPY in a kept thread on the request's connection, handing on 64 KB chunks through a queue of
+    four as they come, so memory stays flat for any number of rows."""
+    chunks: queue.Queue = queue.Queue(maxsize=4)
+    cancelled = threading.Event()
+    sink = _QueueWriter(chunks, cancelled)
+
     def produce(begin: str, end: str) -> None:
         try:
-            with raw.cursor() as cur:
-                if not kept_sql:
-                    copy(cur, begin, end, copy_sql)
-                else:
-                    try:
-                        copy(cur, begin, end, kept_sql)
-                    except UndefinedFunction:  # before any row; a log row that went first is written
-                        functions.missing(function)
-                        copy(cur, *_scope(raw, None), copy_sql)
+            run(begin, end, sink)
             sink.flush()
             chunks.put(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    def consume() -> Iterator[bytes]:
-        # Everything that needs the request's connection before COPY holds it: the scope and the INSERT.
-        apart = log is not None and _log_connections.usable(connection, raw)
-        insert = _insert_sql(raw, log) if apart else ""
-        worker = _copy_threads.submit(produce, *_scope(raw, None if apart else log))
-        try:
-            if apart:
-                _log_connections.execute(connection, insert)  # committed before the first chunk is handed on
-            while (item := chunks.get()) is not _DONE:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            cancelled.set()  # a client that went away: the worker drains COPY without queueing
-            _drain(chunks)  # a chunk it is blocked handing on; after it, at most one more and the end
-            worker.result()
+    # Everything that needs the request's connection before COPY holds it: the scope and the INSERT.
+    apart = log is not None and _log_connections.usable(connection, raw)
+    insert = _insert_sql(raw, log) if apart else ""
+    worker = _export_threads.submit(produce, *_scope(raw, None if apart else log))
+    try:
+        if apart:
+            _log_connections.execute(connection, insert)  # committed before the first chunk is handed on
+        while (item := chunks.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        cancelled.set()  # a client that went away: the worker drains COPY without queueing
+        _drain(chunks)  # a chunk it is blocked handing on; after it, at most one more and the end
+        worker.result()
 
-    return consume()
+
+def _whole(raw, run, log: ExportLog | None) -> Iterator[bytes]:
+    """COPY on the request's thread into a spool (memory up to SPOOL_BYTES, then a temporary file),
+    while a kept thread commits the log row on its own connection; the chunks follow once both are
+    done. For a small dataset this saves the hand-overs to and from a COPY thread (0.3-0.6 ms of a
+    3-7 ms download at 1 000 participants); its first byte waits for its last row, which for DM, IE
+    and AE at 10 000 participants is 10-40 ms."""
+    apart = log is not None and _log_connections.usable(connection, raw)
+    insert = _insert_sql(raw, log) if apart else ""
+    begin, end = _scope(raw, None if apart else log)
+    logged = _export_threads.submit(_log_connections.execute, connection, insert) if apart else None
+    spool = _Spool()
+    try:
+        try:
+            run(begin, end, spool)
+        finally:
+            if logged is not None:
+                logged.result()  # committed before the first byte; its failure is the one reported
+        yield from spool.chunks()
+    finally:
+        spool.close()
+
+
+SPOOL_BYTES = 4 * 1024 * 1024
+
+
+class _Spool:
+    """File-like sink for copy_expert, which writes one row at a time: a buffered writer (C) gathers
+    the rows into 64 KB chunks, kept in memory up to SPOOL_BYTES and all in a temporary file beyond
+    that, so memory stays bounded for any number of rows."""
+
+    def __init__(self):
+        self.raw = _SpoolChunks()
+        self.writer = io.BufferedWriter(self.raw, buffer_size=CHUNK_BYTES)
+        self.write = self.writer.write  # called per row: no Python frame
+
+    def chunks(self) -> Iterator[bytes]:
+        self.writer.flush()
+        if self.raw.file is None:
+            yield from self.raw.parts
+            return
+        self.raw.file.seek(0)
+        while chunk := self.raw.file.read(CHUNK_BYTES):
+            yield chunk
+
+    def close(self) -> None:
+        self.raw.parts = []
+        if self.raw.file is not None:
+            self.raw.file.close()
+
+
+class _SpoolChunks(io.RawIOBase):
+    def __init__(self):
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.file = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.file is None and self.size + len(data) > SPOOL_BYTES:
+            self.file = tempfile.TemporaryFile()
+            self.file.writelines(self.parts)
+            self.parts = []
+        if self.file is not None:
+            self.file.write(data)
+        else:
+            self.parts.append(bytes(data))  # the writer reuses its buffer
+            self.size += len(data)
+        return len(data)
 
 
 def _drain(chunks: queue.Queue) -> None:
