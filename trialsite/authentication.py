@@ -74,9 +74,9 @@ def _tokens_with_users(token_key: str, now) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, token_key])
         rows = cursor.fetchall()
-    found = []
+    found, user_from = [], len(token_fields[0])  # token columns, user columns, roles, others expired
     for row in rows:
-        token_values, user_values = row[: len(token_fields[0])], row[len(token_fields[0]) : -2]
+        token_values, user_values = row[:user_from], row[user_from:-2]
         auth_token = _from_row(Token, connection, token_fields, token_values)
         user = _from_row(UserModel, connection, user_fields, user_values)
         user._trialsite_roles = roles_named((row[-2] or "").split(","))

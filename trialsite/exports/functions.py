@@ -9,7 +9,7 @@ participants, 7.6 -> 7.0 ms at 10 000.
 
 RETURN QUERY gathers the rows (in work_mem, then a temporary file) before COPY reads the first, so
 only a dataset that stays small is kept as a function: IE, one record per failed criterion. DM and AE
-gained 0.2-0.4 ms at 1 000 participants and lost 3-4 ms at 10 000; the others lost at both sizes.
+gained 0.2-0.4 ms at 1 000 participants and lost 3-7 ms at 10 000; the others lost at both sizes.
 
 `migrate` (post_migrate) creates each function under a name that carries a hash of its statement and
 drops those of earlier statements, so a function never holds a statement other than the code's. An

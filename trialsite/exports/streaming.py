@@ -131,12 +131,10 @@ def _streamed(raw, run, log: ExportLog | None) -> Iterator[bytes]:
         except BaseException as error:  # handed to the consumer, which re-raises it
             chunks.put(error)
 
-    # Everything that needs the request's connection before COPY holds it: the scope and the INSERT.
-    apart = log is not None and _log_connections.usable(connection, raw)
-    insert = _insert_sql(raw, log) if apart else ""
-    worker = _export_threads.submit(produce, *_scope(raw, None if apart else log))
+    insert = _insert_apart(raw, log)  # needs the request's connection, so before COPY holds it
+    worker = _export_threads.submit(produce, *_scope(raw, None if insert else log))
     try:
-        if apart:
+        if insert:
             _log_connections.execute(connection, insert)  # committed before the first chunk is handed on
         while (item := chunks.get()) is not _DONE:
             if isinstance(item, BaseException):
@@ -154,10 +152,9 @@ def _whole(raw, run, log: ExportLog | None) -> Iterator[bytes]:
     done. For a small dataset this saves the hand-overs to and from a COPY thread (0.1-0.5 ms of a
     3-7 ms download at 1 000 participants); its first byte waits for its last row, which for DM, IE
     and AE at 10 000 participants is 10-40 ms."""
-    apart = log is not None and _log_connections.usable(connection, raw)
-    insert = _insert_sql(raw, log) if apart else ""
-    begin, end = _scope(raw, None if apart else log)
-    logged = _export_threads.submit(_log_connections.execute, connection, insert) if apart else None
+    insert = _insert_apart(raw, log)
+    begin, end = _scope(raw, None if insert else log)
+    logged = _export_threads.submit(_log_connections.execute, connection, insert) if insert else None
     spool = _Spool()
     try:
         try:
@@ -218,6 +215,12 @@ class _SpoolChunks(io.RawIOBase):
             self.parts.append(bytes(data))  # the writer reuses its buffer
             self.size += len(data)
         return len(data)
+
+
+def _insert_apart(raw, log: ExportLog | None) -> str:
+    """The log row's INSERT when it is written on a kept connection of its own (else '': no row, or
+    it goes first in COPY's round trip)."""
+    return _insert_sql(raw, log) if log is not None and _log_connections.usable(connection, raw) else ""
 
 
 def _drain(chunks: queue.Queue) -> None:
