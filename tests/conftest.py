@@ -196,13 +196,15 @@ def _reference_data(request):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _export_log_connections(django_db_setup):
-    """The connections kept for export log rows (trialsite.exports.streaming) are closed before the
-    test database is dropped."""
+def _kept_connections(django_db_setup):
+    """The connections kept for export log rows (trialsite.exports.streaming) and by the threads that
+    run queries side by side (trialsite.parallel) are closed before the test database is dropped."""
     yield
+    from trialsite import parallel
     from trialsite.exports.streaming import close_log_connections
 
     close_log_connections()
+    parallel.close_connections()
 
 
 @pytest.fixture(autouse=True)

@@ -276,10 +276,11 @@ def test_unknown_listing_is_404(dmc_reviewer, study):
 def test_dashboard_query_count_does_not_grow_with_participants(
     trial, coordinator, dmc_reviewer, django_assert_max_num_queries
 ):
-    # session, user, groups, BEGIN, study with data version, COMMIT = 6 with the figures cached;
-    # 6 more to compute them (participants, exposure table, AEs, SAEs and holds, visit definitions,
-    # PASI). The idle-timeout session save (at most once a minute: BEGIN, UPDATE, COMMIT) adds 3 at
-    # times, hence the bounds of 15 (the page target) and 9.
+    # session, user with roles, data version, study = 4 with the figures cached (3 once the signed-in
+    # user is cached; no transaction: the page only reads); 8 more to compute them (participants,
+    # exposure, exposure table, AEs, SAEs and holds, visit definitions, PASI means, PASI lines), counted
+    # alike when they run side by side (tests/test_parallel.py). The idle-timeout session save (at most
+    # once a minute: BEGIN, UPDATE, COMMIT) adds 3 at times, hence the bounds of 15 (the page target) and 9.
     client = logged_in(dmc_reviewer)
     with django_assert_max_num_queries(15):
         cold = get(client, "/safety/dashboard/")

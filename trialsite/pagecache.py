@@ -113,8 +113,11 @@ def _expiry(now: datetime, deadlines: list[datetime], site_zone: str | None) -> 
 
 
 def _rendered(view, request, *args, **kwargs) -> HttpResponse:
-    """The view's response, rendered in a transaction as ATOMIC_REQUESTS would have it."""
-    atomic = connection.settings_dict.get("ATOMIC_REQUESTS")
+    """The view's response, rendered in a transaction as ATOMIC_REQUESTS would have it (not for a view
+    marked transaction.non_atomic_requests)."""
+    atomic = connection.settings_dict.get("ATOMIC_REQUESTS") and connection.alias not in getattr(
+        view, "_non_atomic_requests", ()
+    )
     with transaction.atomic() if atomic else nullcontext():
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and not response.is_rendered:
