@@ -129,15 +129,22 @@ def users() -> dict:
 # those counts for each: a warm, steady figure for the small ones. A longer turn is repeated while
 # the turns so far took under LONG_BUDGET seconds, up to LONG_TURNS turns in all, and the median
 # counts (a slow spell of this machine during one turn is not the figure). The three are measured
-# side by side so that a slow spell falls on all of them alike.
-REPEAT_UNDER = 1.0
-TURNS = 31
+# side by side so that a slow spell falls on all of them alike; their ratios to COPY are the median
+# of the ratios within each turn (paired), which a spell that lasts a few turns does not move.
+REPEAT_UNDER = 3.0
+TURNS = 61
 LONG_TURNS = 3
 LONG_BUDGET = 30.0
 
 
-def in_turns(runs: dict) -> tuple[dict, dict]:
-    """({name: seconds}, {name: result of its last run}) of each `runs[name]()` per the rule above."""
+def paired(timings: dict, name: str, against: str = "copy") -> float:
+    """The median over the turns of `against`'s time / `name`'s time in the same turn."""
+    return statistics.median(base / seconds for base, seconds in zip(timings[against], timings[name], strict=True))
+
+
+def in_turns(runs: dict) -> tuple[dict, dict, dict]:
+    """({name: seconds}, {name: result of its last run}, {name: [seconds of each counted turn]}) of
+    each `runs[name]()` per the rule above."""
     timings = {name: [] for name in runs}
     results = {}
 
@@ -155,13 +162,13 @@ def in_turns(runs: dict) -> tuple[dict, dict]:
     if spent >= REPEAT_UNDER:
         while len(timings[next(iter(runs))]) < LONG_TURNS and spent < LONG_BUDGET:
             spent += turn()
-        return {name: statistics.median(seconds) for name, seconds in timings.items()}, results
+        return {name: statistics.median(seconds) for name, seconds in timings.items()}, results, timings
     for seconds in timings.values():
         seconds.clear()  # the first turn warmed caches: it does not count
     spent = 0.0
     while len(next(iter(timings.values()))) < TURNS and spent < REPEAT_UNDER:
         spent += turn()
-    return {name: statistics.median(seconds) for name, seconds in timings.items()}, results
+    return {name: statistics.median(seconds) for name, seconds in timings.items()}, results, timings
 
 
 def export(name: str) -> dict:
@@ -194,7 +201,7 @@ def export(name: str) -> dict:
         }
         if name in COPY_BASELINES:
             runs["copy"] = lambda: copy_sink(COPY_BASELINES[name])
-        seconds, results = in_turns(runs)
+        seconds, results, timings = in_turns(runs)
     finally:
         token.delete()
     result = results["http"]
@@ -210,7 +217,8 @@ def export(name: str) -> dict:
         "peak_rss_mb": peak_rss_mb(),
     }
     if "copy" in runs:
-        measured.update(copy_rows=results["copy"].lines - 1, copy_seconds=seconds["copy"])
+        measured.update(copy_rows=results["copy"].lines - 1, copy_seconds=seconds["copy"], turns=len(timings["copy"]))
+        measured["paired"] = {name: paired(timings, name) for name in ("http", "token", "core")}
     return measured
 
 
@@ -286,7 +294,7 @@ def copy() -> dict:
     """Every baseline's COPY (the ODM export's yardstick: all clinical tables)."""
     results = {}
     for name, sql in COPY_BASELINES.items():
-        seconds, sinks = in_turns({"copy": lambda sql=sql: copy_sink(sql)})
+        seconds, sinks, _ = in_turns({"copy": lambda sql=sql: copy_sink(sql)})
         sink = sinks["copy"]
         results[name] = {"rows": sink.lines - 1, "bytes": sink.bytes, "seconds": seconds["copy"]}
     return results

@@ -256,7 +256,8 @@ def print_report(sizes: list[int], results: dict, args) -> None:
     lines.append("(ratio: the export requested from the WSGI application with a session cookie against COPY; token:")
     lines.append(" the same with an API token, as REST clients ask; the target applies to both; core: the export's")
     lines.append(" own query and streaming without the request, authentication and export log; the three and COPY")
-    lines.append(" run in turns, the median of up to 31 turns counting when a turn is short, of up to 3 when long)")
+    lines.append(" run in turns for 3 s (up to 61 turns; 3 when a turn is long): ms and rows/s are medians, the SDTM")
+    lines.append(" ratios the median of COPY's time over the export's within each turn; ODM: bytes/s of the medians)")
     lines.append(
         f"{'export':<6} {'N':>6} {'rows':>8} {'COPY rows':>9} {'ms':>8} {'rows/s':>10} {'COPY rows/s':>11}"
         f" {'ratio':>6} {'token':>5} {'core':>5} {'RSS MB':>7}  result"
@@ -327,6 +328,8 @@ def export_line(name: str, size: int, result: dict) -> str:
     ratio = speed / copy_speed if copy_speed else 0
     token = export["rows"] / export["token_seconds"] / copy_speed if copy_speed else 0
     core = export["rows"] / export["core_seconds"] / copy_speed if copy_speed else 0
+    if "paired" in export and copy.get("rows") == export["rows"]:  # the same rows: time ratios, turn by turn
+        ratio, token, core = (export["paired"][name] for name in ("http", "token", "core"))
     notes = [] if copy.get("rows") == export["rows"] else ["row counts differ"]
     if min(ratio, token) < EXPORT_MIN_RATIO <= core:
         request_ms = (max(export["seconds"], export["token_seconds"]) - export["core_seconds"]) * 1000
