@@ -162,12 +162,12 @@ def in_turns(runs: dict) -> tuple[dict, dict, dict]:
     if spent >= REPEAT_UNDER:
         while len(timings[next(iter(runs))]) < LONG_TURNS and spent < LONG_BUDGET:
             spent += turn()
-        return {name: statistics.median(seconds) for name, seconds in timings.items()}, results, timings
-    for seconds in timings.values():
-        seconds.clear()  # the first turn warmed caches: it does not count
-    spent = 0.0
-    while len(next(iter(timings.values()))) < TURNS and spent < REPEAT_UNDER:
-        spent += turn()
+    else:
+        for seconds in timings.values():
+            seconds.clear()  # the first turn warmed caches: it does not count
+        spent = 0.0
+        while len(next(iter(timings.values()))) < TURNS and spent < REPEAT_UNDER:
+            spent += turn()
     return {name: statistics.median(seconds) for name, seconds in timings.items()}, results, timings
 
 
@@ -217,7 +217,7 @@ def export(name: str) -> dict:
         "peak_rss_mb": peak_rss_mb(),
     }
     if "copy" in runs:
-        measured.update(copy_rows=results["copy"].lines - 1, copy_seconds=seconds["copy"], turns=len(timings["copy"]))
+        measured.update(copy_rows=results["copy"].lines - 1, copy_seconds=seconds["copy"])
         measured["paired"] = {name: paired(timings, name) for name in ("http", "token", "core")}
     return measured
 

@@ -113,7 +113,7 @@ def test_the_tasks_queries_are_counted_as_the_callers(require_postgres, tasks_ru
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("trial")
 def test_the_dashboard_side_by_side_equals_one_after_another(require_postgres, tasks_run, monkeypatch):
-    study, version = dashboard.study_with_data_version()
+    study, _ = dashboard.study_with_data_version()
     with time_machine.travel(NOW, tick=False):
         together = dashboard.dashboard_data(study, None)
         assert len(tasks_run) == 3  # three of the four groups of figures ran on worker threads

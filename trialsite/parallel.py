@@ -28,6 +28,7 @@ from django.utils import timezone
 
 WORKERS = 3
 _workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="side-by-side")
+_worker = threading.local()  # busy: this thread is running a task
 
 
 def side_by_side(*tasks: Callable[[], Any], using: str = DEFAULT_DB_ALIAS) -> list:
@@ -61,27 +62,22 @@ def _usable(caller) -> bool:
     )
 
 
-_worker = threading.local()
-
-
 def _run(task: Callable[[], Any], using: str, zone, logged: bool) -> tuple[Any, list[dict]]:
     _worker.busy = True
     try:
         close_old_connections()
-    except BaseException:
-        _worker.busy = False
-        raise
-    connection = connections[using]
-    logging = connection.force_debug_cursor
-    connection.force_debug_cursor = logged
-    connection.queries_log.clear()
-    try:
-        with timezone.override(zone):
-            result = task()
-        return result, list(connection.queries_log) if logged else []
-    finally:
-        connection.force_debug_cursor = logging
+        connection = connections[using]
+        previous = connection.force_debug_cursor
+        connection.force_debug_cursor = logged
         connection.queries_log.clear()
+        try:
+            with timezone.override(zone):
+                result = task()
+            return result, list(connection.queries_log) if logged else []
+        finally:
+            connection.force_debug_cursor = previous
+            connection.queries_log.clear()
+    finally:
         _worker.busy = False
 
 
