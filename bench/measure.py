@@ -258,7 +258,7 @@ def wsgi_get(path: str, *, cookie: str = "", authorization: str = "") -> tuple[i
 def core_export(name: str) -> int:
     """The export's own query and streaming (what the view returns), consumed without HTTP,
     authentication or the export log: how much of a small export's time is the request's."""
-    from trialsite.exports import dialect, odm, sdtm
+    from exports import dialect, odm, sdtm
 
     chunks = odm.stream_odm() if name == "odm" else sdtm.query(name, dialect.current()).csv()
     sink = CountingSink()

@@ -122,7 +122,7 @@ def test_exports_page_per_role(data, personas):
 def test_browser_pages_link_older_and_newer_without_a_total(
     data, data_manager, monkeypatch, django_assert_max_num_queries
 ):
-    from trialsite import data_views
+    from exports import views as data_views
 
     monkeypatch.setattr(data_views, "PAGE_SIZE", 2)
     client = logged_in(data_manager)

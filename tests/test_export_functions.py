@@ -4,10 +4,10 @@ the statement, the same bytes as the statement itself, and an export that still 
 import pytest
 from django.db import connection
 
+from exports import dialect, functions, sdtm
+from exports.streaming import export_log, stream_query_csv
 from tests.conftest import logged_in
 from tests.export_data import build_study_data
-from trialsite.exports import dialect, functions, sdtm
-from trialsite.exports.streaming import export_log, stream_query_csv
 from trialsite.models import ExportLog
 
 

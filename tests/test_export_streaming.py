@@ -11,15 +11,15 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
-from tests.conftest import logged_in
-from tests.export_data import add_participants
-from trialsite.exports.streaming import (
+from exports.streaming import (
     CHUNK_BYTES,
     _cursor_stream,
     close_log_connections,
     export_log,
     stream_query_csv,
 )
+from tests.conftest import logged_in
+from tests.export_data import add_participants
 from trialsite.models import ExportLog
 
 FAILING = "SELECT 1 / (COUNT(*) - COUNT(*)) AS c0"  # division by zero while COPY runs
@@ -183,7 +183,7 @@ def test_a_whole_dataset_beyond_the_spool_goes_to_a_file_with_bounded_memory(
 ):
     import tracemalloc
 
-    from trialsite.exports import streaming
+    from exports import streaming
 
     monkeypatch.setattr(streaming, "SPOOL_BYTES", 2 * CHUNK_BYTES)
     spilled = []
@@ -203,7 +203,7 @@ def test_a_whole_dataset_beyond_the_spool_goes_to_a_file_with_bounded_memory(
 
 
 def test_small_datasets_are_sent_whole_and_the_others_stream():
-    from trialsite.exports import sdtm
+    from exports import sdtm
 
     whole = {domain for domain in sdtm.DOMAINS if sdtm._built(domain, "postgresql", False).whole}
     assert whole == {"dm", "ie", "ae"}

@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 from django.http import StreamingHttpResponse
 
+from exports import dialect
+from exports.streaming import CHUNK_BYTES
 from subjects import eligibility, schedule
 from tests.conftest import logged_in
 from tests.export_data import add_participants, build_study_data
-from trialsite.exports import dialect
-from trialsite.exports.streaming import CHUNK_BYTES
 from trialsite.models import ExportLog
 
 S = "S2018-11"
@@ -301,7 +301,7 @@ def _session_settings() -> tuple:
 
 
 def _settings_seen_by_an_export() -> bytes:
-    from trialsite.exports.streaming import stream_query_csv
+    from exports.streaming import stream_query_csv
 
     sql = (
         "SELECT current_setting('jit') AS c0, current_setting('work_mem') AS c1, current_setting('DateStyle') AS c2,"

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from assessments import pasi
 from assessments.models import PasiAssessment
 from assessments.services import baseline_assessment
+from bench import synthetic
 from dosing import dose
 from dosing.models import Infusion, VitalSigns
 from safety import rules as safety_rules
@@ -20,7 +21,6 @@ from safety.models import AdverseEvent, SafetyHold
 from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 from tests import factories
-from trialsite import synthetic
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = date(2026, 6, 15)

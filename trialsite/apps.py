@@ -10,11 +10,9 @@ class TrialsiteConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from trialsite import dataversion, dbguard, sessions
-        from trialsite.exports import functions
 
         user_logged_in.connect(sessions.mark_touched_on_login, dispatch_uid="trialsite-session-touch")
 
         # Runs after every app's migrations: history tables exist by then.
         post_migrate.connect(dbguard.protect_history_tables, sender=self)
         post_migrate.connect(dataversion.install_triggers, sender=self)
-        post_migrate.connect(functions.install, sender=self)

@@ -50,7 +50,10 @@ INSTALLED_APPS = [
     "assessments",
     "dosing",
     "safety",
+    "exports",
 ]
+if DEBUG or TESTING:
+    INSTALLED_APPS.append("bench")  # the synthetic-study generator: development and benchmarks only
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

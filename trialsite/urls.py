@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/", include("trialsite.account_urls")),
-    path("", include("trialsite.data_urls")),
+    path("", include("exports.urls")),
     path("participants/", include("subjects.urls")),
     path("assessments/", include("assessments.urls")),
     path("dosing/", include("dosing.urls")),

@@ -262,9 +262,3 @@ class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise _service_errors(error) from error
         released = self.get_queryset().get(pk=released.pk)
         return Response(SafetyHoldSerializer(released).data, status=status.HTTP_200_OK)
-
-
-def register(router) -> list:
-    router.register("adverse-events", AdverseEventViewSet, basename="adverse-event")
-    router.register("safety-holds", SafetyHoldViewSet, basename="safety-hold")
-    return []

@@ -84,8 +84,3 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
         reminders.reminder_acknowledge(reminder=reminder, user=request.user)
         reminder.acknowledged = True
         return Response(self.get_serializer(reminder).data)
-
-
-def register(router) -> list:
-    router.register("reminders", ReminderViewSet, basename="reminder")
-    return []

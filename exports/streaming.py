@@ -31,7 +31,7 @@ from psycopg2 import InterfaceError, OperationalError
 from psycopg2.errors import UndefinedFunction
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
-from trialsite.exports import functions
+from exports import functions
 from trialsite.models import ExportLog
 
 CHUNK_BYTES = 64 * 1024
@@ -70,7 +70,7 @@ def stream_query_csv(
 ) -> Iterator[bytes]:
     """CSV bytes (header `columns`, then one line per row) of `sql`, whose columns are `columns`
     and never '' (see above). `log` (unsaved, see export_log) is saved before the first byte.
-    `function`: a database function holding `sql` (PostgreSQL, trialsite.exports.functions), used
+    `function`: a database function holding `sql` (PostgreSQL, exports.functions), used
     instead of it while it exists. `whole`: a dataset of a few rows per participant, which COPY
     gives whole before the first byte (PostgreSQL, see _whole) instead of streaming it."""
     if connection.vendor == "postgresql":

@@ -6,10 +6,10 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from exports import audit, sdtm
+from exports.api.views import audit_filter_from
 from subjects.models import Participant, Study
 from trialsite.access import requires
-from trialsite.api_views import audit_filter_from
-from trialsite.exports import audit, sdtm
 from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
@@ -34,7 +34,7 @@ def exports(request: HttpRequest) -> HttpResponse:
         if full or domain in sdtm.SAFETY_DOMAINS
     ]
     context = {"datasets": datasets, "full": full, "can_audit": has_cap(request.user, Cap.VIEW_AUDIT)}
-    return render(request, "data/exports.html", context)
+    return render(request, "exports/exports.html", context)
 
 
 class AuditFilterForm(forms.Form):
@@ -103,7 +103,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "page_size": PAGE_SIZE}
-    return render(request, "data/audit_trail.html", context)
+    return render(request, "exports/audit_trail.html", context)
 
 
 @requires(Cap.VIEW_AUDIT)
@@ -111,4 +111,4 @@ def participant_history(request: HttpRequest, screening_number: str) -> HttpResp
     participant = get_object_or_404(Participant, screening_number=screening_number)
     audit_filter = audit.AuditFilter(participant_id=participant.id, tz=Study.current().time_zone, newest_first=False)
     page, rows = _page(request, audit_filter)
-    return render(request, "data/participant_history.html", {"participant": participant, "page": page, "rows": rows})
+    return render(request, "exports/participant_history.html", {"participant": participant, "page": page, "rows": rows})

@@ -21,8 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
 
+from exports.forms import FORMS, Form, data_fields, type_of
 from subjects.models import Participant, Study
-from trialsite.exports.forms import FORMS, Form, data_fields, type_of
 
 NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
 AE_EVENT = "AE"

@@ -11,9 +11,9 @@ from django.db import models
 
 from assessments.models import PasiAssessment
 from dosing.models import Infusion, VitalSigns
+from exports import sdtm
 from safety.models import AdverseEvent
 from subjects.models import Participant, Screening, Visit
-from trialsite.exports import sdtm
 
 HIDDEN = {"id", "created_at", "updated_at"}
 

@@ -6,7 +6,6 @@ dataset's log row is written by the dataset's stream, committed before its first
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
-from django.urls import path
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -16,10 +15,10 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exports import audit, dialect, forms, odm, sdtm
+from exports.streaming import export_log, log_export
 from subjects.models import Participant, Study
 from trialsite.api import Pagination
-from trialsite.exports import audit, dialect, forms, odm, sdtm
-from trialsite.exports.streaming import export_log, log_export
 from trialsite.roles import Cap, has_cap
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
@@ -53,7 +52,7 @@ def download(body, *, content_type: str, filename: str) -> StreamingHttpResponse
 class DatasetDownloadView(APIView):
     """A dataset download: it reads, and logs itself with one INSERT that commits on its own, so no
     transaction is opened around the view (non_atomic_requests); the data streams afterwards in a
-    read-only transaction of its own (trialsite.exports.streaming), while an SDTM dataset's log row
+    read-only transaction of its own (exports.streaming), while an SDTM dataset's log row
     commits on a connection kept for log rows."""
 
     content_negotiation_class = FirstRendererNegotiation
@@ -304,14 +303,3 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>` — a personal API token; it acts with exactly its user's role.",
         }
-
-
-def register(router) -> list:
-    return [
-        path("exports/sdtm/<str:domain>.csv", SdtmExportView.as_view(), name="export-sdtm"),
-        path("exports/odm.xml", OdmExportView.as_view(), name="export-odm"),
-        path("exports/audit-trail.csv", AuditTrailCsvAliasView.as_view(), name="export-audit-trail"),
-        path("audit-trail.csv", AuditTrailCsvView.as_view(), name="audit-trail-csv"),
-        path("data-dictionary/", DataDictionaryView.as_view(), name="data-dictionary"),
-        path("audit-trail/", AuditTrailView.as_view(), name="audit-trail"),
-    ]

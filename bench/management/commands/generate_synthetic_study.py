@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trialsite import synthetic
+from bench import synthetic
 
 
 class Command(BaseCommand):

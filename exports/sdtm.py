@@ -21,12 +21,12 @@ from functools import cache
 
 from assessments.models import PasiAssessment
 from dosing.models import Infusion, Timepoint, VitalSigns
+from exports import functions
+from exports.dialect import Dialect, _quote, study_value
+from exports.streaming import stream_query_csv
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship
 from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Visit
-from trialsite.exports import functions
-from trialsite.exports.dialect import Dialect, _quote, study_value
-from trialsite.exports.streaming import stream_query_csv
 from trialsite.models import ExportLog
 
 P = Participant._meta.db_table

@@ -57,7 +57,7 @@ def missing(function: str) -> None:
 
 def install(using: str = "default", **kwargs) -> None:
     """post_migrate: create the functions of the current statements and drop any other of ours."""
-    from trialsite.exports import dialect, sdtm
+    from exports import dialect, sdtm
 
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -80,7 +80,7 @@ def install(using: str = "default", **kwargs) -> None:
                 cursor.execute(
                     f"COMMENT ON FUNCTION {query.function}() IS %s",
                     [f"SDTM {domain.upper()} dataset statement, planned once per connection; created by migrate "
-                     "(trialsite.exports.functions)"],
+                     "(exports.functions)"],
                 )  # fmt: skip
         cursor.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"

@@ -1,0 +1,1 @@
+"""Export, data-dictionary and audit-trail endpoints (routes: urls.py)."""

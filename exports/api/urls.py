@@ -1,0 +1,14 @@
+"""Export, data-dictionary and audit-trail endpoints, under /api/v1/ (included by trialsite/api_urls.py)."""
+
+from django.urls import path
+
+from exports.api import views
+
+urlpatterns = [
+    path("exports/sdtm/<str:domain>.csv", views.SdtmExportView.as_view(), name="export-sdtm"),
+    path("exports/odm.xml", views.OdmExportView.as_view(), name="export-odm"),
+    path("exports/audit-trail.csv", views.AuditTrailCsvAliasView.as_view(), name="export-audit-trail"),
+    path("audit-trail.csv", views.AuditTrailCsvView.as_view(), name="audit-trail-csv"),
+    path("data-dictionary/", views.DataDictionaryView.as_view(), name="data-dictionary"),
+    path("audit-trail/", views.AuditTrailView.as_view(), name="audit-trail"),
+]

@@ -1,0 +1,11 @@
+"""Browser pages for data management: exports, audit trail, participant history."""
+
+from django.urls import path
+
+from exports import views
+
+urlpatterns = [
+    path("exports/", views.exports, name="exports"),
+    path("audit-trail/", views.audit_trail, name="audit_trail"),
+    path("audit-trail/participants/<str:screening_number>/", views.participant_history, name="participant_history"),
+]
