@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "dosing",
     "safety",
     "exports",
+    "labs",
+    "medications",
 ]
 if DEBUG or TESTING:
     INSTALLED_APPS.append("bench")  # the synthetic-study generator: development and benchmarks only
