@@ -12,6 +12,7 @@ from assessments import pasi
 from assessments.models import PasiAssessment
 from subjects import services as subject_services
 from subjects.models import Participant, Visit
+from trialsite import figures
 from trialsite.audit import audited_save
 
 REGION_LABELS = {"head": "Head and neck", "upper_limbs": "Upper limbs", "trunk": "Trunk", "lower_limbs": "Lower limbs"}
@@ -150,6 +151,7 @@ def pasi_save(
         if visit.visit_code == SCREENING_VISIT:
             subject_services.screening_set_pasi(participant=participant, pasi_total=total, user=user, reason=reason)
             participant.refresh_from_db()
+        figures.study_data_changed()
         return assessment
 
 

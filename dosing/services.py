@@ -17,6 +17,7 @@ from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
+from trialsite import figures
 from trialsite.audit import audited_save
 
 # The values a user enters for an infusion (everything else on the record is derived).
@@ -319,4 +320,5 @@ def infusion_record(
         if definition.week == 0:
             participant.refresh_from_db()
             baseline_refresh(participant, user)
+        figures.study_data_changed()
         return infusion

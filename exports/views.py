@@ -10,7 +10,6 @@ from exports import audit, sdtm
 from exports.api.views import audit_filter_from
 from subjects.models import Participant, Study
 from trialsite.access import requires
-from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -92,7 +91,6 @@ def _page(request, audit_filter) -> tuple[TrailPage, list]:
 
 
 @requires(Cap.VIEW_AUDIT)
-@cached_page
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}

@@ -2,7 +2,8 @@
 
 Each function is transactional and audited. A safety hold is placed inside the same transaction
 as the AE write that triggers it, and a serious AE writes its notification outbox row there too
-(the e-mail is sent after commit by safety.tasks.send_notification).
+(the e-mail is sent after commit by safety.tasks.send_notification). Every write here changes
+what the DMC dashboard shows: its cached figures are stale once it commits (trialsite.figures).
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.utils import timezone
 from safety import rules
 from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
 from subjects.models import Participant, Study
+from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
 from trialsite.tasking import enqueue_on_commit
@@ -118,6 +120,7 @@ def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetim
         locked.reported_to_sponsor_at = reported_at
         _validate(locked)
         audited_save(locked, user=user, reason=(reason or "").strip() or "SAE reported to the sponsor")
+        figures.study_data_changed()
     return locked
 
 
@@ -146,6 +149,7 @@ def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> Safet
             participant.safety_hold_reason = remaining.reason
             participant.safety_hold_since = remaining.placed_at
         audited_save(participant, user=investigator, reason=f"Safety hold released: {reason}")
+        figures.study_data_changed()
     hold.refresh_from_db()
     return hold
 
@@ -216,7 +220,9 @@ def _validate(adverse_event: AdverseEvent) -> None:
 
 
 def _after_write(adverse_event: AdverseEvent, *, user) -> None:
-    """Effects of an AE write, in its transaction: notification outbox row and safety hold."""
+    """Effects of an AE write, in its transaction: notification outbox row, safety hold, and the
+    DMC dashboard's figures stale from its commit on."""
+    figures.study_data_changed()
     if adverse_event.serious:
         notification, created = Notification.objects.get_or_create(
             adverse_event=adverse_event, kind=Notification.Kind.SAE_CREATED

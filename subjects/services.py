@@ -2,7 +2,9 @@
 
 Each function is transactional and audited (`audited_save`), takes keyword-only arguments and
 raises `ValidationError({field: [message]})` for bad input, so views, the API and other apps
-(assessments, dosing, safety, reminders) all go through the same rules.
+(assessments, dosing, safety, reminders) all go through the same rules. Those that change what the
+DMC dashboard shows (participants' status, enrollment, the study configuration) make its cached
+figures stale from their commit on (trialsite.figures).
 """
 
 import re
@@ -28,6 +30,7 @@ from subjects.visits import (  # noqa: F401  (re-exported: the one door for visi
     visit_refresh_statuses,
     visits_reanchor,
 )
+from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
 
@@ -123,6 +126,7 @@ def participant_register(
         consent_date=consent_date,
         consent_version=consent_version.strip(),
     )
+    figures.study_data_changed()
     return audited_save(participant, user=user)
 
 
@@ -219,6 +223,7 @@ def _evaluate_and_store(
     elif participant.status == ParticipantStatus.SCREEN_FAILED and (result.eligible or not complete):
         participant.status = ParticipantStatus.SCREENING
         audited_save(participant, user=user, reason=or_default(reason, "Screening corrected"))
+    figures.study_data_changed()
     return screening
 
 
@@ -353,6 +358,7 @@ def participant_enroll(*, participant, user) -> Participant:
     participant.status = ParticipantStatus.ENROLLED
     audited_save(participant, user=user, reason=f"Enrolled as subject {participant.subject_id}")
     replan_visits(participant, screening=screening, study=study, user=user, reason=None, create_codes=None)
+    figures.study_data_changed()
     return participant
 
 
@@ -387,6 +393,7 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
         visit.not_done_reason = note
         visit.status = VisitStatus.NOT_DONE
         audited_save(visit, user=user, reason="Schedule ended by withdrawal")
+    figures.study_data_changed()
     return participant
 
 
@@ -426,6 +433,7 @@ def study_update(*, user, reason, **fields) -> Study:
     if study.min_age > study.max_age:
         raise error("min_age", "Minimum age cannot be above the maximum age.")
     study.version += 1
+    figures.study_data_changed()
     return audited_save(study, user=user, reason=reason)
 
 

@@ -26,7 +26,6 @@ from subjects.forms import (
 )
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
 from trialsite.access import requires
-from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 25
@@ -47,7 +46,6 @@ _OPEN_VISITS = (
 
 
 @requires(Cap.VIEW_CLINICAL)
-@cached_page
 def participant_list(request: HttpRequest) -> HttpResponse:
     filters = ParticipantFilterForm(request.GET or None)
     participants = (
@@ -143,7 +141,6 @@ def _timeline(visits: list[Visit], day1: date | None, today: date) -> dict:
 
 
 @requires(Cap.VIEW_CLINICAL)
-@cached_page
 def participant_detail(request: HttpRequest, screening_number: str) -> HttpResponse:
     """The participant page in a constant number of queries, whatever the amount of data: the visits
     are fetched once (with their PASI and infusion) and the study once, and both are handed to the

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 
 # Participants counted against the enrollment target: everyone who ever received a subject ID.
@@ -150,6 +151,7 @@ def visit_record(*, visit, user, actual_date=None, not_done_reason="", deviation
         if participant.status == ParticipantStatus.ENROLLED:
             participant.status = ParticipantStatus.COMPLETED
             audited_save(participant, user=user, reason=f"Completed: {visit.visit_code} visit done")
+            figures.study_data_changed()
     return visit
 
 
@@ -175,6 +177,7 @@ def visits_reanchor(*, participant, day1, user, reason) -> None:
     if participant.day1_date != day1:
         participant.day1_date = day1
         audited_save(participant, user=user, reason=reason)
+        figures.study_data_changed()  # Day 1 decides which adverse events are treatment-emergent
     replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes=set())
 
 
