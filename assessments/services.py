@@ -6,12 +6,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from assessments import pasi
 from assessments.models import PasiAssessment
 from subjects import services as subject_services
 from subjects.models import Participant, Visit
+from subjects.sitetime import site_today
 from trialsite import figures
 from trialsite.audit import audited_save
 
@@ -105,7 +105,7 @@ def pasi_save(
     errors: dict[str, list[str]] = {}
     if assessment_date is None:
         errors["assessment_date"] = ["This field is required."]
-    elif assessment_date > timezone.localdate():
+    elif assessment_date > site_today():
         errors["assessment_date"] = ["The assessment date cannot be in the future."]
     try:
         bsa = _as_decimal(bsa_percent)

@@ -17,6 +17,7 @@ from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
+from subjects.sitetime import site_date
 from trialsite import figures
 from trialsite.audit import audited_save
 
@@ -46,10 +47,6 @@ VITAL_VALUE_FIELDS = (
 )
 INFUSION_TIMEPOINTS = (Timepoint.PRE_INFUSION, Timepoint.DURING_INFUSION, Timepoint.POST_INFUSION)
 WEIGHT_TIMEPOINTS = (Timepoint.PRE_INFUSION, Timepoint.VISIT)
-
-
-def _local_date(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -89,7 +86,7 @@ def vitals_record(
         errors["measured_at"] = ["This field is required."]
     elif measured_at > timezone.now():
         errors["measured_at"] = ["The measurement time cannot be in the future."]
-    elif visit.actual_date and _local_date(measured_at) != visit.actual_date:
+    elif visit.actual_date and site_date(measured_at, study) != visit.actual_date:
         errors["measured_at"] = [f"Must be on the visit date ({visit.actual_date:%Y-%m-%d})."]
     interval = study.vitals_interval_minutes
     if timepoint == Timepoint.DURING_INFUSION:
@@ -128,12 +125,15 @@ def vitals_record(
         return audited_save(record, user=user, reason=reason)
 
 
-def pre_infusion_weight(visit: Visit, on: date, before: datetime | None = None) -> VitalSigns | None:
+def pre_infusion_weight(
+    visit: Visit, on: date, before: datetime | None = None, study: Study | None = None
+) -> VitalSigns | None:
     """The weight measured at `visit` on date `on` (before `before`), pre-infusion preferred, latest first."""
     candidates = VitalSigns.objects.filter(visit=visit, timepoint__in=WEIGHT_TIMEPOINTS, weight_kg__isnull=False)
     if before is not None:
         candidates = candidates.filter(measured_at__lte=before)
-    found = [v for v in candidates.order_by("-measured_at") if _local_date(v.measured_at) == on]
+    study = study or Study.current()
+    found = [v for v in candidates.order_by("-measured_at") if site_date(v.measured_at, study) == on]
     found.sort(key=lambda v: v.timepoint != Timepoint.PRE_INFUSION)  # stable: keeps latest-first within a group
     return found[0] if found else None
 
@@ -225,11 +225,11 @@ def infusion_record(
                 errors["thaw_time"] = ["The thaw time must be before the start of the infusion."]
             if end_time <= start_time:
                 errors["end_time"] = ["The end of the infusion must be after its start."]
-            infusion_date = _local_date(start_time)
+            infusion_date = site_date(start_time, study)
             visit_date = visit.actual_date or infusion_date
             if infusion_date != visit_date:
                 errors["start_time"] = [f"The infusion must start on the visit date ({visit_date:%Y-%m-%d})."]
-            elif _local_date(end_time) != visit_date:
+            elif site_date(end_time, study) != visit_date:
                 errors["end_time"] = [f"The infusion must end on the visit date ({visit_date:%Y-%m-%d})."]
         if whole_volume_given:
             volume_given_ml = None
@@ -243,7 +243,7 @@ def infusion_record(
             interruption_reason = ""
         _raise_if(errors)
 
-        weight = pre_infusion_weight(visit, infusion_date, before=start_time)
+        weight = pre_infusion_weight(visit, infusion_date, before=start_time, study=study)
         if weight is None:
             raise ValidationError(
                 {

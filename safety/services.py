@@ -17,6 +17,7 @@ from django.utils import timezone
 from safety import rules
 from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
 from subjects.models import Participant, Study
+from subjects.sitetime import site_today
 from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
@@ -213,7 +214,7 @@ def facts_of(adverse_event: AdverseEvent, participant: Participant) -> rules.Adv
 
 def _validate(adverse_event: AdverseEvent) -> None:
     errors = rules.consistency_errors(
-        facts_of(adverse_event, adverse_event.participant), today=timezone.localdate(), now=timezone.now()
+        facts_of(adverse_event, adverse_event.participant), today=site_today(), now=timezone.now()
     )
     if errors:
         raise ValidationError(errors)

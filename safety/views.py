@@ -166,12 +166,12 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.VIEW_DASHBOARD)
 @transaction.non_atomic_requests  # it only reads: BEGIN and COMMIT would be two more statements
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "safety/dashboard.html", dmc.dashboard_data(Study.current()))
+    return render(request, "safety/dashboard.html", dmc.dashboard_data(request.study))
 
 
 @requires(Cap.VIEW_DASHBOARD)
 def listing(request: HttpRequest, name: str) -> HttpResponse:
-    study = Study.current()
+    study = request.study
     result = dmc.listing(name, request.GET, study)
     page = Paginator(result.rows, 100).get_page(request.GET.get("page"))
     if name in ("adverse-events", "signals"):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
+from subjects.sitetime import site_date
 from subjects.visits import (  # noqa: F401  (re-exported: the one door for visits too)
     ENROLLED_STATUSES,
     error,
@@ -375,7 +376,7 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
         errors["withdrawal_date"] = ["Withdrawal date is required."]
     elif withdrawal_date > site_today(study):
         errors["withdrawal_date"] = ["Withdrawal date cannot be in the future."]
-    elif withdrawal_date < timezone.localtime(participant.enrolled_at, ZoneInfo(study.time_zone)).date():
+    elif withdrawal_date < site_date(participant.enrolled_at, study):
         errors["withdrawal_date"] = ["Withdrawal date cannot be before enrollment."]
     if not withdrawal_reason:
         errors["withdrawal_reason"] = ["Withdrawal reason is required."]

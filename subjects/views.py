@@ -151,7 +151,7 @@ def participant_detail(request: HttpRequest, screening_number: str) -> HttpRespo
     )
     screening = services.screening_of(participant)
     visits = list(participant.visits.select_related("pasi_assessment", "infusion").order_by("visitnum"))
-    study = Study.current()
+    study = request.study
     today = services.site_today(study)
     failed = [eligibility.CRITERION_LABELS.get(name, name) for name in (screening.failed_criteria if screening else [])]
     context = {

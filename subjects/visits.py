@@ -7,14 +7,13 @@ from schedule.plan_visits anchored on Day 1 (actual, else planned), never chaine
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from subjects.sitetime import site_today
 from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 
@@ -28,12 +27,6 @@ def error(field: str, message: str) -> ValidationError:
 
 def or_default(reason: str | None, default: str) -> str:
     return (reason or "").strip() or default
-
-
-def site_today(study: Study | None = None) -> date:
-    """Today's calendar date in the site time zone (PROTOCOL §7)."""
-    zone = (study or Study.current()).time_zone
-    return timezone.localdate(timezone=ZoneInfo(zone))
 
 
 def visit_rules(study: Study) -> list[schedule.VisitRule]:

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "trialsite.access.AccessMiddleware",
+    "subjects.sitetime.StudyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -167,6 +168,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 # --- Time: stored in UTC, shown in the study's time zone ----------------------------------
 USE_TZ = True
+# The site's time zone is study configuration (Study.time_zone, read through subjects.sitetime and
+# activated for each request); this is only the default outside a request.
 TIME_ZONE = "Asia/Shanghai"
 LANGUAGE_CODE = "en-gb"
 USE_I18N = False
