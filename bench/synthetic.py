@@ -622,7 +622,7 @@ class _Builder:
         last_dosing = max((d.day for d in dosings if not d.dropped), default=None)
         if last_dosing is None or onset > last_dosing + timedelta(days=14) or onset < day1:
             action = ActionTaken.NOT_APPLICABLE
-        elif serious and draft["relationship"] in safety_rules.RELATED_RELATIONSHIPS:
+        elif serious and draft["relationship"] in safety_rules.RELATED:
             action = ActionTaken.DRUG_INTERRUPTED
         else:
             action = ActionTaken.DOSE_NOT_CHANGED

@@ -15,6 +15,7 @@ from assessments.services import baseline_refresh
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
+from subjects import schedule
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
 from subjects.sitetime import site_date
@@ -261,7 +262,7 @@ def infusion_record(
                 f"{cells:,} cells is outside ±{study.dose_tolerance_percent} % of the planned {planned:,} cells "
                 f"({low:,}–{high:,}): a deviation reason is required."
             ]
-        out_of_window = not (visit.window_start <= infusion_date <= visit.window_end)
+        out_of_window = not schedule.is_in_window(infusion_date, visit.window_start, visit.window_end)
         if out_of_window and not deviation_reason:
             errors.setdefault("deviation_reason", []).append(
                 f"The infusion date {infusion_date:%Y-%m-%d} is outside the visit window "

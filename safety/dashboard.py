@@ -26,11 +26,12 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.timezone import template_localtime
 
+from assessments import pasi as pasi_rules
 from assessments.models import PasiAssessment
 from dosing.models import Infusion
 from safety import rules
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
-from safety.services import DmcAlert, signal_condition, signal_events
+from safety.services import DmcAlert, signal_events
 from subjects.models import Participant, ParticipantStatus, Study
 from trialsite import figures as figures_cache
 
@@ -129,7 +130,9 @@ def ae_incidence(study: Study) -> dict:
     participants with a safety signal (for the DMC alert), in one query; the percentages of the
     enrolled are added by add_percents."""
     aggregates = {"events": Count("id"), "participants": Count("participant", distinct=True)}
-    aggregates["signal_participants"] = Count("participant", distinct=True, filter=signal_condition(study))
+    aggregates["signal_participants"] = Count(
+        "participant", distinct=True, filter=rules.safety_hold_condition(study.hold_min_grade)
+    )
     aggregates["te_events"] = Count("id", filter=Q(treatment_emergent=True))
     categories = {
         "grade": [(str(g), f"Grade {g}", Q(grade=g)) for g in GRADES],
@@ -140,10 +143,8 @@ def ae_incidence(study: Study) -> dict:
         for key, _label, condition in rows:
             aggregates[f"{name}:{key}:events"] = Count("id", filter=condition)
             aggregates[f"{name}:{key}:participants"] = Count("participant", distinct=True, filter=condition)
-    aggregates["related:events"] = Count("id", filter=Q(relationship__in=rules.RELATED_RELATIONSHIPS))
-    aggregates["related:participants"] = Count(
-        "participant", distinct=True, filter=Q(relationship__in=rules.RELATED_RELATIONSHIPS)
-    )
+    aggregates["related:events"] = Count("id", filter=Q(relationship__in=rules.RELATED))
+    aggregates["related:participants"] = Count("participant", distinct=True, filter=Q(relationship__in=rules.RELATED))
     result = AdverseEvent.objects.aggregate(**aggregates)
     filters = {"grade": "grade", "seriousness": "serious", "relationship": "relationship"}
     tables = {
@@ -336,11 +337,10 @@ def pasi(study: Study) -> dict:
         line = lines.setdefault(row["line"], {"label": label, "values": {}})
         line["values"][row["code"]] = float(row["pasi_total"])
     lines = dict(sorted(lines.items()))
-    mean_by_visit = []
-    for code in after_baseline:
-        n = counts.get(code, 0)
-        mean = (Decimal(sums[code]).scaleb(-1) / n).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if n else None
-        mean_by_visit.append({"visit": code, "n": n, "mean": mean})
+    mean_by_visit = [
+        {"visit": code, "n": counts[code], "mean": pasi_rules.mean_improvement(sums[code], counts[code])}
+        for code in after_baseline
+    ]
     chart = {
         "labels": codes,
         "lines": [{"label": line["label"], "data": [line["values"].get(c) for c in codes]} for line in lines.values()],
@@ -543,7 +543,7 @@ def _ae_queryset(params):
         events = events.filter(relationship=params["relationship"])
         filters["relationship"] = params["relationship"]
     if params.get("related") in YES:
-        events = events.filter(relationship__in=rules.RELATED_RELATIONSHIPS)
+        events = events.filter(relationship__in=rules.RELATED)
         filters["related"] = "yes"
     if params.get("treatment_emergent") in YES:
         events = events.filter(treatment_emergent=True)

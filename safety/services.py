@@ -11,11 +11,11 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from safety import rules
-from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
+from safety.models import AdverseEvent, Notification, SafetyHold
 from subjects.models import Participant, Study
 from subjects.sitetime import site_today
 from trialsite import figures
@@ -168,13 +168,9 @@ class DmcAlert:
         return self.active
 
 
-def signal_condition(study: Study) -> Q:
-    """AEs that are safety signals (PROTOCOL §6): related with grade >= threshold, or related SAEs."""
-    return Q(relationship__in=RELATED) & (Q(grade__gte=study.hold_min_grade) | Q(serious=True))
-
-
 def signal_events(study: Study):
-    return AdverseEvent.objects.filter(signal_condition(study))
+    """AEs that are safety signals: those that put their participant on hold."""
+    return AdverseEvent.objects.filter(rules.safety_hold_condition(study.hold_min_grade))
 
 
 def dmc_alert(study: Study | None = None) -> DmcAlert:

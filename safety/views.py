@@ -22,12 +22,8 @@ from safety.services import (
 )
 from subjects.models import Participant, Study
 from trialsite.access import requires
+from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
-
-
-def _show_errors(form, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 @requires(Cap.VIEW_CLINICAL)
@@ -55,7 +51,7 @@ def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
         try:
             adverse_event = adverse_event_record(participant=participant, user=request.user, **form.service_fields())
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -101,7 +97,7 @@ def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"AE {adverse_event.ae_number} updated.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -117,7 +113,7 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             adverse_event_assess(adverse_event=adverse_event, investigator=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -156,7 +152,7 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             safety_hold_release(hold=hold, investigator=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Safety hold of {hold.participant.display_id} released.")
             return redirect("safety:ae_detail", pk=hold.adverse_event_id)
