@@ -1,16 +1,9 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from assessments import pasi
 from assessments.services import REGION_LABELS, region_scores
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's {field: [messages]} on the form (unknown fields as form-wide errors)."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class PasiForm(forms.Form):

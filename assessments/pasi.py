@@ -155,8 +155,23 @@ def improvement_percent(baseline: Decimal | None, value: Decimal | None) -> Deci
     if change is None:
         return None
     numerator, denominator = change
-    scaled = abs(numerator) * 1000  # x100 for percent, x10 for tenths
-    quotient, remainder = divmod(scaled, denominator)
+    return _rounded_tenths(numerator * 1000, denominator)  # x100 for percent, x10 for tenths
+
+
+def mean_improvement(sum_tenths: int, count: int) -> Decimal | None:
+    """The mean of `count` improvements (each one-decimal, as ``improvement_percent`` gives them)
+    from their exact sum in tenths, rounded half away from zero to one decimal; None for none.
+
+    The DMC dashboard's mean improvement by visit: the database sums, this divides.
+    """
+    if count == 0:
+        return None
+    return _rounded_tenths(sum_tenths, count)
+
+
+def _rounded_tenths(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator tenths (denominator > 0), rounded half away from zero."""
+    quotient, remainder = divmod(abs(numerator), denominator)
     if 2 * remainder >= denominator:
         quotient += 1
     return _from_tenths(-quotient if numerator < 0 else quotient)

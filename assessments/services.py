@@ -6,12 +6,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from assessments import pasi
 from assessments.models import PasiAssessment
 from subjects import services as subject_services
 from subjects.models import Participant, Visit
+from subjects.sitetime import site_today
+from trialsite import figures
 from trialsite.audit import audited_save
 
 REGION_LABELS = {"head": "Head and neck", "upper_limbs": "Upper limbs", "trunk": "Trunk", "lower_limbs": "Lower limbs"}
@@ -104,7 +105,7 @@ def pasi_save(
     errors: dict[str, list[str]] = {}
     if assessment_date is None:
         errors["assessment_date"] = ["This field is required."]
-    elif assessment_date > timezone.localdate():
+    elif assessment_date > site_today():
         errors["assessment_date"] = ["The assessment date cannot be in the future."]
     try:
         bsa = _as_decimal(bsa_percent)
@@ -150,6 +151,7 @@ def pasi_save(
         if visit.visit_code == SCREENING_VISIT:
             subject_services.screening_set_pasi(participant=participant, pasi_total=total, user=user, reason=reason)
             participant.refresh_from_db()
+        figures.study_data_changed()
         return assessment
 
 

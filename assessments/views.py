@@ -1,31 +1,24 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assessments import pasi
 from assessments.efficacy import efficacy, region_subtotals
-from assessments.forms import PasiForm, add_service_errors
+from assessments.forms import PasiForm
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save, region_scores
-from subjects.models import Visit
+from subjects.views import visit_or_404
 from trialsite.access import requires
+from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
-
-
-def _visit(screening_number: str, visit_code: str) -> Visit:
-    return get_object_or_404(
-        Visit.objects.select_related("participant"),
-        participant__screening_number=screening_number,
-        visit_code=visit_code,
-    )
 
 
 @requires(Cap.VIEW_CLINICAL)
 def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
     """See the PASI of a visit; a data-entry role records or corrects it (with a reason)."""
-    visit = _visit(screening_number, visit_code)
+    visit = visit_or_404(screening_number, visit_code)
     assessment = PasiAssessment.objects.filter(visit=visit).first()
     can_enter = has_cap(request.user, Cap.ENTER_DATA)
     if request.method == "POST":
@@ -43,7 +36,7 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
                     reason=form.cleaned_data["reason_for_change"] or None,
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                show_errors(form, error)
             else:
                 messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
                 return redirect("assessments:pasi", screening_number=screening_number, visit_code=visit_code)

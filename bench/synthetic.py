@@ -18,7 +18,6 @@ import string
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -35,6 +34,7 @@ from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, Safe
 from subjects import eligibility, schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 from subjects.services import SIGNOFF_MEANING
+from subjects.sitetime import site_today, site_zone
 from trialsite.audit import audited_save
 
 SYSTEM_USERNAME = "synthetic"
@@ -133,7 +133,7 @@ def generate_study(
                 "without any (use a dedicated database)."
             )
         user = system_user()
-        builder = _Builder(study=study, user=user, seed=seed, total=participants, today=today or timezone.localdate())
+        builder = _Builder(study=study, user=user, seed=seed, total=participants, today=today or site_today(study))
         summary = GenerationSummary()
         reason = change_reason(seed)
         for start in range(0, participants, chunk_size):
@@ -220,7 +220,7 @@ class _Builder:
         self.total = total
         self.today = today
         self.last_day = today - timedelta(days=1)  # whatever happened is at the latest yesterday
-        self.tz = ZoneInfo(study.time_zone)
+        self.tz = site_zone(study)
         self.rules = [d.as_rule() for d in study.visit_definitions.all()]
         self.dosing_codes = {r.code for r in self.rules if r.dosing}
         self.criteria = study.eligibility_criteria
@@ -622,7 +622,7 @@ class _Builder:
         last_dosing = max((d.day for d in dosings if not d.dropped), default=None)
         if last_dosing is None or onset > last_dosing + timedelta(days=14) or onset < day1:
             action = ActionTaken.NOT_APPLICABLE
-        elif serious and draft["relationship"] in safety_rules.RELATED_RELATIONSHIPS:
+        elif serious and draft["relationship"] in safety_rules.RELATED:
             action = ActionTaken.DRUG_INTERRUPTED
         else:
             action = ActionTaken.DOSE_NOT_CHANGED

@@ -1,19 +1,12 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from dosing.models import Timepoint
 from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's {field: [messages]} on the form (unknown fields as form-wide errors)."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 def _yes_no(label: str, *, required: bool = True) -> forms.TypedChoiceField:

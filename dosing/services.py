@@ -15,8 +15,11 @@ from assessments.services import baseline_refresh
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
+from subjects import schedule
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
+from subjects.sitetime import site_date
+from trialsite import figures
 from trialsite.audit import audited_save
 
 # The values a user enters for an infusion (everything else on the record is derived).
@@ -45,10 +48,6 @@ VITAL_VALUE_FIELDS = (
 )
 INFUSION_TIMEPOINTS = (Timepoint.PRE_INFUSION, Timepoint.DURING_INFUSION, Timepoint.POST_INFUSION)
 WEIGHT_TIMEPOINTS = (Timepoint.PRE_INFUSION, Timepoint.VISIT)
-
-
-def _local_date(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -88,7 +87,7 @@ def vitals_record(
         errors["measured_at"] = ["This field is required."]
     elif measured_at > timezone.now():
         errors["measured_at"] = ["The measurement time cannot be in the future."]
-    elif visit.actual_date and _local_date(measured_at) != visit.actual_date:
+    elif visit.actual_date and site_date(measured_at, study) != visit.actual_date:
         errors["measured_at"] = [f"Must be on the visit date ({visit.actual_date:%Y-%m-%d})."]
     interval = study.vitals_interval_minutes
     if timepoint == Timepoint.DURING_INFUSION:
@@ -127,12 +126,15 @@ def vitals_record(
         return audited_save(record, user=user, reason=reason)
 
 
-def pre_infusion_weight(visit: Visit, on: date, before: datetime | None = None) -> VitalSigns | None:
+def pre_infusion_weight(
+    visit: Visit, on: date, before: datetime | None = None, study: Study | None = None
+) -> VitalSigns | None:
     """The weight measured at `visit` on date `on` (before `before`), pre-infusion preferred, latest first."""
     candidates = VitalSigns.objects.filter(visit=visit, timepoint__in=WEIGHT_TIMEPOINTS, weight_kg__isnull=False)
     if before is not None:
         candidates = candidates.filter(measured_at__lte=before)
-    found = [v for v in candidates.order_by("-measured_at") if _local_date(v.measured_at) == on]
+    study = study or Study.current()
+    found = [v for v in candidates.order_by("-measured_at") if site_date(v.measured_at, study) == on]
     found.sort(key=lambda v: v.timepoint != Timepoint.PRE_INFUSION)  # stable: keeps latest-first within a group
     return found[0] if found else None
 
@@ -224,11 +226,11 @@ def infusion_record(
                 errors["thaw_time"] = ["The thaw time must be before the start of the infusion."]
             if end_time <= start_time:
                 errors["end_time"] = ["The end of the infusion must be after its start."]
-            infusion_date = _local_date(start_time)
+            infusion_date = site_date(start_time, study)
             visit_date = visit.actual_date or infusion_date
             if infusion_date != visit_date:
                 errors["start_time"] = [f"The infusion must start on the visit date ({visit_date:%Y-%m-%d})."]
-            elif _local_date(end_time) != visit_date:
+            elif site_date(end_time, study) != visit_date:
                 errors["end_time"] = [f"The infusion must end on the visit date ({visit_date:%Y-%m-%d})."]
         if whole_volume_given:
             volume_given_ml = None
@@ -242,7 +244,7 @@ def infusion_record(
             interruption_reason = ""
         _raise_if(errors)
 
-        weight = pre_infusion_weight(visit, infusion_date, before=start_time)
+        weight = pre_infusion_weight(visit, infusion_date, before=start_time, study=study)
         if weight is None:
             raise ValidationError(
                 {
@@ -260,7 +262,7 @@ def infusion_record(
                 f"{cells:,} cells is outside ±{study.dose_tolerance_percent} % of the planned {planned:,} cells "
                 f"({low:,}–{high:,}): a deviation reason is required."
             ]
-        out_of_window = not (visit.window_start <= infusion_date <= visit.window_end)
+        out_of_window = not schedule.is_in_window(infusion_date, visit.window_start, visit.window_end)
         if out_of_window and not deviation_reason:
             errors.setdefault("deviation_reason", []).append(
                 f"The infusion date {infusion_date:%Y-%m-%d} is outside the visit window "
@@ -319,4 +321,5 @@ def infusion_record(
         if definition.week == 0:
             participant.refresh_from_db()
             baseline_refresh(participant, user)
+        figures.study_data_changed()
         return infusion

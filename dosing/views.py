@@ -5,21 +5,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from dosing import dose
-from dosing.forms import InfusionForm, VitalSignsForm, add_service_errors
+from dosing.forms import InfusionForm, VitalSignsForm
 from dosing.models import Infusion, VitalSigns
 from dosing.rules import infusion_blockers
 from dosing.services import WEIGHT_TIMEPOINTS, infusion_record, vitals_record
 from subjects.models import Study, Visit, VisitDefinition
+from subjects.views import visit_or_404
 from trialsite.access import requires
+from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
-
-
-def _visit(screening_number: str, visit_code: str) -> Visit:
-    return get_object_or_404(
-        Visit.objects.select_related("participant"),
-        participant__screening_number=screening_number,
-        visit_code=visit_code,
-    )
 
 
 def _save_vitals(request, form: VitalSignsForm, visit: Visit, record: VitalSigns | None) -> VitalSigns | None:
@@ -36,14 +30,14 @@ def _save_vitals(request, form: VitalSignsForm, visit: Visit, record: VitalSigns
             **form.values(),
         )
     except ValidationError as error:
-        add_service_errors(form, error)
+        show_errors(form, error)
         return None
 
 
 @requires(Cap.VIEW_CLINICAL)
 def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
     """The vital signs of a visit; a data-entry role adds a time point."""
-    visit = _visit(screening_number, visit_code)
+    visit = visit_or_404(screening_number, visit_code)
     can_enter = has_cap(request.user, Cap.ENTER_DATA)
     form = VitalSignsForm(initial={"timepoint": "pre_infusion" if visit.visit_code != "SCR" else "visit"})
     if request.method == "POST":
@@ -63,7 +57,7 @@ def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> Http
 @requires(Cap.ENTER_DATA)
 def vitals_edit(request: HttpRequest, screening_number: str, visit_code: str, pk: int) -> HttpResponse:
     """Correct recorded vital signs (a reason for change is required)."""
-    visit = _visit(screening_number, visit_code)
+    visit = visit_or_404(screening_number, visit_code)
     record = get_object_or_404(VitalSigns, pk=pk, visit=visit)
     if request.method == "POST":
         form = VitalSignsForm(request.POST)
@@ -96,7 +90,7 @@ def _planned_preview(visit: Visit, study: Study) -> dict | None:
 @requires(Cap.VIEW_CLINICAL)
 def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
     """The infusion of a dosing visit: see it, or (data-entry role) record or correct it."""
-    visit = _visit(screening_number, visit_code)
+    visit = visit_or_404(screening_number, visit_code)
     study = Study.current()
     definition = VisitDefinition.objects.filter(study=study, code=visit.visit_code).first()
     recorded = Infusion.objects.filter(visit=visit).select_related("administered_by").first()
@@ -114,7 +108,7 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
                     **form.service_kwargs(),
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                show_errors(form, error)
             else:
                 messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
                 return redirect("dosing:infusion", screening_number=screening_number, visit_code=visit_code)

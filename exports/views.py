@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, render
 
 from exports import audit, sdtm
 from exports.api.views import audit_filter_from
-from subjects.models import Participant, Study
+from subjects.models import Participant
+from subjects.sitetime import site_zone
 from trialsite.access import requires
-from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -92,13 +92,12 @@ def _page(request, audit_filter) -> tuple[TrailPage, list]:
 
 
 @requires(Cap.VIEW_AUDIT)
-@cached_page
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and not form.is_valid():
         data = {"participant": "\0"}  # invalid filters show nothing rather than everything
-    audit_filter = audit_filter_from(data, tz=Study.current().time_zone)
+    audit_filter = audit_filter_from(data, tz=site_zone().key)
     page, rows = _page(request, audit_filter)
     query = request.GET.copy()
     query.pop("page", None)
@@ -109,6 +108,6 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 @requires(Cap.VIEW_AUDIT)
 def participant_history(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = get_object_or_404(Participant, screening_number=screening_number)
-    audit_filter = audit.AuditFilter(participant_id=participant.id, tz=Study.current().time_zone, newest_first=False)
+    audit_filter = audit.AuditFilter(participant_id=participant.id, tz=site_zone().key, newest_first=False)
     page, rows = _page(request, audit_filter)
     return render(request, "exports/participant_history.html", {"participant": participant, "page": page, "rows": rows})

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from safety import rules
 from trialsite.audit import AuditedModel
 
 
@@ -11,9 +12,6 @@ class Relationship(models.TextChoices):
     POSSIBLE = "possible", "Possible"
     PROBABLE = "probable", "Probable"
     DEFINITE = "definite", "Definite"
-
-
-RELATED = frozenset({Relationship.POSSIBLE, Relationship.PROBABLE, Relationship.DEFINITE})
 
 
 class ActionTaken(models.TextChoices):
@@ -92,7 +90,7 @@ class AdverseEvent(AuditedModel):
 
     @property
     def is_related(self) -> bool:
-        return self.relationship in RELATED
+        return rules.is_related(self.relationship)
 
 
 class SafetyHold(AuditedModel):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from safety import rules
 from safety.models import Notification
 from subjects.models import Study
+from subjects.sitetime import site_zone
 from trialsite.roles import Role
 
 CLAIM_STALE_AFTER = timedelta(minutes=10)
@@ -72,8 +73,10 @@ def render_message(notification: Notification) -> tuple[str, str]:
     subject_id = adverse_event.participant.display_id
     due_at = rules.sae_due_at(adverse_event.awareness_time, study.sae_report_hours)
 
+    zone = site_zone(study)
+
     def local(moment):
-        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "not recorded"
+        return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M %Z") if moment else "not recorded"
 
     subject = f"[{study.study_id}] Serious adverse event: {subject_id}, AE {adverse_event.ae_number}"
     body = "\n".join(

@@ -22,6 +22,7 @@ from safety import rules
 from safety.models import AdverseEvent, Reminder, ReminderAcknowledgement
 from subjects import schedule
 from subjects.models import ParticipantStatus, Study, Visit
+from subjects.sitetime import site_zone
 from trialsite.roles import Role
 from trialsite.tasking import enqueue_on_commit
 
@@ -79,8 +80,8 @@ def _visit_message(kind: str, visit: Visit, today: date) -> str:
     return f"{who}: the {window} closed without a visit; record the visit or mark it not done."
 
 
-def _sae_message(kind: str, ae: AdverseEvent, due_at: datetime) -> str:
-    due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+def _sae_message(kind: str, ae: AdverseEvent, due_at: datetime, zone) -> str:
+    due = timezone.localtime(due_at, zone).strftime("%Y-%m-%d %H:%M")
     who = f"{ae.participant.display_id} AE {ae.ae_number} ({ae.term})"
     if kind == Kind.SAE_DUE:
         return f"{who}: serious adverse event, report to the sponsor by {due}."[:300]
@@ -144,7 +145,8 @@ def reminder_sweep(today: date) -> int:
 @transaction.atomic
 def sae_clock_sweep(now: datetime) -> int:
     """Create SAE-due / SAE-overdue reminders for unreported SAEs at `now`; returns how many."""
-    hours = Study.current().sae_report_hours
+    study = Study.current()
+    hours, zone = study.sae_report_hours, site_zone(study)
     cutoff = now - timedelta(hours=hours)  # awareness before this: the report is overdue
 
     def has(kind):
@@ -171,8 +173,8 @@ def sae_clock_sweep(now: datetime) -> int:
                 kind=kind,
                 participant_id=ae.participant_id,
                 adverse_event=ae,
-                due_date=timezone.localdate(due_at),
-                message=_sae_message(kind, ae, due_at),
+                due_date=timezone.localdate(due_at, zone),
+                message=_sae_message(kind, ae, due_at, zone),
             )
         )
     return len(_insert(new_rows))

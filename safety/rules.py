@@ -1,12 +1,15 @@
-"""Adverse-event rules (PROTOCOL §6, CRF "Adverse event"): pure functions, no ORM, no request.
+"""Adverse-event rules (PROTOCOL §6, CRF "Adverse event"): pure functions, no request.
 
 `consistency_errors` returns {field: [messages]} so forms, the API and services show the same
-message next to the same field. The SAE clock and the safety-signal rules live here too.
+message next to the same field. The SAE clock and the safety-signal rules live here too; the
+safety-hold rule also as a query condition, for counting and listing signals in the database.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from django.db.models import Q
 
 SERIOUS_CRITERIA_FIELDS = (
     "death",
@@ -16,7 +19,7 @@ SERIOUS_CRITERIA_FIELDS = (
     "congenital_anomaly",
     "important_medical_event",
 )
-RELATED_RELATIONSHIPS = frozenset({"possible", "probable", "definite"})
+RELATED = frozenset({"possible", "probable", "definite"})  # relationships counted as related to UCMSCs
 FATAL_GRADE = 5
 
 # SAE clock states
@@ -129,12 +132,17 @@ def is_treatment_emergent(onset_date: date | None, day1_date: date | None) -> bo
 
 def is_related(relationship: str | None) -> bool:
     """Possible, probable and definite count as related to UCMSCs."""
-    return relationship in RELATED_RELATIONSHIPS
+    return relationship in RELATED
 
 
 def triggers_safety_hold(*, grade: int, serious: bool, relationship: str, hold_min_grade: int) -> bool:
     """A related AE of grade >= hold_min_grade, or any related SAE, puts the participant on hold."""
     return is_related(relationship) and (serious or grade >= hold_min_grade)
+
+
+def safety_hold_condition(hold_min_grade: int) -> Q:
+    """triggers_safety_hold as a condition on adverse events: the safety signals (PROTOCOL §6)."""
+    return Q(relationship__in=RELATED) & (Q(serious=True) | Q(grade__gte=hold_min_grade))
 
 
 def dmc_alert_reached(participants_with_signal: int, threshold: int) -> bool:

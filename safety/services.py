@@ -2,7 +2,8 @@
 
 Each function is transactional and audited. A safety hold is placed inside the same transaction
 as the AE write that triggers it, and a serious AE writes its notification outbox row there too
-(the e-mail is sent after commit by safety.tasks.send_notification).
+(the e-mail is sent after commit by safety.tasks.send_notification). Every write here changes
+what the DMC dashboard shows: its cached figures are stale once it commits (trialsite.figures).
 """
 
 from dataclasses import dataclass
@@ -10,12 +11,14 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from safety import rules
-from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
+from safety.models import AdverseEvent, Notification, SafetyHold
 from subjects.models import Participant, Study
+from subjects.sitetime import site_today
+from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
 from trialsite.tasking import enqueue_on_commit
@@ -118,6 +121,7 @@ def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetim
         locked.reported_to_sponsor_at = reported_at
         _validate(locked)
         audited_save(locked, user=user, reason=(reason or "").strip() or "SAE reported to the sponsor")
+        figures.study_data_changed()
     return locked
 
 
@@ -146,6 +150,7 @@ def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> Safet
             participant.safety_hold_reason = remaining.reason
             participant.safety_hold_since = remaining.placed_at
         audited_save(participant, user=investigator, reason=f"Safety hold released: {reason}")
+        figures.study_data_changed()
     hold.refresh_from_db()
     return hold
 
@@ -163,13 +168,9 @@ class DmcAlert:
         return self.active
 
 
-def signal_condition(study: Study) -> Q:
-    """AEs that are safety signals (PROTOCOL §6): related with grade >= threshold, or related SAEs."""
-    return Q(relationship__in=RELATED) & (Q(grade__gte=study.hold_min_grade) | Q(serious=True))
-
-
 def signal_events(study: Study):
-    return AdverseEvent.objects.filter(signal_condition(study))
+    """AEs that are safety signals: those that put their participant on hold."""
+    return AdverseEvent.objects.filter(rules.safety_hold_condition(study.hold_min_grade))
 
 
 def dmc_alert(study: Study | None = None) -> DmcAlert:
@@ -209,14 +210,16 @@ def facts_of(adverse_event: AdverseEvent, participant: Participant) -> rules.Adv
 
 def _validate(adverse_event: AdverseEvent) -> None:
     errors = rules.consistency_errors(
-        facts_of(adverse_event, adverse_event.participant), today=timezone.localdate(), now=timezone.now()
+        facts_of(adverse_event, adverse_event.participant), today=site_today(), now=timezone.now()
     )
     if errors:
         raise ValidationError(errors)
 
 
 def _after_write(adverse_event: AdverseEvent, *, user) -> None:
-    """Effects of an AE write, in its transaction: notification outbox row and safety hold."""
+    """Effects of an AE write, in its transaction: notification outbox row, safety hold, and the
+    DMC dashboard's figures stale from its commit on."""
+    figures.study_data_changed()
     if adverse_event.serious:
         notification, created = Notification.objects.get_or_create(
             adverse_event=adverse_event, kind=Notification.Kind.SAE_CREATED

@@ -33,12 +33,13 @@ def reminder_sweep(today: str | None = None, respect_reminder_hour: bool = False
     Beat calls this hourly with respect_reminder_hour=True: it sweeps from Study.reminder_hour on
     (07:00 by default) and, the sweep being idempotent, the later runs of the day only catch up.
     """
-    now = timezone.localtime()
-    if respect_reminder_hour and not today:
-        from subjects.models import Study
+    from subjects.models import Study
+    from subjects.sitetime import site_zone
 
-        if now.hour < Study.current().reminder_hour:
-            return 0
+    study = Study.current()
+    now = timezone.localtime(timezone.now(), site_zone(study))
+    if respect_reminder_hour and not today and now.hour < study.reminder_hour:
+        return 0
     created = reminders.reminder_sweep(date.fromisoformat(today) if today else now.date())
     logger.info("reminder sweep: %d reminders created", created)
     return created

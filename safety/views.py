@@ -22,13 +22,8 @@ from safety.services import (
 )
 from subjects.models import Participant, Study
 from trialsite.access import requires
-from trialsite.pagecache import cached_page
+from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
-
-
-def _show_errors(form, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 @requires(Cap.VIEW_CLINICAL)
@@ -56,7 +51,7 @@ def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
         try:
             adverse_event = adverse_event_record(participant=participant, user=request.user, **form.service_fields())
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -102,7 +97,7 @@ def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"AE {adverse_event.ae_number} updated.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -118,7 +113,7 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             adverse_event_assess(adverse_event=adverse_event, investigator=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -157,7 +152,7 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             safety_hold_release(hold=hold, investigator=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Safety hold of {hold.participant.display_id} released.")
             return redirect("safety:ae_detail", pk=hold.adverse_event_id)
@@ -165,16 +160,14 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(Cap.VIEW_DASHBOARD)
-@cached_page
-@transaction.non_atomic_requests  # it only reads: its figures' queries run side by side (trialsite.parallel)
+@transaction.non_atomic_requests  # it only reads: BEGIN and COMMIT would be two more statements
 def dashboard(request: HttpRequest) -> HttpResponse:
-    study, version = dmc.study_with_data_version()
-    return render(request, "safety/dashboard.html", dmc.dashboard_data(study, version))
+    return render(request, "safety/dashboard.html", dmc.dashboard_data(request.study))
 
 
 @requires(Cap.VIEW_DASHBOARD)
 def listing(request: HttpRequest, name: str) -> HttpResponse:
-    study = Study.current()
+    study = request.study
     result = dmc.listing(name, request.GET, study)
     page = Paginator(result.rows, 100).get_page(request.GET.get("page"))
     if name in ("adverse-events", "signals"):

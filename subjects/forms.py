@@ -1,22 +1,12 @@
 """Browser forms of the subjects app: they parse input; the services in services.py decide."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from subjects import eligibility, services
 from subjects.models import ParticipantStatus, Sex, Study
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = (("yes", "Yes"), ("no", "No"))
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the form fields (others at the top)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class ReasonMixin:

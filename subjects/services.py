@@ -2,7 +2,9 @@
 
 Each function is transactional and audited (`audited_save`), takes keyword-only arguments and
 raises `ValidationError({field: [message]})` for bad input, so views, the API and other apps
-(assessments, dosing, safety, reminders) all go through the same rules.
+(assessments, dosing, safety, reminders) all go through the same rules. Those that change what the
+DMC dashboard shows (participants' status, enrollment, the study configuration) make its cached
+figures stale from their commit on (trialsite.figures).
 """
 
 import re
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from subjects import eligibility
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
+from subjects.sitetime import site_date
 from subjects.visits import (  # noqa: F401  (re-exported: the one door for visits too)
     ENROLLED_STATUSES,
     error,
@@ -28,6 +31,7 @@ from subjects.visits import (  # noqa: F401  (re-exported: the one door for visi
     visit_refresh_statuses,
     visits_reanchor,
 )
+from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
 
@@ -123,6 +127,7 @@ def participant_register(
         consent_date=consent_date,
         consent_version=consent_version.strip(),
     )
+    figures.study_data_changed()
     return audited_save(participant, user=user)
 
 
@@ -219,6 +224,7 @@ def _evaluate_and_store(
     elif participant.status == ParticipantStatus.SCREEN_FAILED and (result.eligible or not complete):
         participant.status = ParticipantStatus.SCREENING
         audited_save(participant, user=user, reason=or_default(reason, "Screening corrected"))
+    figures.study_data_changed()
     return screening
 
 
@@ -353,6 +359,7 @@ def participant_enroll(*, participant, user) -> Participant:
     participant.status = ParticipantStatus.ENROLLED
     audited_save(participant, user=user, reason=f"Enrolled as subject {participant.subject_id}")
     replan_visits(participant, screening=screening, study=study, user=user, reason=None, create_codes=None)
+    figures.study_data_changed()
     return participant
 
 
@@ -369,7 +376,7 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
         errors["withdrawal_date"] = ["Withdrawal date is required."]
     elif withdrawal_date > site_today(study):
         errors["withdrawal_date"] = ["Withdrawal date cannot be in the future."]
-    elif withdrawal_date < timezone.localtime(participant.enrolled_at, ZoneInfo(study.time_zone)).date():
+    elif withdrawal_date < site_date(participant.enrolled_at, study):
         errors["withdrawal_date"] = ["Withdrawal date cannot be before enrollment."]
     if not withdrawal_reason:
         errors["withdrawal_reason"] = ["Withdrawal reason is required."]
@@ -387,6 +394,7 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
         visit.not_done_reason = note
         visit.status = VisitStatus.NOT_DONE
         audited_save(visit, user=user, reason="Schedule ended by withdrawal")
+    figures.study_data_changed()
     return participant
 
 
@@ -426,6 +434,7 @@ def study_update(*, user, reason, **fields) -> Study:
     if study.min_age > study.max_age:
         raise error("min_age", "Minimum age cannot be above the maximum age.")
     study.version += 1
+    figures.study_data_changed()
     return audited_save(study, user=user, reason=reason)
 
 

@@ -22,11 +22,10 @@ from subjects.forms import (
     StudyForm,
     VisitForm,
     WithdrawForm,
-    apply_errors,
 )
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
 from trialsite.access import requires
-from trialsite.pagecache import cached_page
+from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 25
@@ -34,6 +33,15 @@ PAGE_SIZE = 25
 
 def _participant(screening_number: str) -> Participant:
     return get_object_or_404(Participant.objects.select_related("screening"), screening_number=screening_number)
+
+
+def visit_or_404(screening_number: str, visit_code: str) -> Visit:
+    """A participant's visit with its participant, for the visit pages of every app."""
+    return get_object_or_404(
+        Visit.objects.select_related("participant"),
+        participant__screening_number=screening_number,
+        visit_code=visit_code,
+    )
 
 
 # The only visits next_action can name (it skips SCR and recorded or not-done visits), with the fields
@@ -47,7 +55,6 @@ _OPEN_VISITS = (
 
 
 @requires(Cap.VIEW_CLINICAL)
-@cached_page
 def participant_list(request: HttpRequest) -> HttpResponse:
     filters = ParticipantFilterForm(request.GET or None)
     participants = (
@@ -77,7 +84,7 @@ def participant_register(request: HttpRequest) -> HttpResponse:
         try:
             participant = services.participant_register(user=request.user, **form.values)
         except ValidationError as error:
-            apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Registered {participant.screening_number}.")
             return redirect("subjects:screening", screening_number=participant.screening_number)
@@ -96,7 +103,7 @@ def participant_edit(request: HttpRequest, screening_number: str) -> HttpRespons
         try:
             services.participant_update(participant=participant, user=request.user, reason=form.reason, **form.values)
         except ValidationError as error:
-            apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Registration data corrected.")
             return redirect("subjects:detail", screening_number=screening_number)
@@ -143,7 +150,6 @@ def _timeline(visits: list[Visit], day1: date | None, today: date) -> dict:
 
 
 @requires(Cap.VIEW_CLINICAL)
-@cached_page
 def participant_detail(request: HttpRequest, screening_number: str) -> HttpResponse:
     """The participant page in a constant number of queries, whatever the amount of data: the visits
     are fetched once (with their PASI and infusion) and the study once, and both are handed to the
@@ -154,7 +160,7 @@ def participant_detail(request: HttpRequest, screening_number: str) -> HttpRespo
     )
     screening = services.screening_of(participant)
     visits = list(participant.visits.select_related("pasi_assessment", "infusion").order_by("visitnum"))
-    study = Study.current()
+    study = request.study
     today = services.site_today(study)
     failed = [eligibility.CRITERION_LABELS.get(name, name) for name in (screening.failed_criteria if screening else [])]
     context = {
@@ -196,7 +202,7 @@ def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
         try:
             services.screening_save(participant=participant, user=request.user, reason=form.reason, **form.values)
         except ValidationError as error:
-            apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Screening saved; eligibility evaluated.")
             return redirect("subjects:detail", screening_number=screening_number)
@@ -241,7 +247,7 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
                 participant=participant, investigator=request.user, password=form.cleaned_data["password"]
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Eligibility signed off: I confirm eligibility.")
             return redirect("subjects:detail", screening_number=screening_number)
@@ -276,7 +282,7 @@ def participant_withdraw(request: HttpRequest, screening_number: str) -> HttpRes
         try:
             services.participant_withdraw(participant=participant, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Participant withdrawn; the remaining visits are no longer expected.")
             return redirect("subjects:detail", screening_number=screening_number)
@@ -305,7 +311,7 @@ def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> 
                 reason=form.reason,
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Visit {visit.visit_code} recorded.")
             return redirect("subjects:detail", screening_number=screening_number)
@@ -332,7 +338,7 @@ def study_config(request: HttpRequest) -> HttpResponse:
             try:
                 services.study_update(user=request.user, reason=form.reason, **form.changes)
             except ValidationError as error:
-                apply_errors(form, error)
+                show_errors(form, error)
             else:
                 messages.success(request, "Study configuration saved.")
                 return redirect("subjects:study")

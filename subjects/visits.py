@@ -7,14 +7,14 @@ from schedule.plan_visits anchored on Day 1 (actual, else planned), never chaine
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
+from subjects.sitetime import site_today
+from trialsite import figures
 from trialsite.audit import audited_save, reason_error
 
 # Participants counted against the enrollment target: everyone who ever received a subject ID.
@@ -27,12 +27,6 @@ def error(field: str, message: str) -> ValidationError:
 
 def or_default(reason: str | None, default: str) -> str:
     return (reason or "").strip() or default
-
-
-def site_today(study: Study | None = None) -> date:
-    """Today's calendar date in the site time zone (PROTOCOL §7)."""
-    zone = (study or Study.current()).time_zone
-    return timezone.localdate(timezone=ZoneInfo(zone))
 
 
 def visit_rules(study: Study) -> list[schedule.VisitRule]:
@@ -150,6 +144,7 @@ def visit_record(*, visit, user, actual_date=None, not_done_reason="", deviation
         if participant.status == ParticipantStatus.ENROLLED:
             participant.status = ParticipantStatus.COMPLETED
             audited_save(participant, user=user, reason=f"Completed: {visit.visit_code} visit done")
+            figures.study_data_changed()
     return visit
 
 
@@ -175,6 +170,7 @@ def visits_reanchor(*, participant, day1, user, reason) -> None:
     if participant.day1_date != day1:
         participant.day1_date = day1
         audited_save(participant, user=user, reason=reason)
+        figures.study_data_changed()  # Day 1 decides which adverse events are treatment-emergent
     replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes=set())
 
 

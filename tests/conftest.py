@@ -197,14 +197,12 @@ def _reference_data(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def _kept_connections(django_db_setup):
-    """The connections kept for export log rows (exports.streaming) and by the threads that
-    run queries side by side (trialsite.parallel) are closed before the test database is dropped."""
+    """The connections kept for export log rows (exports.streaming) are closed before the test
+    database is dropped."""
     yield
     from exports.streaming import close_log_connections
-    from trialsite import parallel
 
     close_log_connections()
-    parallel.close_connections()
 
 
 @pytest.fixture(autouse=True)
@@ -215,10 +213,9 @@ def _fast_tests(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: a rolled-back test reuses data versions and ids."""
-    from django.core.cache import cache
+def _fresh_figures():
+    """Each test starts without cached figures: a rolled-back test's writes never committed, so they
+    never made its figures stale (trialsite.figures)."""
+    from trialsite import figures
 
-    cache.clear()
-    yield
-    cache.clear()
+    figures.new_generation()

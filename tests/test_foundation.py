@@ -107,6 +107,24 @@ def test_login_and_logout(client, coordinator):
     assert client.get("/").status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        pytest.param(lambda user: type(user).objects.filter(pk=user.pk).update(is_active=False), 302, id="deactivated"),
+        pytest.param(lambda user: user.groups.clear(), 403, id="role removed"),
+        pytest.param(lambda user: (user.set_password("another secret 1!"), user.save()), 302, id="password changed"),
+    ],
+)
+def test_a_change_to_the_account_applies_to_the_next_request(coordinator, change, status):
+    client = logged_in(coordinator)
+    assert client.get("/participants/").status_code == 200
+    change(coordinator)
+    response = client.get("/participants/")
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith("/accounts/login/")
+
+
 def test_account_locks_after_five_failed_logins(client, coordinator):
     for _ in range(5):
         response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})

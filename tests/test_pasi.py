@@ -15,6 +15,7 @@ from assessments.pasi import (
     area_score,
     improvement_percent,
     is_responder,
+    mean_improvement,
     pasi_total,
     region_subtotal,
     responder_flags,
@@ -295,6 +296,32 @@ def test_improvement_percent(baseline, value, expected):
     result = improvement_percent(D(baseline), D(value))
     assert result == D(expected)
     assert str(result) == expected
+
+
+@pytest.mark.parametrize(
+    ("sum_tenths", "count", "expected"),
+    [
+        (350, 2, D("17.5")),  # (25.0 + 10.0) / 2
+        (1010, 3, D("33.7")),  # (-0.3 + 1.3 + 100.0) / 3 = 33.67
+        (5, 2, D("0.3")),  # 0.25: half away from zero
+        (-5, 2, D("-0.3")),  # -0.25
+        (-3, 2, D("-0.2")),  # -0.15
+        (-10, 2, D("-0.5")),
+        (1, 3, D("0.0")),  # 0.033
+        (2, 3, D("0.1")),  # 0.067
+        (-1, 3, D("0.0")),  # -0.033: no negative zero
+        (1000, 1, D("100.0")),
+        (15, 20000, D("0.0")),  # 0.000075
+        (10001, 20000, D("0.1")),  # 0.050005: just over half a tenth
+    ],
+)
+def test_mean_improvement_hand_computed(sum_tenths, count, expected):
+    assert mean_improvement(sum_tenths, count) == expected
+    assert str(mean_improvement(sum_tenths, count)) == str(expected)
+
+
+def test_mean_improvement_of_no_assessment_is_undefined():
+    assert mean_improvement(0, 0) is None
 
 
 @pytest.mark.parametrize(

@@ -409,7 +409,7 @@ def test_api_lists_reminders_with_the_callers_acknowledgement(coordinator, inves
     first, second, third = three_reminders(coordinator)
     ReminderAcknowledgement.objects.create(reminder=first, user=investigator)
     alice = logged_in(coordinator)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         body = alice.get("/api/v1/reminders/").json()
     assert body["count"] == 3
     assert body["results"][-1] == {

@@ -174,7 +174,7 @@ def test_list_filters_and_query_count(coordinator, enrolled, api_client_user, dj
         awareness_time=datetime(2024, 1, 13, 8, 0, tzinfo=TZ),
     )
     client = api(api_client_user)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         data = client.get("/api/v1/adverse-events/").json()
     assert data["count"] == 4
     assert [(r["participant"], r["ae_number"]) for r in data["results"]] == [

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dosing.rules import infusion_blockers
+from safety import rules
 from safety.models import SafetyHold
 from safety.services import (
     adverse_event_assess,
@@ -83,6 +84,29 @@ def test_unrelated_sae_places_no_hold(coordinator, enrolled):
     adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(relationship="unlikely", **SERIOUS))
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is False
+
+
+# Every grade x seriousness x relationship, at the default threshold (3) and another (4): the rule as
+# the services apply it and the same rule as the query condition that counts and lists the safety
+# signals agree with PROTOCOL §6 in every cell. Written out by hand: the (grade, serious) of a related
+# AE that puts its participant on hold; an unrelated AE never does.
+RELATED_HOLDS = {
+    3: {(3, False), (4, False), (5, False), (1, True), (2, True), (3, True), (4, True), (5, True)},
+    4: {(4, False), (5, False), (1, True), (2, True), (3, True), (4, True), (5, True)},
+}
+
+
+@pytest.mark.parametrize("threshold", [3, 4])
+def test_the_hold_rule_and_its_query_condition_agree_on_every_cell(db, threshold):
+    condition = rules.safety_hold_condition(threshold)
+    for grade in (1, 2, 3, 4, 5):
+        for serious in (False, True):
+            for relationship in ("not_related", "unlikely", "possible", "probable", "definite"):
+                related = relationship in ("possible", "probable", "definite")
+                expected = related and (grade, serious) in RELATED_HOLDS[threshold]
+                facts = {"grade": grade, "serious": serious, "relationship": relationship}
+                assert rules.triggers_safety_hold(**facts, hold_min_grade=threshold) is expected, facts
+                assert condition.check(facts) is expected, facts
 
 
 def test_reassessment_to_related_places_a_hold(coordinator, investigator, enrolled):

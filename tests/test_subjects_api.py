@@ -290,7 +290,7 @@ def test_list_filters_and_query_count(coordinator, investigator, django_assert_m
     register(coordinator, initials="XYZ")
     register(coordinator, initials="QR")
     client = api(coordinator)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(BASE)
     body = response.json()
     assert body["count"] == 4

@@ -136,20 +136,6 @@ def test_command_refuses_inactive_user(api_client_user):
         call_command("create_api_token", "apollo", stdout=StringIO())
 
 
-def test_a_token_request_reads_token_user_and_roles_in_one_query(
-    api_client_user, dmc_reviewer, django_assert_num_queries
-):
-    _, key = ApiToken.objects.create(user=api_client_user)
-    client = token_client(key)
-    assert client.get(DICTIONARY).status_code == 200  # the first use also records last_used_at
-    with django_assert_num_queries(1):  # authenticated and allowed (EXPORT), then refused by the view
-        assert client.get("/api/v1/exports/sdtm/xx.csv").status_code == 404
-    _, reviewer_key = ApiToken.objects.create(user=dmc_reviewer)
-    token_client(reviewer_key).get(DICTIONARY)
-    with django_assert_num_queries(1):  # the reviewer's role came with the token: no EXPORT
-        assert token_client(reviewer_key).get("/api/v1/exports/sdtm/vs.csv").status_code == 403
-
-
 def test_authenticating_deletes_the_users_other_expired_tokens_as_knox_does(data_manager):
     _, key = ApiToken.objects.create(user=data_manager, expiry=None, name="kept")
     ApiToken.objects.create(user=data_manager, expiry=timedelta(days=1), name="expires")

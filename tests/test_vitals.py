@@ -238,6 +238,7 @@ def test_vitals_list_query_count(participant, coordinator, django_assert_max_num
     for minutes in (15, 30, 45, 60):
         record(participant, coordinator, timepoint="during_infusion", hour=9, minutes=minutes, heart_rate=70)
     client = logged_in(coordinator)
-    # session, user, groups, savepoints, visit, study, records, ...: constant, whatever the number of rows
-    with django_assert_max_num_queries(11):
+    # session, user, groups, study, savepoints, visit, study, records, session save ...: constant,
+    # whatever the number of rows
+    with django_assert_max_num_queries(12):
         assert client.get(f"/dosing/{participant.screening_number}/W0/vitals/").status_code == 200

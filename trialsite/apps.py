@@ -7,12 +7,7 @@ class TrialsiteConfig(AppConfig):
     verbose_name = "Trialsite"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
-
-        from trialsite import dataversion, dbguard, sessions
-
-        user_logged_in.connect(sessions.mark_touched_on_login, dispatch_uid="trialsite-session-touch")
+        from trialsite import dbguard
 
         # Runs after every app's migrations: history tables exist by then.
         post_migrate.connect(dbguard.protect_history_tables, sender=self)
-        post_migrate.connect(dataversion.install_triggers, sender=self)

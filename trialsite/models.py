@@ -26,14 +26,3 @@ class ExportLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-
-
-class DataVersion(models.Model):
-    """One row per scope (study data, accounts) whose counter moves with every committed write to
-    that scope's tables (trialsite.dataversion).
-
-    Database triggers, not application code, move it, so bulk updates, management commands and
-    Celery tasks invalidate cached pages exactly as the forms do.
-    """
-
-    counter = models.BigIntegerField(default=0)

@@ -61,14 +61,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "trialsite.sessions.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "trialsite.authentication.AuthenticationMiddleware",  # Django's, reusing a user while the data version holds
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "trialsite.access.AccessMiddleware",
+    "subjects.sitetime.StudyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -107,10 +107,22 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache: the DMC dashboard's computed figures (safety.dashboard) ------------------------
+# Redis is shared by every web process and host. Without it, the embedded default (one process)
+# keeps them in its memory; production without CACHE_URL computes them on every request, as
+# figures kept in one process's memory would not see a write handled by another process.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif DEBUG or TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
 # --- Authentication, sessions, lockout -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "trialsite.authentication.RoleModelBackend",  # ModelBackend, with the user's roles in the user query
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -123,9 +135,10 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_ENGINE = "trialsite.sessions"  # the database store, read with one plain SELECT
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Idle timeout: every request saves the session with a fresh expiry of SESSION_COOKIE_AGE.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = False  # trialsite.sessions.IdleTimeoutMiddleware refreshes it instead
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AXES_FAILURE_LIMIT = 5
@@ -157,6 +170,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 # --- Time: stored in UTC, shown in the study's time zone ----------------------------------
 USE_TZ = True
+# The site's time zone is study configuration (Study.time_zone, read through subjects.sitetime and
+# activated for each request); this is only the default outside a request.
 TIME_ZONE = "Asia/Shanghai"
 LANGUAGE_CODE = "en-gb"
 USE_I18N = False

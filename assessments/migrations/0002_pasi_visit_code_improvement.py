@@ -85,7 +85,5 @@ class Migration(migrations.Migration):
                 condition=models.Q(improvement_percent__lte=100), name="pasi_improvement_at_most_100"
             ),
         ),
-        # Last: its writes fire deferred triggers (trialsite.dataversion), after which PostgreSQL
-        # allows no ALTER TABLE of these tables in the same transaction.
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]

@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from exports import audit, dialect, forms, odm, sdtm
 from exports.streaming import export_log, log_export
-from subjects.models import Participant, Study
+from subjects.models import Participant
+from subjects.sitetime import site_zone
 from trialsite.api import Pagination
 from trialsite.roles import Cap, has_cap
 
@@ -251,7 +252,7 @@ class AuditTrailView(APIView):
         params = AuditQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         log_export(user=request.user, export="audit-trail", query=request.GET.urlencode())
-        audit_filter = audit_filter_from(params.validated_data, tz=Study.current().time_zone)
+        audit_filter = audit_filter_from(params.validated_data, tz=site_zone().key)
         queryset = audit.trail_queryset(audit_filter)
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset if queryset is not None else [], request, view=self)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from safety import reminders
 from subjects.models import Study
+from subjects.sitetime import site_today, site_zone
 
 
 class Command(BaseCommand):
@@ -20,11 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--date", type=date.fromisoformat, help="site-local date, YYYY-MM-DD")
 
     def handle(self, *args, date=None, **options):
-        today = timezone.localdate()
+        study = Study.current()
+        today = site_today(study)
         if date is None or date == today:
             on, now = today, timezone.now()
         else:
             on = date
-            now = timezone.make_aware(datetime.combine(date, time(Study.current().reminder_hour)))
+            now = datetime.combine(date, time(study.reminder_hour), tzinfo=site_zone(study))
         created = reminders.reminder_sweep(on) + reminders.sae_clock_sweep(now)
         self.stdout.write(f"{created} reminders created")
