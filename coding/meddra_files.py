@@ -100,7 +100,7 @@ class MeddraRelease:
 
     version: str
     language: str
-    digest: str  # SHA-256 over the files read: the same version from other files is noticed
+    digest: str  # SHA-256 of the records read (not of the bytes: line ends and encoding aside)
     socs: list[Soc] = field(default_factory=list)
     hlgts: list[Term] = field(default_factory=list)
     hlts: list[Term] = field(default_factory=list)
@@ -121,9 +121,10 @@ def read_release(directory: str | Path, *, version: str | None = None, encoding:
     digest = hashlib.sha256()
     records = {}
     for name in FIELD_COUNTS:
-        content = _read_bytes(directory, name)
-        digest.update(name.encode() + b"\0" + content + b"\0")
-        records[name] = list(_records(name, content, encoding))
+        records[name] = list(_records(name, _read_bytes(directory, name), encoding))
+        digest.update(name.encode() + b"\n")
+        for _line, fields in records[name]:
+            digest.update("$".join(fields).encode() + b"\n")
     release_version, language = _version(directory, version, encoding)
     release = MeddraRelease(version=release_version, language=language, digest=digest.hexdigest())
 

@@ -22,7 +22,7 @@ from coding.meddra_files import ABBREVIATION_MAX, NAME_MAX, VERSION_MAX
 class MeddraRelease(models.Model):
     version = models.CharField(max_length=VERSION_MAX, unique=True)
     language = models.CharField(max_length=40, blank=True)
-    digest = models.CharField(max_length=64, help_text="SHA-256 of the distribution files loaded.")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the records of the files loaded.")
     loaded_at = models.DateTimeField()
     loaded_by = models.CharField(max_length=150, help_text="Who ran load_meddra.")
     is_active = models.BooleanField(default=False)

@@ -193,12 +193,16 @@ def test_text_that_is_not_in_the_encoding_is_refused_with_its_line(db, tmp_path)
     assert LowestLevelTerm.objects.filter(name="Céphalgie").exists()
 
 
-def test_windows_line_ends_and_a_byte_order_mark_are_read(db, tmp_path):
-    directory = copy_fixture(tmp_path)
+def test_windows_line_ends_and_a_byte_order_mark_are_read_as_the_same_release(db, tmp_path):
+    directory = copy_fixture(tmp_path, version="0.1")
     for path in directory.glob("*.asc"):
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     load(directory)
-    assert LowestLevelTerm.objects.count() == 7 and SystemOrganClass.objects.get(code=90000001).code == 90000001
+    assert (
+        LowestLevelTerm.objects.count() == 7
+        and SystemOrganClass.objects.get(code=90000001).name == "Nervous system disorders"
+    )
+    assert "already loaded from these files" in load(FIXTURE)
 
 
 def test_the_version_can_be_given_when_the_release_file_is_absent(db, tmp_path):
