@@ -1,8 +1,8 @@
-"""The laboratory and medication apps keep to their layer, and their rule modules stay pure.
+"""The laboratory, medication and coding apps keep to their layer, and their rule modules stay pure.
 
-They sit beside assessments and dosing: they may import subjects and trialsite, never safety,
-dosing, assessments, exports or each other. Their rule modules import the standard library and
-their own app only — no Django, no ORM, no request.
+They sit beside assessments and dosing (coding beside safety, which will read from it): they may
+import subjects and trialsite, never safety, dosing, assessments, exports or each other. Their
+rule modules import the standard library and their own app only — no Django, no ORM, no request.
 """
 
 import ast
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("labs", "medications")
+APPS = ("labs", "medications", "coding")
 RULE_MODULES = (
     "labs/catalogue.py",
     "labs/ranges.py",
@@ -21,6 +21,8 @@ RULE_MODULES = (
     "medications/classification.py",
     "medications/rules.py",
     "medications/history.py",
+    "coding/meddra_files.py",
+    "coding/terms.py",
 )
 THIRD_PARTY_ALLOWED = {"django", "rest_framework", "django_filters", "simple_history", "drf_spectacular", "celery"}
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "exports",
     "labs",
     "medications",
+    "coding",
 ]
 if DEBUG or TESTING:
     INSTALLED_APPS.append("bench")  # the synthetic-study generator: development and benchmarks only
