@@ -413,7 +413,8 @@ def ae(d: Dialect, *, safety: bool = False) -> Query:
         ("AEOUT", d.case_map("e.outcome", upper(Outcome))),
         ("AESTDY", d.study_day("e.onset_date", "p.day1_date")),
         ("AEENDY", d.study_day("e.end_date", "p.day1_date")),
-        ("AETRTEM", d.yn("e.treatment_emergent")),
+        # treatment-emergent (safety.rules.is_treatment_emergent): onset on or after Day 1, derived here
+        ("AETRTEM", d.yn("(p.day1_date IS NOT NULL AND e.onset_date >= p.day1_date)")),
     ]
     names, select = _select(columns)
     sql = f"""SELECT {select}

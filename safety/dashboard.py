@@ -32,7 +32,14 @@ from dosing.models import Infusion
 from safety import rules
 from safety.clocks import page_clock
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
-from safety.services import DmcAlert, signal_condition, signal_events
+from safety.services import (
+    DmcAlert,
+    safety_population_condition,
+    signal_condition,
+    signal_events,
+    treatment_emergent_annotation,
+    treatment_emergent_condition,
+)
 from subjects.models import Participant, ParticipantStatus, Study
 from trialsite import dataversion, pagecache
 from trialsite.parallel import side_by_side
@@ -140,13 +147,20 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
     return enrollment, exposure
 
 
+def safety_population_events():
+    """The AEs the dashboard's AE tables count: those of the safety population (participants with at
+    least one infusion), whose size is the tables' denominator. AEs of people never dosed (screening)
+    count in neither."""
+    return AdverseEvent.objects.filter(safety_population_condition("participant"))
+
+
 def ae_incidence(study: Study) -> dict:
     """AE counts (events and participants) by grade, seriousness and relationship, and the number of
-    participants with a safety signal (for the DMC alert), in one query; the percentages of the
-    enrolled are added by add_percents."""
+    participants with a safety signal (for the DMC alert), in one query over the safety population;
+    the percentages of the safety population are added by add_percents."""
     aggregates = {"events": Count("id"), "participants": Count("participant", distinct=True)}
     aggregates["signal_participants"] = Count("participant", distinct=True, filter=signal_condition(study))
-    aggregates["te_events"] = Count("id", filter=Q(treatment_emergent=True))
+    aggregates["te_events"] = Count("id", filter=treatment_emergent_condition())
     categories = {
         "grade": [(str(g), f"Grade {g}", Q(grade=g)) for g in GRADES],
         "seriousness": [("yes", "Serious", Q(serious=True)), ("no", "Not serious", Q(serious=False))],
@@ -160,7 +174,7 @@ def ae_incidence(study: Study) -> dict:
     aggregates["related:participants"] = Count(
         "participant", distinct=True, filter=Q(relationship__in=rules.RELATED_RELATIONSHIPS)
     )
-    result = AdverseEvent.objects.aggregate(**aggregates)
+    result = safety_population_events().aggregate(**aggregates)
     filters = {"grade": "grade", "seriousness": "serious", "relationship": "relationship"}
     tables = {
         name: [
@@ -211,7 +225,7 @@ HOLD_VALUES = {
 
 def sae_rows(study: Study) -> list[dict]:
     """Every SAE, most recent awareness first, with its subject label and clock."""
-    rows = list(AdverseEvent.objects.filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
+    rows = list(safety_population_events().filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
     add_clock(rows, study)
     return rows
 
@@ -245,11 +259,11 @@ def add_clock(rows, study: Study) -> None:
     set_clocks(rows, study, timezone.now())
 
 
-def add_percents(incidence: dict, enrolled: int) -> None:
-    """Each incidence row's participants as a percentage of the enrolled."""
+def add_percents(incidence: dict, population: int) -> None:
+    """Each incidence row's participants as a percentage of the safety population (its numerator's)."""
     for rows in incidence["tables"].values():
         for row in rows:
-            row["percent"] = _percent(row["participants"], enrolled)
+            row["percent"] = _percent(row["participants"], population)
 
 
 def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
@@ -257,10 +271,11 @@ def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
     exactly one AE (`hold_once_per_ae`), so serious or held AEs LEFT JOIN their hold give both."""
     rows = list(
         AdverseEvent.objects.filter(Q(serious=True) | Q(safety_holds__isnull=False))
+        .annotate(dosed=safety_population_condition("participant"))
         .order_by("-awareness_time", "id")
-        .values(*SAE_VALUES, "serious", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
+        .values(*SAE_VALUES, "serious", "dosed", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
     )
-    saes = [row for row in rows if row["serious"]]
+    saes = [row for row in rows if row["serious"] and row["dosed"]]  # the safety population's, as the AE tables
     describe_events(saes[:TABLE_CAP], study)  # the rows shown (sae_summary); the clock counts need no text
     held = sorted(
         (row for row in rows if row["hold_id"] is not None), key=lambda r: (r["hold_placed_at"], r["hold_id"])
@@ -389,7 +404,7 @@ def dashboard_figures(study: Study) -> dict:
         lambda: saes_and_holds(study),
         lambda: pasi(study),
     )
-    add_percents(incidence, counts["enrolled"])
+    add_percents(incidence, exposure["totals"]["participants"])
     charts = {name: _bar_chart(incidence["tables"][name]) for name in ("grade", "seriousness", "relationship")}
     charts["pasi"] = pasi_data["chart"]
     return {
@@ -565,7 +580,7 @@ def _exposure_listing(params, study: Study) -> Listing:
 
 
 def _ae_queryset(params):
-    events = AdverseEvent.objects.order_by("participant__screening_seq", "ae_number")
+    events = safety_population_events().order_by("participant__screening_seq", "ae_number")
     filters = {}
     if params.get("grade") in [str(g) for g in GRADES]:
         events = events.filter(grade=int(params["grade"]))
@@ -580,18 +595,19 @@ def _ae_queryset(params):
         events = events.filter(relationship__in=rules.RELATED_RELATIONSHIPS)
         filters["related"] = "yes"
     if params.get("treatment_emergent") in YES:
-        events = events.filter(treatment_emergent=True)
+        events = events.filter(treatment_emergent_condition())
         filters["treatment-emergent"] = "yes"
     return events, filters
 
 
 def _ae_listing(params, study: Study) -> Listing:
     events, filters = _ae_queryset(params)
+    events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing("Adverse events", AE_COLUMNS, events.values(*AE_VALUES), filters)
 
 
 def _sae_listing(params, study: Study) -> Listing:
-    rows = list(AdverseEvent.objects.filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
+    rows = list(safety_population_events().filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
     set_clocks(rows, study, timezone.now())
     filters = {}
     if params.get("clock") in rules.CLOCK_LABELS:
@@ -615,6 +631,7 @@ def _sae_listing(params, study: Study) -> Listing:
 
 def _signals_listing(params, study: Study) -> Listing:
     events = signal_events(study).order_by("participant__screening_seq", "ae_number")
+    events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing(
         f"Safety signals (related AE of grade ≥ {study.hold_min_grade} or related SAE)",
         AE_COLUMNS,

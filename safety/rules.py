@@ -17,6 +17,7 @@ SERIOUS_CRITERIA_FIELDS = (
     "important_medical_event",
 )
 RELATED_RELATIONSHIPS = frozenset({"possible", "probable", "definite"})
+NOT_RELATED = "not_related"
 FATAL_GRADE = 5
 
 # SAE clock states
@@ -49,6 +50,8 @@ class AdverseEventFacts:
     has_infusion: bool = False
     infusion_of_participant: bool = True
     consent_date: date | None = None
+    relationship: str | None = None
+    day1_date: date | None = None
 
 
 def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) -> dict[str, list[str]]:
@@ -112,6 +115,17 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
         elif facts.reported_to_sponsor_at < facts.awareness_time:
             add("reported_to_sponsor_at", "The report to the sponsor cannot be before the awareness time.")
 
+    # Nothing before the first infusion can be caused by it
+    if facts.relationship not in (None, NOT_RELATED) and not is_treatment_emergent(facts.onset_date, facts.day1_date):
+        if facts.day1_date is None:
+            add("relationship", "No infusion has been given yet: an AE before the first infusion is “not related”.")
+        else:
+            add(
+                "relationship",
+                f"The AE started before the first infusion (Day 1 is {facts.day1_date.isoformat()}): "
+                "an AE before the first infusion is “not related”.",
+            )
+
     # Infusion reaction <=> linked infusion of this participant
     if facts.infusion_reaction and not facts.has_infusion:
         add("infusion", "An infusion reaction must be linked to its infusion.")
@@ -132,9 +146,12 @@ def is_related(relationship: str | None) -> bool:
     return relationship in RELATED_RELATIONSHIPS
 
 
-def triggers_safety_hold(*, grade: int, serious: bool, relationship: str, hold_min_grade: int) -> bool:
-    """A related AE of grade >= hold_min_grade, or any related SAE, puts the participant on hold."""
-    return is_related(relationship) and (serious or grade >= hold_min_grade)
+def triggers_safety_hold(
+    *, grade: int, serious: bool, relationship: str, hold_min_grade: int, treatment_emergent: bool
+) -> bool:
+    """A treatment-emergent related AE of grade >= hold_min_grade, or related SAE, puts the participant
+    on hold: holds and the DMC alert concern dosed participants only."""
+    return treatment_emergent and is_related(relationship) and (serious or grade >= hold_min_grade)
 
 
 def dmc_alert_reached(participants_with_signal: int, threshold: int) -> bool:

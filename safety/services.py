@@ -10,9 +10,10 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
 from django.utils import timezone
 
+from dosing.models import Infusion
 from safety import rules
 from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
 from subjects.models import Participant, Study
@@ -59,7 +60,6 @@ def adverse_event_record(*, participant: Participant, user, **fields) -> Adverse
             adverse_event.causality_assessed_by = user
             adverse_event.causality_assessed_at = timezone.now()
         _validate(adverse_event)
-        adverse_event.treatment_emergent = rules.is_treatment_emergent(adverse_event.onset_date, locked.day1_date)
         audited_save(adverse_event, user=user)
         _after_write(adverse_event, user=user)
     participant.refresh_from_db()
@@ -82,7 +82,6 @@ def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fi
         for name, value in fields.items():
             setattr(locked, name, value)
         _validate(locked)
-        locked.treatment_emergent = rules.is_treatment_emergent(locked.onset_date, locked.participant.day1_date)
         audited_save(locked, user=user, reason=reason)
         _after_write(locked, user=user)
     return locked
@@ -102,6 +101,7 @@ def adverse_event_assess(
         locked.expected = expected
         locked.causality_assessed_by = investigator
         locked.causality_assessed_at = timezone.now()
+        _validate(locked)
         audited_save(locked, user=investigator, reason=reason)
         _after_write(locked, user=investigator)
     return locked
@@ -163,9 +163,30 @@ class DmcAlert:
         return self.active
 
 
+def treatment_emergent_condition() -> Q:
+    """AEs starting on or after their participant's Day 1: rules.is_treatment_emergent in SQL, for
+    counting and filtering (never stored, so it follows Day 1 when Day 1 moves)."""
+    return Q(participant__day1_date__isnull=False, onset_date__gte=F("participant__day1_date"))
+
+
+def treatment_emergent_annotation() -> ExpressionWrapper:
+    return ExpressionWrapper(treatment_emergent_condition(), output_field=BooleanField())
+
+
+def safety_population_condition(participant: str = "pk") -> Exists:
+    """Participants (or, with participant="participant", their records) in the safety population:
+    at least one infusion given, as DMC reports count them."""
+    return Exists(Infusion.objects.filter(participant=OuterRef(participant)))
+
+
 def signal_condition(study: Study) -> Q:
-    """AEs that are safety signals (PROTOCOL §6): related with grade >= threshold, or related SAEs."""
-    return Q(relationship__in=RELATED) & (Q(grade__gte=study.hold_min_grade) | Q(serious=True))
+    """AEs that are safety signals (PROTOCOL §6): treatment-emergent and related with grade >= threshold,
+    or treatment-emergent related SAEs (rules.triggers_safety_hold)."""
+    return (
+        Q(relationship__in=RELATED)
+        & (Q(grade__gte=study.hold_min_grade) | Q(serious=True))
+        & treatment_emergent_condition()
+    )
 
 
 def signal_events(study: Study):
@@ -204,6 +225,8 @@ def facts_of(adverse_event: AdverseEvent, participant: Participant) -> rules.Adv
         has_infusion=infusion is not None,
         infusion_of_participant=infusion is None or infusion.participant_id == participant.pk,
         consent_date=participant.consent_date,
+        relationship=adverse_event.relationship,
+        day1_date=participant.day1_date,
     )
 
 
@@ -229,6 +252,7 @@ def _after_write(adverse_event: AdverseEvent, *, user) -> None:
         serious=adverse_event.serious,
         relationship=adverse_event.relationship,
         hold_min_grade=study.hold_min_grade,
+        treatment_emergent=rules.is_treatment_emergent(adverse_event.onset_date, adverse_event.participant.day1_date),
     ):
         _place_hold(adverse_event, user=user)
 

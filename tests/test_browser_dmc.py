@@ -9,6 +9,7 @@ from django.conf import settings
 from safety.services import adverse_event_record
 from tests import factories
 from tests.conftest import browser_login
+from tests.test_dmc_dashboard import infusion
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -21,6 +22,7 @@ def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer
         for initials in ("QJX", "WVK")
     ]
     for participant in participants:
+        infusion(participant, "W0", 1, 127_000_000, coordinator)  # dosed: the safety population
         adverse_event_record(
             participant=participant,
             user=coordinator,

@@ -154,7 +154,7 @@ def sae(participant, user, awareness_time: datetime):
         end_date=None,
         ongoing=True,
         grade=3,
-        relationship="possible",
+        relationship="not_related",
         serious=True,
         hospitalization=True,
         expected=False,
