@@ -6,7 +6,7 @@ message next to the same field. The SAE clock and the safety-signal rules live h
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 SERIOUS_CRITERIA_FIELDS = (
     "death",
@@ -52,6 +52,7 @@ class AdverseEventFacts:
     consent_date: date | None = None
     relationship: str | None = None
     day1_date: date | None = None
+    site_zone: tzinfo | None = None  # the zone of the site's calendar dates (onset), for the awareness date
 
 
 def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) -> dict[str, list[str]]:
@@ -107,6 +108,12 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
             add("serious", f"Serious criteria ({', '.join(ticked)}) are only allowed when the AE is serious.")
     if facts.awareness_time is not None and facts.awareness_time > now:
         add("awareness_time", "The awareness time cannot be in the future.")
+    elif facts.awareness_time is not None and facts.onset_date is not None:
+        if _site_date(facts.awareness_time, facts.site_zone) < facts.onset_date:
+            add(
+                "awareness_time",
+                f"The awareness time cannot be before the onset date ({facts.onset_date.isoformat()}).",
+            )
     if facts.reported_to_sponsor_at is not None:
         if facts.reported_to_sponsor_at > now:
             add("reported_to_sponsor_at", "The report time cannot be in the future.")
@@ -134,6 +141,19 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
     if facts.has_infusion and not facts.infusion_of_participant:
         add("infusion", "The infusion belongs to another participant.")
     return errors
+
+
+def _site_date(moment: datetime, zone: tzinfo | None) -> date:
+    try:
+        return moment.astimezone(zone).date() if zone is not None else moment.date()
+    except OverflowError:  # a moment at the very edge of the calendar (year 1 or 9999)
+        return moment.date()
+
+
+def sae_clock_start(*, serious: bool, awareness_time: datetime | None) -> datetime | None:
+    """When the SAE reporting clock starts: the investigator's awareness of a serious AE. A non-serious
+    AE has no clock, whatever awareness time was entered."""
+    return awareness_time if serious else None
 
 
 def is_treatment_emergent(onset_date: date | None, day1_date: date | None) -> bool:

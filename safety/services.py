@@ -227,6 +227,7 @@ def facts_of(adverse_event: AdverseEvent, participant: Participant) -> rules.Adv
         consent_date=participant.consent_date,
         relationship=adverse_event.relationship,
         day1_date=participant.day1_date,
+        site_zone=timezone.get_current_timezone(),
     )
 
 

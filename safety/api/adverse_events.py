@@ -38,6 +38,10 @@ def _service_errors(error: DjangoValidationError) -> serializers.ValidationError
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
+def _clock_start(adverse_event):
+    return rules.sae_clock_start(serious=adverse_event.serious, awareness_time=adverse_event.awareness_time)
+
+
 class AdverseEventSerializer(serializers.Serializer):
     """CRF adverse event plus derived SAE clock, treatment-emergent and related flags (read-only)."""
 
@@ -91,13 +95,13 @@ class AdverseEventSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_sae_due_at(self, adverse_event):
-        due_at = rules.sae_due_at(adverse_event.awareness_time, self._hours())
+        due_at = rules.sae_due_at(_clock_start(adverse_event), self._hours())
         return serializers.DateTimeField().to_representation(due_at) if due_at else None
 
     @extend_schema_field(serializers.ChoiceField(choices=list(rules.CLOCK_LABELS), allow_null=True))
     def get_sae_clock_state(self, adverse_event) -> str | None:
         return rules.sae_clock_state(
-            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, timezone.now(), self._hours()
+            _clock_start(adverse_event), adverse_event.reported_to_sponsor_at, timezone.now(), self._hours()
         )
 
     def create(self, validated_data):
