@@ -456,10 +456,13 @@ def test_stored_improvements_and_their_sum_are_exact(study, coordinator):
                 pasi(participant, code, str(Decimal(min(v, 720)).scaleb(-1)), coordinator)
             expected_tenths[participant.pk] = 0
     rows = PasiAssessment.objects.values_list(
-        "participant_id", "participant__baseline_pasi", "pasi_total", "improvement_percent"
+        "participant_id", "participant__baseline_pasi", "pasi_total", "improvement_percent", "visit_code"
     )
     assert len(rows) == 7 * len(EDGE_BASELINES)
-    for participant_id, baseline, total, stored in rows:
+    for participant_id, baseline, total, stored, code in rows:
+        if code in ("SCR", "W0"):  # at or before baseline: no improvement
+            assert stored is None
+            continue
         assert stored == improvement_percent(baseline, total), (baseline, total)
         expected_tenths[participant_id] += int(stored * 10)
     sums = PasiAssessment.objects.values("participant_id").annotate(t=dashboard._SumTenths("improvement_percent"))

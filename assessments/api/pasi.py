@@ -68,7 +68,9 @@ class PasiAssessmentSerializer(serializers.Serializer):
     def _efficacy(self, assessment) -> dict:
         cache = self.context.setdefault("_efficacy", {})
         if assessment.pk not in cache:
-            cache[assessment.pk] = efficacy(assessment.participant.baseline_pasi, assessment.pasi_total)
+            cache[assessment.pk] = efficacy(
+                assessment.participant.baseline_pasi, assessment.pasi_total, assessment.visit_code
+            )
         return cache[assessment.pk]
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "decimal"}})
