@@ -71,7 +71,17 @@ class AuditFilter:
 
 
 def _day_start(on: date, tz: str) -> datetime:
-    return datetime.combine(on, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    """The UTC moment the site day `on` starts; the calendar's first and last days (0001-01-01, 9999-12-31)
+    may lie outside what a UTC datetime holds, and are then its first or last moment."""
+    try:
+        return datetime.combine(on, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if on.year == date.min.year else datetime.max.replace(tzinfo=UTC)
+
+
+def _day_end(on: date, tz: str) -> datetime:
+    """The UTC moment the site day after `on` starts (the end of `on`, exclusive)."""
+    return datetime.max.replace(tzinfo=UTC) if on == date.max else _day_start(on + _ONE_DAY, tz)
 
 
 def history_queryset(model, audit_filter: AuditFilter):
@@ -88,7 +98,7 @@ def history_queryset(model, audit_filter: AuditFilter):
     if audit_filter.date_from:
         qs = qs.filter(history_date__gte=_day_start(audit_filter.date_from, audit_filter.tz))
     if audit_filter.date_to:
-        qs = qs.filter(history_date__lt=_day_start(audit_filter.date_to, audit_filter.tz) + _ONE_DAY)
+        qs = qs.filter(history_date__lt=_day_end(audit_filter.date_to, audit_filter.tz))
     participant = Cast(F(pcol) if pcol else Value(None), IntegerField())
     return qs.annotate(
         a_model=Cast(Value(model._meta.label_lower), CharField(max_length=100)),

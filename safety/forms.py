@@ -3,8 +3,11 @@
 from django import forms
 
 from dosing.models import Infusion
+from safety import rules
 from safety.models import AdverseEvent, Relationship
 from safety.services import AE_FIELDS
+from subjects.models import Participant, ParticipantStatus
+from trialsite.filters import PageFilterForm, yes_no_filter
 
 YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
 
@@ -84,3 +87,30 @@ class HoldReleaseForm(forms.Form):
     reason = forms.CharField(
         label="Reason for release (e.g. the DMC review)", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class AdverseEventFilterForm(PageFilterForm):
+    participant = forms.ModelChoiceField(queryset=Participant.objects.all(), required=False)
+    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
+
+
+class ListingFilterForm(PageFilterForm):
+    """Every filter a DMC listing takes (safety.dashboard.listing reads those of its listing)."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "—"), *ParticipantStatus.choices])
+    enrolled = yes_no_filter()
+    on_hold = yes_no_filter()
+    infusions = forms.IntegerField(required=False, min_value=0, max_value=99)
+    grade = forms.TypedChoiceField(required=False, choices=[("", "—")] + [(str(g), str(g)) for g in range(1, 6)])
+    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
+    relationship = forms.ChoiceField(required=False, choices=[("", "—"), *Relationship.choices])
+    related = yes_no_filter()
+    treatment_emergent = yes_no_filter()
+    clock = forms.ChoiceField(required=False, choices=[("", "—"), *rules.CLOCK_LABELS.items()])
+    open = yes_no_filter()
+    visit = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = study.visit_definitions.order_by("visitnum").values_list("code", flat=True)
+        self.fields["visit"].choices = [("", "—")] + [(code, code) for code in codes]

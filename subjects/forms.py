@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from subjects import eligibility, services
 from subjects.models import ParticipantStatus, Sex, Study
+from trialsite.filters import PageFilterForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -134,7 +135,7 @@ class VisitForm(ReasonMixin, forms.Form):
         self.add_reason(require_reason)
 
 
-class ParticipantFilterForm(forms.Form):
+class ParticipantFilterForm(PageFilterForm):
     q = forms.CharField(required=False, label="Search", help_text="Screening number, subject ID or initials")
     status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *ParticipantStatus.choices])
 
