@@ -7,6 +7,7 @@ from safety import rules
 from safety.models import AdverseEvent, Relationship
 from safety.services import AE_FIELDS
 from subjects.models import Participant, ParticipantStatus
+from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm, yes_no_filter
 
 YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
@@ -33,7 +34,9 @@ class AdverseEventForm(forms.ModelForm):
     """The AE CRF. On edit `reason_for_change` is required and causality is locked for non-investigators."""
 
     expected = yes_no_field("Expected")
-    reason_for_change = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason_for_change = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=REASON_MAX_LENGTH
+    )
 
     class Meta:
         model = AdverseEvent
@@ -75,17 +78,21 @@ class AdverseEventForm(forms.ModelForm):
 class AssessmentForm(forms.Form):
     relationship = forms.ChoiceField(label="Relationship to UCMSCs", choices=Relationship.choices)
     expected = yes_no_field("Expected")
-    reason = forms.CharField(label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
 
 
 class ReportedForm(forms.Form):
     reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=DateTimeLocalInput())
-    reason = forms.CharField(label="Reason for change", required=False)
+    reason = forms.CharField(label="Reason for change", required=False, max_length=REASON_MAX_LENGTH)
 
 
 class HoldReleaseForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for release (e.g. the DMC review)", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label="Reason for release (e.g. the DMC review)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX_LENGTH,
     )
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from subjects import eligibility, services
 from subjects.models import ParticipantStatus, Sex, Study
+from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,6 +27,7 @@ class ReasonMixin:
     def add_reason(self, required: bool) -> None:
         if required:
             self.fields["reason_for_change"] = forms.CharField(
+                max_length=REASON_MAX_LENGTH,
                 label="Reason for change",
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Required: this changes data that has already been saved (audit trail).",

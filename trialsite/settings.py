@@ -57,6 +57,7 @@ if DEBUG or TESTING:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "trialsite.errors.ApiRequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "trialsite.sessions.IdleTimeoutMiddleware",
@@ -238,7 +239,9 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trialsite API",
     "DESCRIPTION": "Clinical data of study S2018-11 (NCT03745417). Authenticate with "
-    "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change`.",
+    "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change` (at most 1 000 "
+    "characters). Errors are JSON: 400 `{field: [messages]}`, 401, 403, 404 and 413 `{detail}`; a method a path "
+    "does not list is 405 with `Allow`; while the database is unavailable 503 with `Retry-After`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

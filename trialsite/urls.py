@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "trialsite.views.bad_request"
 handler403 = "trialsite.views.permission_denied"
 handler404 = "trialsite.views.page_not_found"
 handler500 = "trialsite.views.server_error"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -7,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from trialsite import errors
 from trialsite.access import public, requires
 from trialsite.roles import Cap, primary_role
 
@@ -63,13 +65,29 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"primary_role": primary_role(request.user)})
 
 
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return errors.too_large(request)
+    if errors.is_api(request):
+        return errors.json_error("Bad request.", 400)
+    return render(request, "400.html", status=400)
+
+
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if errors.is_api(request):
+        return errors.json_error("You do not have permission to perform this action.", 403)
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if errors.is_api(request):
+        return errors.json_error("Not found.", 404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if errors.database_unavailable(errors.current_exception()):
+        return errors.unavailable(request)
+    if errors.is_api(request):
+        return errors.json_error("Server error.", 500)
     return render(request, "500.html", status=500)

@@ -19,7 +19,7 @@ from safety.services import (
     safety_hold_release,
 )
 from subjects.models import Participant, Study
-from trialsite.audit import REASON_REQUIRED
+from trialsite.audit import REASON_MAX_LENGTH, REASON_REQUIRED
 from trialsite.roles import Cap
 from trialsite.viewsets import ClinicalRecordViewSet
 
@@ -82,7 +82,9 @@ class AdverseEventSerializer(serializers.Serializer):
     is_related = serializers.BooleanField(read_only=True)
     sae_due_at = serializers.SerializerMethodField()
     sae_clock_state = serializers.SerializerMethodField()
-    reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    reason_for_change = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
     def _hours(self) -> int:
         if "sae_report_hours" not in self.context:
@@ -133,7 +135,7 @@ class AdverseEventSerializer(serializers.Serializer):
 class AssessmentSerializer(serializers.Serializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
     expected = serializers.BooleanField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class AdverseEventFilter(filters.FilterSet):
@@ -221,7 +223,7 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
 
 
 class ReleaseSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class SafetyHoldFilter(filters.FilterSet):
