@@ -33,7 +33,9 @@ from safety import rules
 from safety.clocks import page_clock
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import (
+    HOLD_REASON_KEYS,
     DmcAlert,
+    hold_reason_of,
     safety_population_condition,
     signal_condition,
     signal_events,
@@ -49,16 +51,20 @@ TABLE_CAP = 100  # rows shown inline on the dashboard; the listing has them all
 GRADES = (1, 2, 3, 4, 5)
 
 
-def subject_label(subject_id: str | None, usubjid: str | None, screening_number: str) -> str:
-    """The displayed subject ID, by the Participant model's own rule."""
-    return Participant.display_id_of(subject_id, usubjid, screening_number)
+NOT_ENROLLED = "(not enrolled)"
+
+
+def subject_label(subject_id: str | None, usubjid: str | None) -> str:
+    """The displayed subject ID, by the Participant model's own rule. Pseudonymised: people never
+    enrolled have none and are shown without an identifier (never by screening number)."""
+    return Participant.label_of(subject_id, usubjid) or NOT_ENROLLED
 
 
 def _label_of(row: dict, prefix: str = "participant__") -> str:
-    return subject_label(row[f"{prefix}subject_id"], row[f"{prefix}usubjid"], row[f"{prefix}screening_number"])
+    return subject_label(row[f"{prefix}subject_id"], row[f"{prefix}usubjid"])
 
 
-LABEL_KEYS = ("subject_id", "usubjid", "screening_number")
+LABEL_KEYS = ("subject_id", "usubjid")
 PARTICIPANT_KEYS = tuple(f"participant__{key}" for key in LABEL_KEYS)
 
 
@@ -128,7 +134,7 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
         Participant.objects.filter(is_enrolled)
         .annotate(infusions_given=_infusions_given(), cells=_cells_given())
         .order_by("screening_seq")
-        .values_list("subject_id", "usubjid", "screening_number", "infusions_given", "cells")[:TABLE_CAP]
+        .values_list("subject_id", "usubjid", "infusions_given", "cells")[:TABLE_CAP]
     )
     exposure = {
         "distribution": [
@@ -140,8 +146,8 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
             "participants": result["dosed"],
         },
         "per_participant": [
-            {"subject": subject_label(sid, usubjid, scr), "infusions_given": n, "cells": cells or 0}
-            for sid, usubjid, scr, n, cells in table
+            {"subject": subject_label(sid, usubjid), "infusions_given": n, "cells": cells or 0}
+            for sid, usubjid, n, cells in table
         ],
     }
     return enrollment, exposure
@@ -216,10 +222,8 @@ HOLD_VALUES = {
     "hold_id": "safety_holds__id",
     "hold_placed_at": "safety_holds__placed_at",
     "hold_released_at": "safety_holds__released_at",
-    "hold_reason": "safety_holds__reason",
     "hold_subject_id": "safety_holds__participant__subject_id",
     "hold_usubjid": "safety_holds__participant__usubjid",
-    "hold_screening_number": "safety_holds__participant__screening_number",
 }
 
 
@@ -285,7 +289,7 @@ def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
             "subject": _label_of(row, prefix="hold_"),
             "adverse_event__ae_number": row["ae_number"],
             "placed": _local(row["hold_placed_at"]),
-            "reason": row["hold_reason"],
+            "reason": hold_reason_of(row, pseudonymised=True),
         }
         for row in held
         if row["hold_released_at"] is None
@@ -525,7 +529,7 @@ def _participants_listing(params, study: Study) -> Listing:
         participants = participants.filter(on_safety_hold=True)
         filters["on hold"] = "yes"
     rows = participants.annotate(infusions_given=_infusions_given()).values(
-        "subject_id", "usubjid", "screening_number", "status", "day1_date", "infusions_given", "on_safety_hold"
+        "subject_id", "usubjid", "status", "day1_date", "infusions_given", "on_safety_hold"
     )
     return Listing(
         "Participants",
@@ -565,7 +569,7 @@ def _exposure_listing(params, study: Study) -> Listing:
             participants = participants.exclude(Exists(Infusion.objects.filter(participant=OuterRef("pk"))))
         filters["infusions"] = params["infusions"]
     rows = participants.annotate(infusions_given=_infusions_given(), cells=_cells_given()).values(
-        "subject_id", "usubjid", "screening_number", "infusions_given", "cells", "day1_date"
+        "subject_id", "usubjid", "infusions_given", "cells", "day1_date"
     )
     return Listing(
         "Exposure",
@@ -649,11 +653,21 @@ def _holds_listing(params, study: Study) -> Listing:
         rows = rows.exclude(released_at=None)
         filters["open"] = "no"
     rows = rows.values(
-        "placed_at", "reason", "released_at", "release_reason", "adverse_event__ae_number", *PARTICIPANT_KEYS
+        "placed_at",
+        "released_at",
+        "release_reason",
+        *PARTICIPANT_KEYS,
+        **{key: F(f"adverse_event__{key}") for key in HOLD_REASON_KEYS},
     )
 
     def decorate(row):
-        row.update(subject=_label_of(row), placed=_local(row["placed_at"]), released=_local(row["released_at"]))
+        row.update(
+            subject=_label_of(row),
+            placed=_local(row["placed_at"]),
+            released=_local(row["released_at"]),
+            reason=hold_reason_of(row, pseudonymised=True),
+            adverse_event__ae_number=row["ae_number"],
+        )
 
     return Listing(
         "Safety holds",

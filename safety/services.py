@@ -5,6 +5,7 @@ as the AE write that triggers it, and a serious AE writes its notification outbo
 (the e-mail is sent after commit by safety.tasks.send_notification).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from dosing.models import Infusion
 from safety import rules
-from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
+from safety.models import RELATED, AdverseEvent, Notification, Relationship, SafetyHold
 from subjects.models import Participant, Study
 from trialsite.audit import audited_save, reason_error
 from trialsite.roles import Cap, has_cap
@@ -258,16 +259,28 @@ def _after_write(adverse_event: AdverseEvent, *, user) -> None:
         _place_hold(adverse_event, user=user)
 
 
+HOLD_REASON_KEYS = ("ae_number", "serious", "grade", "relationship")
+
+
+def hold_reason_of(adverse_event: Mapping, *, pseudonymised: bool = False) -> str:
+    """Why a hold is placed, from its AE's values ({key: value}, HOLD_REASON_KEYS and the term), e.g.
+    "AE 2 (Fever): serious, grade 3, relationship to UCMSCs probable". Pseudonymised (what DMC
+    reviewers read): without the verbatim term, which is free text."""
+    seriousness = "serious, " if adverse_event["serious"] else ""
+    term = "" if pseudonymised else f" ({adverse_event['term']})"
+    relationship = Relationship(adverse_event["relationship"]).label.lower()
+    return (
+        f"AE {adverse_event['ae_number']}{term}: {seriousness}grade {adverse_event['grade']}, "
+        f"relationship to UCMSCs {relationship}"
+    )
+
+
 def _place_hold(adverse_event: AdverseEvent, *, user) -> SafetyHold | None:
     if SafetyHold.objects.filter(adverse_event=adverse_event).exists():
         return None  # one hold per AE; a released hold is not placed again by a later edit
     participant = Participant.objects.select_for_update().get(pk=adverse_event.participant_id)
     now = timezone.now()
-    seriousness = "serious, " if adverse_event.serious else ""
-    reason = (
-        f"AE {adverse_event.ae_number} ({adverse_event.term}): {seriousness}grade {adverse_event.grade}, "
-        f"relationship to UCMSCs {adverse_event.get_relationship_display().lower()}"
-    )
+    reason = hold_reason_of({key: getattr(adverse_event, key) for key in (*HOLD_REASON_KEYS, "term")})
     hold = audited_save(
         SafetyHold(participant=participant, adverse_event=adverse_event, placed_at=now, reason=reason), user=user
     )

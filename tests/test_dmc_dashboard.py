@@ -275,7 +275,7 @@ def test_no_initials_or_birth_dates_anywhere(trial, dmc_reviewer):
 @pytest.mark.parametrize(
     "url,rows,must_contain",
     [
-        ("/safety/dashboard/listing/participants/", 4, ["SCR-004", "S2018-11-003"]),
+        ("/safety/dashboard/listing/participants/", 4, ["(not enrolled)", "S2018-11-003"]),
         ("/safety/dashboard/listing/participants/?enrolled=yes", 3, []),
         ("/safety/dashboard/listing/participants/?status=withdrawn", 1, ["S2018-11-003"]),
         ("/safety/dashboard/listing/exposure/?infusions=2", 1, ["S2018-11-001", "254000000"]),
