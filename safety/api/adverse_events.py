@@ -15,10 +15,10 @@ from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, Safe
 from safety.services import (
     AE_FIELDS,
     HOLD_REASON_KEYS,
-    hold_reason_of,
     adverse_event_assess,
     adverse_event_record,
     adverse_event_update,
+    hold_reason_of,
     safety_hold_release,
 )
 from subjects.models import Participant, Study
