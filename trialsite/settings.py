@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from trialsite.env import env_bool, env_int, env_list, env_str
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "trialsite.authentication.AuthenticationMiddleware",  # Django's, reusing a user while the data version holds
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "trialsite.access.AccessMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -152,6 +154,23 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): scripts from this site only, never inline (no <script> without
+# src, no on…= handlers; page data goes through json_script). Styles may be inline: the visit timeline
+# places its bars with style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Time: stored in UTC, shown in the study's time zone ----------------------------------
