@@ -9,6 +9,7 @@ per page; the study-wide CSV streams table by table in (object, time) order with
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -269,13 +270,28 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
             ]
             changes = row_changes(fields, record, old) or [{"field": "", "old": None, "new": None}]
             for change in changes:
-                writer.writerow([*base, change["field"], _csv_value(change["old"]), _csv_value(change["new"])])
+                cells = [*base, change["field"], _csv_value(change["old"]), _csv_value(change["new"])]
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
             last = record
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue().encode()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(cell) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: text starting like a formula (=, +, -, @, tab,
+    carriage return) gets a leading ' (OWASP's CSV-injection advice); plain numbers (-12.5) stay numbers.
+    For CSVs meant for spreadsheets (the audit trail); SDTM datasets keep their values exactly."""
+    text = str(cell)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _csv_value(value) -> str:
