@@ -18,11 +18,28 @@ from trialsite.roles import Cap, primary_role
 @require_GET
 @transaction.non_atomic_requests
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachability for load balancers and docker-compose health checks."""
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
-    ok = all(checks.values())
-    body = {"status": "ok" if ok else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}}
-    return JsonResponse(body, status=200 if ok else 503)
+    """Readiness for load balancers and docker-compose: the database (503 when it is down). The broker's
+    state is reported too, but a web process whose broker is down still serves every page (tasks are
+    enqueued on commit and retried), so it stays in service: /healthz/broker is that check of its own."""
+    database, broker = _database_ok(), _broker_ok()
+    body = {"status": "ok" if database else "unavailable", "database": _state(database), "broker": _state(broker)}
+    return JsonResponse(body, status=200 if database else 503)
+
+
+@public
+@never_cache
+@require_GET
+@transaction.non_atomic_requests
+def healthz_broker(request: HttpRequest) -> JsonResponse:
+    """The Celery broker's reachability (503 when down): for monitoring, and for the worker and beat."""
+    broker = _broker_ok()
+    return JsonResponse(
+        {"status": "ok" if broker else "unavailable", "broker": _state(broker)}, status=200 if broker else 503
+    )
+
+
+def _state(ok: bool) -> str:
+    return "ok" if ok else "down"
 
 
 @public
