@@ -4,7 +4,7 @@ from django import forms
 
 from dosing.models import Infusion
 from safety import rules
-from safety.models import AdverseEvent, Relationship
+from safety.models import AdverseEvent, Relationship, Reminder
 from safety.services import AE_FIELDS
 from subjects.models import Participant, ParticipantStatus
 from trialsite.audit import REASON_MAX_LENGTH
@@ -121,3 +121,11 @@ class ListingFilterForm(PageFilterForm):
         super().__init__(*args, **kwargs)
         codes = study.visit_definitions.order_by("visitnum").values_list("code", flat=True)
         self.fields["visit"].choices = [("", "—")] + [(code, code) for code in codes]
+
+
+SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}  # reminders shown: acknowledged by you?
+
+
+class ReminderFilterForm(PageFilterForm):
+    show = forms.ChoiceField(required=False, choices=[(name, name) for name in SHOW_CHOICES])
+    kind = forms.ChoiceField(required=False, choices=[("", "—"), *Reminder.Kind.choices])

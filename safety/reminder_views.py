@@ -1,6 +1,5 @@
 """The in-app reminder list of coordinators and investigators, with acknowledge per user."""
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,17 +8,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from safety import reminders
+from safety.forms import SHOW_CHOICES, ReminderFilterForm
 from safety.models import Reminder
 from trialsite.access import requires
-from trialsite.filters import PageFilterForm, filters_from
+from trialsite.filters import filters_from
 from trialsite.roles import Cap
-
-SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}
-
-
-class ReminderFilterForm(PageFilterForm):
-    show = forms.ChoiceField(required=False, choices=[(name, name) for name in SHOW_CHOICES])
-    kind = forms.ChoiceField(required=False, choices=[("", "—"), *Reminder.Kind.choices])
 
 
 @requires(Cap.VIEW_REMINDERS)
