@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from assessments import pasi
 from assessments.models import PasiAssessment
+from assessments.services import choose_baseline
 from subjects import schedule
 
 PRIMARY_ENDPOINT_VISIT = "W12"
@@ -22,10 +23,14 @@ class PasiRow:
     improvement_percent: Decimal | None
     responders: dict[str, bool | None]
     in_window: bool
+    baseline_role: str = ""  # "baseline" (this PASI is the baseline), "before baseline", or "" (after it)
 
 
-def efficacy(baseline: Decimal | None, value: Decimal | None) -> dict:
-    """improvement_percent and pasi50..pasi100 of `value` against `baseline` (None when undefined)."""
+def efficacy(baseline: Decimal | None, value: Decimal | None, visit_code: str) -> dict:
+    """improvement_percent and pasi50..pasi100 of `value` at `visit_code` against `baseline` (None when
+    undefined: without a baseline above 0, and at or before the baseline, pasi.is_after_baseline)."""
+    if not pasi.is_after_baseline(visit_code):
+        baseline = None
     return {"improvement_percent": pasi.improvement_percent(baseline, value), **pasi.responder_flags(baseline, value)}
 
 
@@ -62,12 +67,18 @@ def participant_pasi(participant, visits=None) -> dict:
         visits = list(participant.visits.select_related("pasi_assessment"))
     visits = sorted(visits, key=lambda visit: visit.visitnum)
     baseline = participant.baseline_pasi
+    assessments = [(visit, _assessment_of(visit)) for visit in visits]
+    baseline_assessment = choose_baseline([a for _visit, a in assessments if a is not None], participant.day1_date)
     rows = []
-    for visit in visits:
-        assessment = _assessment_of(visit)
+    for visit, assessment in assessments:
         if assessment is None:
             continue
-        figures = efficacy(baseline, assessment.pasi_total)
+        figures = efficacy(baseline, assessment.pasi_total, visit.visit_code)
+        role = ""
+        if assessment is baseline_assessment:
+            role = "baseline"
+        elif not pasi.is_after_baseline(visit.visit_code):
+            role = "before baseline"
         rows.append(
             PasiRow(
                 assessment=assessment,
@@ -76,6 +87,7 @@ def participant_pasi(participant, visits=None) -> dict:
                 improvement_percent=figures["improvement_percent"],
                 responders={k: v for k, v in figures.items() if k.startswith("pasi")},
                 in_window=schedule.is_in_window(assessment.assessment_date, visit.window_start, visit.window_end),
+                baseline_role=role,
             )
         )
     current = rows[-1] if rows else None

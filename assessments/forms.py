@@ -4,6 +4,7 @@ from django import forms
 
 from assessments import pasi
 from assessments.services import REGION_LABELS, region_scores
+from trialsite.audit import REASON_MAX_LENGTH
 
 
 class PasiForm(forms.Form):
@@ -13,7 +14,9 @@ class PasiForm(forms.Form):
     bsa_percent = forms.DecimalField(
         label="BSA %", required=False, min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
     )
-    reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason_for_change = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

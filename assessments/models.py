@@ -31,7 +31,8 @@ class PasiAssessment(AuditedModel):
 
     Derived and stored with the form, never entered (set on every save, see derive()):
     `visit_code`, the code of its visit (fixed: an assessment never moves to another visit), and
-    `improvement_percent`, pasi.improvement_percent against the participant's baseline PASI;
+    `improvement_percent`, pasi.improvement_percent against the participant's baseline PASI (none at
+    the baseline visits, pasi.is_after_baseline);
     assessments.services.baseline_refresh re-derives every assessment of the participant when
     that baseline changes (each change with its own history record). Reading them
     back needs neither the visit nor the baseline, so study-wide figures (the DMC dashboard's mean
@@ -81,10 +82,14 @@ class PasiAssessment(AuditedModel):
     def derive(self) -> None:
         """Set the stored derived values from the visit and the participant's baseline PASI (as
         held by `self.participant`: the services pass the participant they have just read)."""
-        from assessments.pasi import improvement_percent
+        from assessments.pasi import improvement_percent, is_after_baseline
 
         self.visit_code = self.visit.visit_code
-        self.improvement_percent = improvement_percent(self.participant.baseline_pasi, self.pasi_total)
+        self.improvement_percent = (
+            improvement_percent(self.participant.baseline_pasi, self.pasi_total)
+            if is_after_baseline(self.visit_code)
+            else None
+        )
 
     def save(self, *args, **kwargs):
         self.derive()

@@ -145,6 +145,16 @@ def _change_ratio(baseline: Decimal | None, value: Decimal | None) -> tuple[int,
     return b_num * v_den - v_num * b_den, b_num * v_den
 
 
+# The baseline is the last PASI of these visits on or before Day 1 (PROTOCOL §5): at them, improvement
+# and response are not defined (the screening PASI is before or is the baseline, W0 is normally the baseline).
+BASELINE_VISITS = ("SCR", "W0")
+
+
+def is_after_baseline(visit_code: str) -> bool:
+    """Improvement and response are defined only at visits after the baseline visits."""
+    return visit_code not in BASELINE_VISITS
+
+
 def improvement_percent(baseline: Decimal | None, value: Decimal | None) -> Decimal | None:
     """(baseline - value) / baseline x 100, rounded half away from zero to one decimal.
 

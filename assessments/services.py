@@ -17,7 +17,7 @@ from trialsite.audit import audited_save
 
 REGION_LABELS = {"head": "Head and neck", "upper_limbs": "Upper limbs", "trunk": "Trunk", "lower_limbs": "Lower limbs"}
 SCREENING_VISIT = "SCR"
-BASELINE_VISITS = ("SCR", "W0")
+BASELINE_VISITS = pasi.BASELINE_VISITS
 
 
 def _as_decimal(value) -> Decimal | None:
@@ -168,9 +168,14 @@ def baseline_assessment(participant: Participant, pending: PasiAssessment | None
     candidates = list(saved)
     if pending is not None:
         candidates.append(pending)
-    day1 = participant.day1_date
+    return choose_baseline(candidates, participant.day1_date)
+
+
+def choose_baseline(assessments, day1) -> PasiAssessment | None:
+    """The baseline among a participant's assessments (with their visits): the last one at a baseline
+    visit on or before Day 1 (PROTOCOL §5)."""
     eligible = [
-        a for a in candidates if a.visit.visit_code in BASELINE_VISITS and (day1 is None or a.assessment_date <= day1)
+        a for a in assessments if a.visit.visit_code in BASELINE_VISITS and (day1 is None or a.assessment_date <= day1)
     ]
     return max(eligible, key=lambda a: (a.assessment_date, a.visit.visitnum), default=None)
 

@@ -6,5 +6,5 @@ app_name = "assessments"
 
 urlpatterns = [
     path("pasi/preview/", views.pasi_preview, name="pasi_preview"),
-    path("<str:screening_number>/<str:visit_code>/pasi/", views.pasi_entry, name="pasi"),
+    path("<slug:screening_number>/<slug:visit_code>/pasi/", views.pasi_entry, name="pasi"),
 ]

@@ -50,7 +50,10 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
         "form": form,
         "can_enter": can_enter,
         "subtotals": region_subtotals(assessment) if assessment else None,
-        "efficacy": efficacy(participant.baseline_pasi, assessment.pasi_total) if assessment else None,
+        "efficacy": efficacy(participant.baseline_pasi, assessment.pasi_total, visit.visit_code)
+        if assessment
+        else None,
+        "after_baseline": pasi.is_after_baseline(visit.visit_code),
     }
     return render(request, "assessments/pasi_form.html", context, status=400 if form.errors else 200)
 

@@ -563,6 +563,7 @@ class _Builder:
             if safety_rules.triggers_safety_hold(
                 grade=ae.grade, serious=ae.serious, relationship=ae.relationship,
                 hold_min_grade=self.study.hold_min_grade,
+                treatment_emergent=safety_rules.is_treatment_emergent(ae.onset_date, day1),
             ):  # fmt: skip
                 self._hold(p, ae, rows, dosings)
 
@@ -656,7 +657,6 @@ class _Builder:
             reported_to_sponsor_at=reported,
             causality_assessed_by=self.user,
             causality_assessed_at=self.at(min(onset + timedelta(days=1), self.last_day), 18),
-            treatment_emergent=safety_rules.is_treatment_emergent(onset, day1),
         )
 
     def _hold(self, p, ae: AdverseEvent, rows, dosings: list[_Dosing]) -> None:

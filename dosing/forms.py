@@ -4,6 +4,7 @@ from django import forms
 
 from dosing.models import Timepoint
 from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
+from trialsite.audit import REASON_MAX_LENGTH
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -37,7 +38,9 @@ class VitalSignsForm(forms.Form):
     )
     respiratory_rate = forms.IntegerField(label="Respiratory rate (/min)", required=False, min_value=6, max_value=60)
     spo2_percent = forms.IntegerField(label="SpO₂ (%)", required=False, min_value=50, max_value=100)
-    reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason_for_change = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
 
     VALUE_FIELDS = VITAL_VALUE_FIELDS
 
@@ -74,7 +77,9 @@ class InfusionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when the dose is outside the tolerance or the visit is outside its window.",
     )
-    reason_for_change = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason_for_change = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
 
     SERVICE_FIELDS = INFUSION_ENTERED_FIELDS
 

@@ -9,6 +9,7 @@ per page; the study-wide CSV streams table by table in (object, time) order with
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,7 +72,17 @@ class AuditFilter:
 
 
 def _day_start(on: date, tz: str) -> datetime:
-    return datetime.combine(on, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    """The UTC moment the site day `on` starts; the calendar's first and last days (0001-01-01, 9999-12-31)
+    may lie outside what a UTC datetime holds, and are then its first or last moment."""
+    try:
+        return datetime.combine(on, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if on.year == date.min.year else datetime.max.replace(tzinfo=UTC)
+
+
+def _day_end(on: date, tz: str) -> datetime:
+    """The UTC moment the site day after `on` starts (the end of `on`, exclusive)."""
+    return datetime.max.replace(tzinfo=UTC) if on == date.max else _day_start(on + _ONE_DAY, tz)
 
 
 def history_queryset(model, audit_filter: AuditFilter):
@@ -88,7 +99,7 @@ def history_queryset(model, audit_filter: AuditFilter):
     if audit_filter.date_from:
         qs = qs.filter(history_date__gte=_day_start(audit_filter.date_from, audit_filter.tz))
     if audit_filter.date_to:
-        qs = qs.filter(history_date__lt=_day_start(audit_filter.date_to, audit_filter.tz) + _ONE_DAY)
+        qs = qs.filter(history_date__lt=_day_end(audit_filter.date_to, audit_filter.tz))
     participant = Cast(F(pcol) if pcol else Value(None), IntegerField())
     return qs.annotate(
         a_model=Cast(Value(model._meta.label_lower), CharField(max_length=100)),
@@ -259,13 +270,28 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
             ]
             changes = row_changes(fields, record, old) or [{"field": "", "old": None, "new": None}]
             for change in changes:
-                writer.writerow([*base, change["field"], _csv_value(change["old"]), _csv_value(change["new"])])
+                cells = [*base, change["field"], _csv_value(change["old"]), _csv_value(change["new"])]
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
             last = record
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue().encode()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(cell) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: text starting like a formula (=, +, -, @, tab,
+    carriage return) gets a leading ' (OWASP's CSV-injection advice); plain numbers (-12.5) stay numbers.
+    For CSVs meant for spreadsheets (the audit trail); SDTM datasets keep their values exactly."""
+    text = str(cell)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _csv_value(value) -> str:

@@ -89,7 +89,6 @@ SDTM_VARIABLES: dict[str, dict[str, str]] = {
         "relationship": "AEREL",
         "action_taken": "AEACN",
         "outcome": "AEOUT",
-        "treatment_emergent": "AETRTEM",
     },
 }
 

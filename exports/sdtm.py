@@ -11,8 +11,8 @@ Conventions (documented in README_API):
 - DM ARMCD/ARM: UCMSC for enrolled/completed/withdrawn, SCRNFAIL "Screen Failure", NOTASSGN "Not Assigned".
 - AEENRF is `ONGOING` for an ongoing AE (CRF mapping); AETRTEM flags treatment-emergent AEs;
   EXDOSDEV flags a dose deviation (EXADJ carries its reason).
-- Safety variant (EXPORT_SAFETY, e.g. the DMC): DM without BRTHDTC; EX and AE unchanged
-  (they hold no initials or dates of birth). IE, SV, VS and RS need EXPORT.
+- Safety variant (EXPORT_SAFETY, e.g. the DMC): enrolled participants only (subject IDs, never screening
+  numbers), DM without BRTHDTC. IE, SV, VS and RS need EXPORT.
 """
 
 from collections.abc import Iterator
@@ -145,6 +145,12 @@ def _unpivot_order(d: Dialect, record_order: str, t: dict[str, str]) -> str:
     return "" if d.postgres else f"ORDER BY {record_order}, {t['ord']}"
 
 
+def _enrolled_only(safety: bool) -> str:
+    """The safety variant (DMC reviewers: pseudonymised) names people by subject ID only: people never
+    enrolled, whose USUBJID would carry their screening number, are left out."""
+    return "WHERE p.subject_id IS NOT NULL" if safety else ""
+
+
 def dm(d: Dialect, *, safety: bool = False) -> Query:
     # the whole label from the study row in one subquery (one InitPlan, where the dose in millions() is four)
     arm = study_value(f"'{TREATMENT} ' || {d.millions('dose_per_kg_cells')} || ' x 10^6 cells/kg IV'")
@@ -172,6 +178,7 @@ def dm(d: Dialect, *, safety: bool = False) -> Query:
     names, select = _select(columns)
     sql = f"""SELECT {select}
 FROM {P} p LEFT JOIN {S} s ON s.participant_id = p.id
+{_enrolled_only(safety)}
 ORDER BY {_usubjid_order(d)}"""
     return Query(names, sql)
 
@@ -413,11 +420,13 @@ def ae(d: Dialect, *, safety: bool = False) -> Query:
         ("AEOUT", d.case_map("e.outcome", upper(Outcome))),
         ("AESTDY", d.study_day("e.onset_date", "p.day1_date")),
         ("AEENDY", d.study_day("e.end_date", "p.day1_date")),
-        ("AETRTEM", d.yn("e.treatment_emergent")),
+        # treatment-emergent (safety.rules.is_treatment_emergent): onset on or after Day 1, derived here
+        ("AETRTEM", d.yn("(p.day1_date IS NOT NULL AND e.onset_date >= p.day1_date)")),
     ]
     names, select = _select(columns)
     sql = f"""SELECT {select}
 FROM {AE} e JOIN {P} p ON p.id = e.participant_id
+{_enrolled_only(safety)}
 ORDER BY {_usubjid_order(d)}, e.ae_number"""
     return Query(names, sql)
 

@@ -7,5 +7,5 @@ from exports import views
 urlpatterns = [
     path("exports/", views.exports, name="exports"),
     path("audit-trail/", views.audit_trail, name="audit_trail"),
-    path("audit-trail/participants/<str:screening_number>/", views.participant_history, name="participant_history"),
+    path("audit-trail/participants/<slug:screening_number>/", views.participant_history, name="participant_history"),
 ]

@@ -11,6 +11,7 @@ from exports.api.views import audit_filter_from
 from subjects.models import Participant
 from subjects.sitetime import site_zone
 from trialsite.access import requires
+from trialsite.filters import PageFilterForm, filters_from
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -37,7 +38,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     return render(request, "exports/exports.html", context)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PageFilterForm):
     participant = forms.CharField(required=False, max_length=12, label="Participant (screening number)")
     user = forms.CharField(required=False, max_length=150)
     model = forms.ChoiceField(required=False)
@@ -76,16 +77,9 @@ class TrailPage:
         return self.number - 1
 
 
-def _page_number(value) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
-
-
-def _page(request, audit_filter) -> tuple[TrailPage, list]:
+def _page(number: int | None, audit_filter) -> tuple[TrailPage, list]:
     queryset = audit.trail_queryset(audit_filter)
-    number = _page_number(request.GET.get("page"))
+    number = number or 1
     start = (number - 1) * PAGE_SIZE
     items = [] if queryset is None else list(queryset[start : start + PAGE_SIZE + 1])
     return TrailPage(number, has_next=len(items) > PAGE_SIZE), audit.resolve_rows(items[:PAGE_SIZE])
@@ -93,21 +87,25 @@ def _page(request, audit_filter) -> tuple[TrailPage, list]:
 
 @requires(Cap.VIEW_AUDIT)
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    if form.is_bound and not form.is_valid():
-        data = {"participant": "\0"}  # invalid filters show nothing rather than everything
-    audit_filter = audit_filter_from(data, tz=site_zone().key)
-    page, rows = _page(request, audit_filter)
+    form, status = filters_from(request, AuditFilterForm)
+    if status == 200:
+        audit_filter = audit_filter_from(form.cleaned_data, tz=site_zone().key)
+    else:
+        audit_filter = audit.AuditFilter(empty=True)  # invalid filters show nothing rather than everything
+    page, rows = _page(form.cleaned_data.get("page"), audit_filter)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "page_size": PAGE_SIZE}
-    return render(request, "exports/audit_trail.html", context)
+    return render(request, "exports/audit_trail.html", context, status=status)
 
 
 @requires(Cap.VIEW_AUDIT)
 def participant_history(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = get_object_or_404(Participant, screening_number=screening_number)
-    audit_filter = audit.AuditFilter(participant_id=participant.id, tz=site_zone().key, newest_first=False)
-    page, rows = _page(request, audit_filter)
-    return render(request, "exports/participant_history.html", {"participant": participant, "page": page, "rows": rows})
+    form, status = filters_from(request, PageFilterForm)
+    audit_filter = audit.AuditFilter(
+        participant_id=participant.id, tz=site_zone().key, newest_first=False, empty=status != 200
+    )
+    page, rows = _page(form.cleaned_data.get("page"), audit_filter)
+    context = {"participant": participant, "page": page, "rows": rows}
+    return render(request, "exports/participant_history.html", context, status=status)

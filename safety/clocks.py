@@ -9,7 +9,6 @@ def with_clocks(adverse_events, study):
     """Set `.clock` (as of now) on AdverseEvent instances, for the pages that list them."""
     now = timezone.now()
     for adverse_event in adverse_events:
-        adverse_event.clock = rules.sae_clock(
-            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours
-        )
+        start = rules.sae_clock_start(serious=adverse_event.serious, awareness_time=adverse_event.awareness_time)
+        adverse_event.clock = rules.sae_clock(start, adverse_event.reported_to_sponsor_at, now, study.sae_report_hours)
     return adverse_events

@@ -31,7 +31,14 @@ from assessments.models import PasiAssessment
 from dosing.models import Infusion
 from safety import rules
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
-from safety.services import DmcAlert, signal_events
+from safety.services import (
+    HOLD_REASON_KEYS,
+    DmcAlert,
+    hold_reason_of,
+    safety_population_condition,
+    signal_events,
+    treatment_emergent_annotation,
+)
 from subjects.models import Participant, ParticipantStatus, Study
 from trialsite import figures as figures_cache
 
@@ -41,16 +48,20 @@ TABLE_CAP = 100  # rows shown inline on the dashboard; the listing has them all
 GRADES = (1, 2, 3, 4, 5)
 
 
-def subject_label(subject_id: str | None, usubjid: str | None, screening_number: str) -> str:
-    """The displayed subject ID, by the Participant model's own rule."""
-    return Participant.display_id_of(subject_id, usubjid, screening_number)
+NOT_ENROLLED = "(not enrolled)"
+
+
+def subject_label(subject_id: str | None, usubjid: str | None) -> str:
+    """The displayed subject ID, by the Participant model's own rule. Pseudonymised: people never
+    enrolled have none and are shown without an identifier (never by screening number)."""
+    return Participant.label_of(subject_id, usubjid) or NOT_ENROLLED
 
 
 def _label_of(row: dict, prefix: str = "participant__") -> str:
-    return subject_label(row[f"{prefix}subject_id"], row[f"{prefix}usubjid"], row[f"{prefix}screening_number"])
+    return subject_label(row[f"{prefix}subject_id"], row[f"{prefix}usubjid"])
 
 
-LABEL_KEYS = ("subject_id", "usubjid", "screening_number")
+LABEL_KEYS = ("subject_id", "usubjid")
 PARTICIPANT_KEYS = tuple(f"participant__{key}" for key in LABEL_KEYS)
 
 
@@ -106,7 +117,7 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
         Participant.objects.filter(is_enrolled)
         .annotate(infusions_given=_infusions_given(), cells=_cells_given())
         .order_by("screening_seq")
-        .values_list("subject_id", "usubjid", "screening_number", "infusions_given", "cells")[:TABLE_CAP]
+        .values_list("subject_id", "usubjid", "infusions_given", "cells")[:TABLE_CAP]
     )
     exposure = {
         "distribution": [
@@ -118,22 +129,29 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
             "participants": result["dosed"],
         },
         "per_participant": [
-            {"subject": subject_label(sid, usubjid, scr), "infusions_given": n, "cells": cells or 0}
-            for sid, usubjid, scr, n, cells in table
+            {"subject": subject_label(sid, usubjid), "infusions_given": n, "cells": cells or 0}
+            for sid, usubjid, n, cells in table
         ],
     }
     return enrollment, exposure
 
 
+def safety_population_events():
+    """The AEs the dashboard's AE tables count: those of the safety population (participants with at
+    least one infusion), whose size is the tables' denominator. AEs of people never dosed (screening)
+    count in neither."""
+    return AdverseEvent.objects.filter(safety_population_condition("participant"))
+
+
 def ae_incidence(study: Study) -> dict:
     """AE counts (events and participants) by grade, seriousness and relationship, and the number of
-    participants with a safety signal (for the DMC alert), in one query; the percentages of the
-    enrolled are added by add_percents."""
+    participants with a safety signal (for the DMC alert), in one query over the safety population;
+    the percentages of the safety population are added by add_percents."""
     aggregates = {"events": Count("id"), "participants": Count("participant", distinct=True)}
     aggregates["signal_participants"] = Count(
         "participant", distinct=True, filter=rules.safety_hold_condition(study.hold_min_grade)
     )
-    aggregates["te_events"] = Count("id", filter=Q(treatment_emergent=True))
+    aggregates["te_events"] = Count("id", filter=rules.treatment_emergent_condition())
     categories = {
         "grade": [(str(g), f"Grade {g}", Q(grade=g)) for g in GRADES],
         "seriousness": [("yes", "Serious", Q(serious=True)), ("no", "Not serious", Q(serious=False))],
@@ -145,7 +163,7 @@ def ae_incidence(study: Study) -> dict:
             aggregates[f"{name}:{key}:participants"] = Count("participant", distinct=True, filter=condition)
     aggregates["related:events"] = Count("id", filter=Q(relationship__in=rules.RELATED))
     aggregates["related:participants"] = Count("participant", distinct=True, filter=Q(relationship__in=rules.RELATED))
-    result = AdverseEvent.objects.aggregate(**aggregates)
+    result = safety_population_events().aggregate(**aggregates)
     filters = {"grade": "grade", "seriousness": "serious", "relationship": "relationship"}
     tables = {
         name: [
@@ -187,16 +205,14 @@ HOLD_VALUES = {
     "hold_id": "safety_holds__id",
     "hold_placed_at": "safety_holds__placed_at",
     "hold_released_at": "safety_holds__released_at",
-    "hold_reason": "safety_holds__reason",
     "hold_subject_id": "safety_holds__participant__subject_id",
     "hold_usubjid": "safety_holds__participant__usubjid",
-    "hold_screening_number": "safety_holds__participant__screening_number",
 }
 
 
 def sae_rows(study: Study) -> list[dict]:
     """Every SAE, most recent awareness first, with its subject label and clock."""
-    rows = list(AdverseEvent.objects.filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
+    rows = list(safety_population_events().filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
     add_clock(rows, study)
     return rows
 
@@ -230,11 +246,11 @@ def add_clock(rows, study: Study) -> None:
     set_clocks(rows, study, timezone.now())
 
 
-def add_percents(incidence: dict, enrolled: int) -> None:
-    """Each incidence row's participants as a percentage of the enrolled."""
+def add_percents(incidence: dict, population: int) -> None:
+    """Each incidence row's participants as a percentage of the safety population (its numerator's)."""
     for rows in incidence["tables"].values():
         for row in rows:
-            row["percent"] = _percent(row["participants"], enrolled)
+            row["percent"] = _percent(row["participants"], population)
 
 
 def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
@@ -242,10 +258,11 @@ def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
     exactly one AE (`hold_once_per_ae`), so serious or held AEs LEFT JOIN their hold give both."""
     rows = list(
         AdverseEvent.objects.filter(Q(serious=True) | Q(safety_holds__isnull=False))
+        .annotate(dosed=safety_population_condition("participant"))
         .order_by("-awareness_time", "id")
-        .values(*SAE_VALUES, "serious", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
+        .values(*SAE_VALUES, "serious", "dosed", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
     )
-    saes = [row for row in rows if row["serious"]]
+    saes = [row for row in rows if row["serious"] and row["dosed"]]  # the safety population's, as the AE tables
     describe_events(saes[:TABLE_CAP], study)  # the rows shown (sae_summary); the clock counts need no text
     held = sorted(
         (row for row in rows if row["hold_id"] is not None), key=lambda r: (r["hold_placed_at"], r["hold_id"])
@@ -255,7 +272,7 @@ def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
             "subject": _label_of(row, prefix="hold_"),
             "adverse_event__ae_number": row["ae_number"],
             "placed": _local(row["hold_placed_at"]),
-            "reason": row["hold_reason"],
+            "reason": hold_reason_of(row, pseudonymised=True),
         }
         for row in held
         if row["hold_released_at"] is None
@@ -370,7 +387,7 @@ def dashboard_figures(study: Study) -> dict:
     incidence = ae_incidence(study)
     saes, holds = saes_and_holds(study)
     pasi_data = pasi(study)
-    add_percents(incidence, counts["enrolled"])
+    add_percents(incidence, exposure["totals"]["participants"])
     charts = {name: _bar_chart(incidence["tables"][name]) for name in ("grade", "seriousness", "relationship")}
     charts["pasi"] = pasi_data["chart"]
     return {
@@ -476,7 +493,7 @@ def _participants_listing(params, study: Study) -> Listing:
         participants = participants.filter(on_safety_hold=True)
         filters["on hold"] = "yes"
     rows = participants.annotate(infusions_given=_infusions_given()).values(
-        "subject_id", "usubjid", "screening_number", "status", "day1_date", "infusions_given", "on_safety_hold"
+        "subject_id", "usubjid", "status", "day1_date", "infusions_given", "on_safety_hold"
     )
     return Listing(
         "Participants",
@@ -516,7 +533,7 @@ def _exposure_listing(params, study: Study) -> Listing:
             participants = participants.exclude(Exists(Infusion.objects.filter(participant=OuterRef("pk"))))
         filters["infusions"] = params["infusions"]
     rows = participants.annotate(infusions_given=_infusions_given(), cells=_cells_given()).values(
-        "subject_id", "usubjid", "screening_number", "infusions_given", "cells", "day1_date"
+        "subject_id", "usubjid", "infusions_given", "cells", "day1_date"
     )
     return Listing(
         "Exposure",
@@ -531,7 +548,7 @@ def _exposure_listing(params, study: Study) -> Listing:
 
 
 def _ae_queryset(params):
-    events = AdverseEvent.objects.order_by("participant__screening_seq", "ae_number")
+    events = safety_population_events().order_by("participant__screening_seq", "ae_number")
     filters = {}
     if params.get("grade") in [str(g) for g in GRADES]:
         events = events.filter(grade=int(params["grade"]))
@@ -546,18 +563,19 @@ def _ae_queryset(params):
         events = events.filter(relationship__in=rules.RELATED)
         filters["related"] = "yes"
     if params.get("treatment_emergent") in YES:
-        events = events.filter(treatment_emergent=True)
+        events = events.filter(rules.treatment_emergent_condition())
         filters["treatment-emergent"] = "yes"
     return events, filters
 
 
 def _ae_listing(params, study: Study) -> Listing:
     events, filters = _ae_queryset(params)
+    events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing("Adverse events", AE_COLUMNS, events.values(*AE_VALUES), filters)
 
 
 def _sae_listing(params, study: Study) -> Listing:
-    rows = list(AdverseEvent.objects.filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
+    rows = list(safety_population_events().filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
     set_clocks(rows, study, timezone.now())
     filters = {}
     if params.get("clock") in rules.CLOCK_LABELS:
@@ -581,6 +599,7 @@ def _sae_listing(params, study: Study) -> Listing:
 
 def _signals_listing(params, study: Study) -> Listing:
     events = signal_events(study).order_by("participant__screening_seq", "ae_number")
+    events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing(
         f"Safety signals (related AE of grade ≥ {study.hold_min_grade} or related SAE)",
         AE_COLUMNS,
@@ -598,11 +617,21 @@ def _holds_listing(params, study: Study) -> Listing:
         rows = rows.exclude(released_at=None)
         filters["open"] = "no"
     rows = rows.values(
-        "placed_at", "reason", "released_at", "release_reason", "adverse_event__ae_number", *PARTICIPANT_KEYS
+        "placed_at",
+        "released_at",
+        "release_reason",
+        *PARTICIPANT_KEYS,
+        **{key: F(f"adverse_event__{key}") for key in HOLD_REASON_KEYS},
     )
 
     def decorate(row):
-        row.update(subject=_label_of(row), placed=_local(row["placed_at"]), released=_local(row["released_at"]))
+        row.update(
+            subject=_label_of(row),
+            placed=_local(row["placed_at"]),
+            released=_local(row["released_at"]),
+            reason=hold_reason_of(row, pseudonymised=True),
+            adverse_event__ae_number=row["ae_number"],
+        )
 
     return Listing(
         "Safety holds",

@@ -3,8 +3,12 @@
 from django import forms
 
 from dosing.models import Infusion
-from safety.models import AdverseEvent, Relationship
+from safety import rules
+from safety.models import AdverseEvent, Relationship, Reminder
 from safety.services import AE_FIELDS
+from subjects.models import Participant, ParticipantStatus
+from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.filters import PageFilterForm, yes_no_filter
 
 YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
 
@@ -30,7 +34,9 @@ class AdverseEventForm(forms.ModelForm):
     """The AE CRF. On edit `reason_for_change` is required and causality is locked for non-investigators."""
 
     expected = yes_no_field("Expected")
-    reason_for_change = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason_for_change = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=REASON_MAX_LENGTH
+    )
 
     class Meta:
         model = AdverseEvent
@@ -72,15 +78,54 @@ class AdverseEventForm(forms.ModelForm):
 class AssessmentForm(forms.Form):
     relationship = forms.ChoiceField(label="Relationship to UCMSCs", choices=Relationship.choices)
     expected = yes_no_field("Expected")
-    reason = forms.CharField(label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
 
 
 class ReportedForm(forms.Form):
     reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=DateTimeLocalInput())
-    reason = forms.CharField(label="Reason for change", required=False)
+    reason = forms.CharField(label="Reason for change", required=False, max_length=REASON_MAX_LENGTH)
 
 
 class HoldReleaseForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for release (e.g. the DMC review)", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label="Reason for release (e.g. the DMC review)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX_LENGTH,
     )
+
+
+class AdverseEventFilterForm(PageFilterForm):
+    participant = forms.ModelChoiceField(queryset=Participant.objects.all(), required=False)
+    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
+
+
+class ListingFilterForm(PageFilterForm):
+    """Every filter a DMC listing takes (safety.dashboard.listing reads those of its listing)."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "—"), *ParticipantStatus.choices])
+    enrolled = yes_no_filter()
+    on_hold = yes_no_filter()
+    infusions = forms.IntegerField(required=False, min_value=0, max_value=99)
+    grade = forms.TypedChoiceField(required=False, choices=[("", "—")] + [(str(g), str(g)) for g in range(1, 6)])
+    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
+    relationship = forms.ChoiceField(required=False, choices=[("", "—"), *Relationship.choices])
+    related = yes_no_filter()
+    treatment_emergent = yes_no_filter()
+    clock = forms.ChoiceField(required=False, choices=[("", "—"), *rules.CLOCK_LABELS.items()])
+    open = yes_no_filter()
+    visit = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = study.visit_definitions.order_by("visitnum").values_list("code", flat=True)
+        self.fields["visit"].choices = [("", "—")] + [(code, code) for code in codes]
+
+
+SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}  # reminders shown: acknowledged by you?
+
+
+class ReminderFilterForm(PageFilterForm):
+    show = forms.ChoiceField(required=False, choices=[(name, name) for name in SHOW_CHOICES])
+    kind = forms.ChoiceField(required=False, choices=[("", "—"), *Reminder.Kind.choices])

@@ -72,7 +72,8 @@ class AdverseEvent(AuditedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     causality_assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    treatment_emergent = models.BooleanField(default=False, editable=False)
+    # Treatment-emergent is never stored: it is derived from onset_date and the participant's Day 1
+    # (rules.is_treatment_emergent; in SQL rules.treatment_emergent_condition), so it follows Day 1.
 
     class Meta:
         ordering = ["participant_id", "ae_number"]

@@ -8,19 +8,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from safety import reminders
+from safety.forms import SHOW_CHOICES, ReminderFilterForm
 from safety.models import Reminder
 from trialsite.access import requires
+from trialsite.filters import filters_from
 from trialsite.roles import Cap
-
-SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}
 
 
 @requires(Cap.VIEW_REMINDERS)
 def reminder_list(request: HttpRequest) -> HttpResponse:
-    show = request.GET.get("show") if request.GET.get("show") in SHOW_CHOICES else "open"
-    kind = request.GET.get("kind") if request.GET.get("kind") in Reminder.Kind.values else ""
+    filters, status = filters_from(request, ReminderFilterForm)
+    show = (filters.cleaned_data.get("show") if status == 200 else None) or "open"
+    kind = filters.cleaned_data.get("kind", "") if status == 200 else ""
     rows = reminders.reminders_for(request.user, acknowledged=SHOW_CHOICES[show], kind=kind or None)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if status != 200:
+        rows = []
+    page = Paginator(rows, 50).get_page(filters.cleaned_data.get("page"))
     return render(
         request,
         "safety/reminders.html",
@@ -31,6 +34,7 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
             "kinds": Reminder.Kind.choices,
             "filter_query": f"show={show}&kind={kind}",
         },
+        status=status,
     )
 
 

@@ -7,9 +7,9 @@ safety-hold rule also as a query condition, for counting and listing signals in 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 SERIOUS_CRITERIA_FIELDS = (
     "death",
@@ -20,6 +20,7 @@ SERIOUS_CRITERIA_FIELDS = (
     "important_medical_event",
 )
 RELATED = frozenset({"possible", "probable", "definite"})  # relationships counted as related to UCMSCs
+NOT_RELATED = "not_related"
 FATAL_GRADE = 5
 
 # SAE clock states
@@ -52,6 +53,9 @@ class AdverseEventFacts:
     has_infusion: bool = False
     infusion_of_participant: bool = True
     consent_date: date | None = None
+    relationship: str | None = None
+    day1_date: date | None = None
+    site_zone: tzinfo | None = None  # the zone of the site's calendar dates (onset), for the awareness date
 
 
 def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) -> dict[str, list[str]]:
@@ -107,6 +111,12 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
             add("serious", f"Serious criteria ({', '.join(ticked)}) are only allowed when the AE is serious.")
     if facts.awareness_time is not None and facts.awareness_time > now:
         add("awareness_time", "The awareness time cannot be in the future.")
+    elif facts.awareness_time is not None and facts.onset_date is not None:
+        if _site_date(facts.awareness_time, facts.site_zone) < facts.onset_date:
+            add(
+                "awareness_time",
+                f"The awareness time cannot be before the onset date ({facts.onset_date.isoformat()}).",
+            )
     if facts.reported_to_sponsor_at is not None:
         if facts.reported_to_sponsor_at > now:
             add("reported_to_sponsor_at", "The report time cannot be in the future.")
@@ -114,6 +124,17 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
             add("reported_to_sponsor_at", "A report to the sponsor needs an awareness time.")
         elif facts.reported_to_sponsor_at < facts.awareness_time:
             add("reported_to_sponsor_at", "The report to the sponsor cannot be before the awareness time.")
+
+    # Nothing before the first infusion can be caused by it
+    if facts.relationship not in (None, NOT_RELATED) and not is_treatment_emergent(facts.onset_date, facts.day1_date):
+        if facts.day1_date is None:
+            add("relationship", "No infusion has been given yet: an AE before the first infusion is “not related”.")
+        else:
+            add(
+                "relationship",
+                f"The AE started before the first infusion (Day 1 is {facts.day1_date.isoformat()}): "
+                "an AE before the first infusion is “not related”.",
+            )
 
     # Infusion reaction <=> linked infusion of this participant
     if facts.infusion_reaction and not facts.has_infusion:
@@ -123,6 +144,19 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
     if facts.has_infusion and not facts.infusion_of_participant:
         add("infusion", "The infusion belongs to another participant.")
     return errors
+
+
+def _site_date(moment: datetime, zone: tzinfo | None) -> date:
+    try:
+        return moment.astimezone(zone).date() if zone is not None else moment.date()
+    except OverflowError:  # a moment at the very edge of the calendar (year 1 or 9999)
+        return moment.date()
+
+
+def sae_clock_start(*, serious: bool, awareness_time: datetime | None) -> datetime | None:
+    """When the SAE reporting clock starts: the investigator's awareness of a serious AE. A non-serious
+    AE has no clock, whatever awareness time was entered."""
+    return awareness_time if serious else None
 
 
 def is_treatment_emergent(onset_date: date | None, day1_date: date | None) -> bool:
@@ -135,14 +169,25 @@ def is_related(relationship: str | None) -> bool:
     return relationship in RELATED
 
 
-def triggers_safety_hold(*, grade: int, serious: bool, relationship: str, hold_min_grade: int) -> bool:
-    """A related AE of grade >= hold_min_grade, or any related SAE, puts the participant on hold."""
-    return is_related(relationship) and (serious or grade >= hold_min_grade)
+def triggers_safety_hold(
+    *, grade: int, serious: bool, relationship: str, hold_min_grade: int, treatment_emergent: bool
+) -> bool:
+    """A treatment-emergent related AE of grade >= hold_min_grade, or related SAE, puts the participant
+    on hold: holds and the DMC alert concern dosed participants only."""
+    return treatment_emergent and is_related(relationship) and (serious or grade >= hold_min_grade)
+
+
+def treatment_emergent_condition() -> Q:
+    """is_treatment_emergent as a condition on adverse events, for counting and filtering (never
+    stored, so it follows Day 1 when Day 1 moves)."""
+    return Q(participant__day1_date__isnull=False, onset_date__gte=F("participant__day1_date"))
 
 
 def safety_hold_condition(hold_min_grade: int) -> Q:
     """triggers_safety_hold as a condition on adverse events: the safety signals (PROTOCOL §6)."""
-    return Q(relationship__in=RELATED) & (Q(serious=True) | Q(grade__gte=hold_min_grade))
+    return (
+        Q(relationship__in=RELATED) & (Q(serious=True) | Q(grade__gte=hold_min_grade)) & treatment_emergent_condition()
+    )
 
 
 def dmc_alert_reached(participants_with_signal: int, threshold: int) -> bool:

@@ -6,16 +6,18 @@ as the AE write that triggers it, and a serious AE writes its notification outbo
 what the DMC dashboard shows: its cached figures are stale once it commits (trialsite.figures).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef
 from django.utils import timezone
 
+from dosing.models import Infusion
 from safety import rules
-from safety.models import AdverseEvent, Notification, SafetyHold
+from safety.models import AdverseEvent, Notification, Relationship, SafetyHold
 from subjects.models import Participant, Study
 from subjects.sitetime import site_today
 from trialsite import figures
@@ -62,7 +64,6 @@ def adverse_event_record(*, participant: Participant, user, **fields) -> Adverse
             adverse_event.causality_assessed_by = user
             adverse_event.causality_assessed_at = timezone.now()
         _validate(adverse_event)
-        adverse_event.treatment_emergent = rules.is_treatment_emergent(adverse_event.onset_date, locked.day1_date)
         audited_save(adverse_event, user=user)
         _after_write(adverse_event, user=user)
     participant.refresh_from_db()
@@ -85,7 +86,6 @@ def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fi
         for name, value in fields.items():
             setattr(locked, name, value)
         _validate(locked)
-        locked.treatment_emergent = rules.is_treatment_emergent(locked.onset_date, locked.participant.day1_date)
         audited_save(locked, user=user, reason=reason)
         _after_write(locked, user=user)
     return locked
@@ -105,6 +105,7 @@ def adverse_event_assess(
         locked.expected = expected
         locked.causality_assessed_by = investigator
         locked.causality_assessed_at = timezone.now()
+        _validate(locked)
         audited_save(locked, user=investigator, reason=reason)
         _after_write(locked, user=investigator)
     return locked
@@ -168,6 +169,16 @@ class DmcAlert:
         return self.active
 
 
+def treatment_emergent_annotation() -> ExpressionWrapper:
+    return ExpressionWrapper(rules.treatment_emergent_condition(), output_field=BooleanField())
+
+
+def safety_population_condition(participant: str = "pk") -> Exists:
+    """Participants (or, with participant="participant", their records) in the safety population:
+    at least one infusion given, as DMC reports count them."""
+    return Exists(Infusion.objects.filter(participant=OuterRef(participant)))
+
+
 def signal_events(study: Study):
     """AEs that are safety signals: those that put their participant on hold."""
     return AdverseEvent.objects.filter(rules.safety_hold_condition(study.hold_min_grade))
@@ -205,6 +216,9 @@ def facts_of(adverse_event: AdverseEvent, participant: Participant) -> rules.Adv
         has_infusion=infusion is not None,
         infusion_of_participant=infusion is None or infusion.participant_id == participant.pk,
         consent_date=participant.consent_date,
+        relationship=adverse_event.relationship,
+        day1_date=participant.day1_date,
+        site_zone=timezone.get_current_timezone(),
     )
 
 
@@ -232,8 +246,25 @@ def _after_write(adverse_event: AdverseEvent, *, user) -> None:
         serious=adverse_event.serious,
         relationship=adverse_event.relationship,
         hold_min_grade=study.hold_min_grade,
+        treatment_emergent=rules.is_treatment_emergent(adverse_event.onset_date, adverse_event.participant.day1_date),
     ):
         _place_hold(adverse_event, user=user)
+
+
+HOLD_REASON_KEYS = ("ae_number", "serious", "grade", "relationship")
+
+
+def hold_reason_of(adverse_event: Mapping, *, pseudonymised: bool = False) -> str:
+    """Why a hold is placed, from its AE's values ({key: value}, HOLD_REASON_KEYS and the term), e.g.
+    "AE 2 (Fever): serious, grade 3, relationship to UCMSCs probable". Pseudonymised (what DMC
+    reviewers read): without the verbatim term, which is free text."""
+    seriousness = "serious, " if adverse_event["serious"] else ""
+    term = "" if pseudonymised else f" ({adverse_event['term']})"
+    relationship = Relationship(adverse_event["relationship"]).label.lower()
+    return (
+        f"AE {adverse_event['ae_number']}{term}: {seriousness}grade {adverse_event['grade']}, "
+        f"relationship to UCMSCs {relationship}"
+    )
 
 
 def _place_hold(adverse_event: AdverseEvent, *, user) -> SafetyHold | None:
@@ -241,11 +272,7 @@ def _place_hold(adverse_event: AdverseEvent, *, user) -> SafetyHold | None:
         return None  # one hold per AE; a released hold is not placed again by a later edit
     participant = Participant.objects.select_for_update().get(pk=adverse_event.participant_id)
     now = timezone.now()
-    seriousness = "serious, " if adverse_event.serious else ""
-    reason = (
-        f"AE {adverse_event.ae_number} ({adverse_event.term}): {seriousness}grade {adverse_event.grade}, "
-        f"relationship to UCMSCs {adverse_event.get_relationship_display().lower()}"
-    )
+    reason = hold_reason_of({key: getattr(adverse_event, key) for key in (*HOLD_REASON_KEYS, "term")})
     hold = audited_save(
         SafetyHold(participant=participant, adverse_event=adverse_event, placed_at=now, reason=reason), user=user
     )

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 from safety import dashboard as dmc
 from safety import rules
 from safety.clocks import with_clocks
-from safety.forms import AdverseEventForm, AssessmentForm, HoldReleaseForm, ReportedForm
+from safety.forms import (
+    AdverseEventFilterForm,
+    AdverseEventForm,
+    AssessmentForm,
+    HoldReleaseForm,
+    ListingFilterForm,
+    ReportedForm,
+)
 from safety.models import AdverseEvent, SafetyHold
 from safety.services import (
     adverse_event_assess,
@@ -22,24 +29,27 @@ from safety.services import (
 )
 from subjects.models import Participant, Study
 from trialsite.access import requires
+from trialsite.filters import filters_from
 from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
 
 
 @requires(Cap.VIEW_CLINICAL)
 def ae_list(request: HttpRequest) -> HttpResponse:
+    filters, status = filters_from(request, AdverseEventFilterForm)
     adverse_events = AdverseEvent.objects.select_related("participant").order_by(
         "participant__screening_seq", "ae_number"
     )
-    participant = None
-    if request.GET.get("participant"):
-        participant = get_object_or_404(Participant, pk=request.GET["participant"])
+    participant = filters.cleaned_data.get("participant") if status == 200 else None
+    if status != 200:
+        adverse_events = adverse_events.none()
+    if participant is not None:
         adverse_events = adverse_events.filter(participant=participant)
-    if request.GET.get("serious") in ("yes", "no"):
-        adverse_events = adverse_events.filter(serious=request.GET["serious"] == "yes")
-    page = Paginator(adverse_events, 50).get_page(request.GET.get("page"))
+    if status == 200 and filters.cleaned_data["serious"]:
+        adverse_events = adverse_events.filter(serious=filters.cleaned_data["serious"] == "yes")
+    page = Paginator(adverse_events, 50).get_page(filters.cleaned_data.get("page"))
     with_clocks(page.object_list, Study.current())
-    return render(request, "safety/ae_list.html", {"page": page, "participant": participant})
+    return render(request, "safety/ae_list.html", {"page": page, "participant": participant}, status=status)
 
 
 @requires(Cap.ENTER_DATA)
@@ -168,8 +178,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @requires(Cap.VIEW_DASHBOARD)
 def listing(request: HttpRequest, name: str) -> HttpResponse:
     study = request.study
-    result = dmc.listing(name, request.GET, study)
-    page = Paginator(result.rows, 100).get_page(request.GET.get("page"))
+    filters, status = filters_from(request, ListingFilterForm, study=study)
+    result = dmc.listing(name, request.GET if status == 200 else {}, study)
+    if status != 200:
+        result.rows, result.filters = [], {}
+    page = Paginator(result.rows, 100).get_page(filters.cleaned_data.get("page"))
     if name in ("adverse-events", "signals"):
         dmc.add_clock(page.object_list, study)
     rows = [dmc.listing_cells(row, result.columns) for row in page.object_list]
@@ -179,4 +192,5 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
         request,
         "safety/listing.html",
         {"listing": result, "page": page, "rows": rows, "name": name, "query": query.urlencode()},
+        status=status,
     )

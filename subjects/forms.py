@@ -4,6 +4,8 @@ from django import forms
 
 from subjects import eligibility, services
 from subjects.models import ParticipantStatus, Sex, Study
+from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.filters import PageFilterForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -15,6 +17,7 @@ class ReasonMixin:
     def add_reason(self, required: bool) -> None:
         if required:
             self.fields["reason_for_change"] = forms.CharField(
+                max_length=REASON_MAX_LENGTH,
                 label="Reason for change",
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Required: this changes data that has already been saved (audit trail).",
@@ -124,7 +127,7 @@ class VisitForm(ReasonMixin, forms.Form):
         self.add_reason(require_reason)
 
 
-class ParticipantFilterForm(forms.Form):
+class ParticipantFilterForm(PageFilterForm):
     q = forms.CharField(required=False, label="Search", help_text="Screening number, subject ID or initials")
     status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *ParticipantStatus.choices])
 

@@ -424,6 +424,11 @@ def study_update(*, user, reason, **fields) -> Study:
         count = enrolled_count()
         if target < count:
             raise error("enrollment_target", f"The target cannot be below the {count} participants already enrolled.")
+        if target < study.enrollment_target and not has_cap(user, Cap.CONFIGURE_STUDY):
+            raise error(
+                "enrollment_target",
+                "A data manager may raise the enrollment target only; lowering it is an administrator's change.",
+            )
     if "time_zone" in changed:
         try:
             ZoneInfo(changed["time_zone"])

@@ -25,6 +25,7 @@ from subjects.forms import (
 )
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
 from trialsite.access import requires
+from trialsite.filters import filters_from
 from trialsite.forms import show_errors
 from trialsite.roles import Cap, has_cap
 
@@ -56,17 +57,19 @@ _OPEN_VISITS = (
 
 @requires(Cap.VIEW_CLINICAL)
 def participant_list(request: HttpRequest) -> HttpResponse:
-    filters = ParticipantFilterForm(request.GET or None)
+    filters, status = filters_from(request, ParticipantFilterForm)
     participants = (
         Participant.objects.select_related("screening")
         .prefetch_related(Prefetch("visits", queryset=_OPEN_VISITS, to_attr="open_visits"))
         .order_by("screening_seq")
     )
-    if filters.is_valid():
+    if status == 200:
         participants = search_participants(participants, filters.cleaned_data["q"])
         if filters.cleaned_data["status"]:
             participants = participants.filter(status=filters.cleaned_data["status"])
-    page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        participants = participants.none()
+    page = Paginator(participants, PAGE_SIZE).get_page(filters.cleaned_data.get("page"))
     rows = [(p, services.next_action(p, visits=p.open_visits)) for p in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,6 +77,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         request,
         "subjects/list.html",
         {"filters": filters, "page": page, "rows": rows, "query": query.urlencode()},
+        status=status,
     )
 
 

@@ -137,7 +137,6 @@ def build_study_data(user):
             outcome="recovering",
             infusion_reaction=True,
             infusion=infusion,
-            treatment_emergent=True,
         ),
         user=user,
     )
@@ -182,7 +181,6 @@ def add_participants(user, count: int) -> None:
                 expected=False,
                 action_taken="dose_not_changed",
                 outcome="recovered",
-                treatment_emergent=True,
             ),
             user=user,
         )

@@ -42,3 +42,28 @@ def test_users_are_managed_by_administrators_only(administrator, data_manager):
 
 def test_no_missing_migrations(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_user_with_audit_history_is_deactivated_never_deleted(administrator, coordinator):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tests import factories
+
+    factories.participant(coordinator)  # coordinator now has audit history
+    client = Client(raise_request_exception=False)
+    client.force_login(administrator)
+    change = client.get(f"/admin/auth/user/{coordinator.pk}/change/").content.decode()
+    assert "cannot be deleted, only deactivated" in change
+    assert f"/admin/auth/user/{coordinator.pk}/delete/" not in change
+    assert client.get(f"/admin/auth/user/{coordinator.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/auth/user/{coordinator.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        "/admin/auth/user/", {"action": "delete_selected", "_selected_action": [coordinator.pk], "post": "yes"}
+    )
+    assert bulk.status_code in (200, 302)
+    assert User.objects.filter(pk=coordinator.pk).exists()
+    # a user without history (a mistyped account) can still be deleted
+    typo = User.objects.create_user("typo", password="x")
+    assert client.post(f"/admin/auth/user/{typo.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=typo.pk).exists()

@@ -161,12 +161,6 @@ def test_ae_numbers_are_1_2_3_per_participant(coordinator, enrolled):
     assert adverse_event_record(participant=other, user=coordinator, **ae_fields()).ae_number == 1
 
 
-def test_treatment_emergent_flag_is_stored(coordinator, enrolled):
-    before = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(onset_date=date(2024, 1, 9)))
-    on_day1 = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(onset_date=date(2024, 1, 10)))
-    assert (before.treatment_emergent, on_day1.treatment_emergent) == (False, True)
-
-
 def test_inconsistent_ae_is_refused_and_nothing_saved(coordinator, enrolled):
     with pytest.raises(ValidationError) as raised:
         adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(end_date=date(2024, 1, 11)))

@@ -1,5 +1,7 @@
 """The OpenAPI schema is served and honest: schemathesis finds no server error and no response that
-breaks the schema, for a data manager's and a coordinator's token (bounded examples, derandomized).
+breaks the schema (status code, content type, body), for data that fits the schema and data that does
+not, and in its stateful phase (linked sequences of calls), for a data manager's and a coordinator's
+token (bounded examples, derandomized).
 
 Covers every operation in /api/schema/ at run time, including other apps' endpoints.
 """
@@ -11,7 +13,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -23,6 +27,7 @@ from trialsite.account_views import issue_token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 12
+STATEFUL_SCENARIOS = 25
 
 
 def test_schema_and_docs_are_served_to_logged_in_users(data_manager):
@@ -54,29 +59,68 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.mark.parametrize("persona", ["data_manager", "coordinator"])
-def test_schemathesis_finds_no_server_errors_or_schema_violations(personas, persona, keep_test_connection):
+def _schema(personas, persona):
     build_study_data(personas["coordinator"])
     _token, key = issue_token(user=personas[persona], name="schemathesis", expires_in_days=1)
     auth = {"Authorization": f"Token {key}"}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), headers=auth)
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), headers=auth), auth
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("persona", ["data_manager", "coordinator"])
+def test_schemathesis_finds_no_server_errors_or_schema_violations(personas, persona, keep_test_connection):
+    """Data that fits the schema and data that does not (wrong types, unknown choices, out-of-range
+    numbers, NUL bytes): every answer is documented, in the documented content type and shape."""
+    schema, auth = _schema(personas, persona)
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy(generation_mode=mode, headers=auth))
+            def run(case):
+                case.call_and_validate(headers=auth, checks=CHECKS)
+
+            try:
+                run()
+            except Unsatisfiable:
+                assert mode == GenerationMode.NEGATIVE  # nothing in the operation can be made invalid
+            except Exception as error:  # collect every failing operation, report them together
+                failures.append(f"{operation.method.upper()} {operation.path} ({mode}): {error}")
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.slow
+def test_schemathesis_stateful_sequences_conform(personas, keep_test_connection):
+    """Sequences of calls linked by the schema (create, then read, change, act on what was created),
+    as a coordinator who may write: every answer conforms."""
+    schema, auth = _schema(personas, "coordinator")
+
+    CALLS = []
+
+    class Machine(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            CALLS.append(case.operation.label)
+            return {"headers": auth}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, headers=auth)
+
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
             derandomize=True,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy(headers=auth))
-        def run(case):
-            case.call_and_validate(headers=auth, checks=CHECKS)
-
-        try:
-            run()
-        except Exception as error:  # collect every failing operation, report them together
-            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
-    assert not failures, "\n\n".join(failures)
+    )
+    assert len(CALLS) > STATEFUL_SCENARIOS and any(call.startswith("POST") for call in CALLS)  # sequences ran

@@ -74,8 +74,8 @@ def test_post_computes_pasi_and_ignores_a_typed_total(participant, coordinator):
     assert body["region_subtotals"] == {"head": "1.0", "upper_limbs": "1.6", "trunk": "5.4", "lower_limbs": "6.0"}
     assert body["participant"] == "SCR-001" and body["visit_code"] == "W0"
     assert body["head_area_score"] == 2
-    assert body["improvement_percent"] == "0.0"  # W0 on Day 1 is the baseline itself
-    assert (body["pasi50"], body["pasi100"]) == (False, False)
+    assert body["improvement_percent"] is None  # W0 on Day 1 is the baseline itself: no improvement
+    assert (body["pasi50"], body["pasi100"]) == (None, None)
     assert PasiAssessment.objects.get().pasi_total == Decimal("14.0")
 
 

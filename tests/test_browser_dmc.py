@@ -9,6 +9,7 @@ from django.conf import settings
 from safety.services import adverse_event_record
 from tests import factories
 from tests.conftest import browser_login
+from tests.test_dmc_dashboard import infusion
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -21,6 +22,7 @@ def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer
         for initials in ("QJX", "WVK")
     ]
     for participant in participants:
+        infusion(participant, "W0", 1, 127_000_000, coordinator)  # dosed: the safety population
         adverse_event_record(
             participant=participant,
             user=coordinator,
@@ -38,6 +40,10 @@ def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer
             awareness_time=datetime(2024, 1, 21, 8, 0, tzinfo=TZ),
         )
 
+    refused = []  # what the Content-Security-Policy blocked: nothing may be
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     browser_login(page, dmc_reviewer.username)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="DMC dashboard").click()
     page.wait_for_url("**/safety/dashboard/")
@@ -49,7 +55,8 @@ def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer
         box = page.locator(f"#{canvas}").bounding_box()
         assert box and box["width"] > 0 and box["height"] > 0
     drawn = page.evaluate("Object.keys(Chart.instances).length")
-    assert drawn == 5
+    assert drawn == 5  # from the static script, under the policy
+    assert refused == []
     content = page.content()
     assert "S2018-11-001" in content and "QJX" not in content and "WVK" not in content
     # the count links to the rows behind it

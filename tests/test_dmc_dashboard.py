@@ -193,22 +193,23 @@ def test_dashboard_numbers(trial, dmc_reviewer):
         "completed": "0",
         "infusions": "3",
         "cells": "384000000",
-        "ae-events": "6",
+        "safety-population": "2",
+        "ae-events": "4",
         "incidence-grade-1": "1",
-        "incidence-grade-2": "2",
+        "incidence-grade-2": "1",
         "incidence-grade-3": "2",
-        "incidence-grade-4": "1",
+        "incidence-grade-4": "0",
         "incidence-grade-5": "0",
-        "incidence-seriousness-yes": "3",
-        "incidence-seriousness-no": "3",
-        "incidence-relationship-not_related": "2",
-        "incidence-relationship-unlikely": "2",
+        "incidence-seriousness-yes": "2",
+        "incidence-seriousness-no": "2",
+        "incidence-relationship-not_related": "1",
+        "incidence-relationship-unlikely": "1",
         "incidence-relationship-possible": "1",
         "incidence-relationship-probable": "1",
         "incidence-relationship-definite": "0",
-        "saes": "3",
+        "saes": "2",
         "sae-due": "1",
-        "sae-overdue": "1",
+        "sae-overdue": "0",
         "sae-reported_on_time": "1",
         "sae-reported_late": "0",
         "holds-open": "1",
@@ -216,11 +217,12 @@ def test_dashboard_numbers(trial, dmc_reviewer):
     }
     assert {name: count(html, name) for name in expected} == expected
     assert 'id="dmc-alert"' in html and "2 participants have a related AE" in html
-    assert "5 treatment-emergent" not in html  # the figure is a link
-    assert re.search(r'treatment_emergent=yes">5</a> treatment-emergent', html)
+    assert "4 treatment-emergent" not in html  # the figure is a link
+    assert re.search(r'treatment_emergent=yes">4</a> treatment-emergent', html)
     assert re.search(r'related=yes">2</a> related', html)
-    # % of 3 enrolled with a grade 3 AE: 2/3
-    assert "66.7" in html
+    # % of the safety population (2 dosed) with a grade 3 AE: 2/2; the undosed withdrawn participant's
+    # AEs and the screen failure are in neither numerator nor denominator
+    assert "100.0" in html and "66.7" not in html
     # exposure distribution: 1 participant with 0, 1 with 1, 1 with 2 infusions
     assert re.search(r'infusions=0">1<', html) and re.search(r'infusions=1">1<', html)
     assert re.search(r'infusions=2">1<', html) and re.search(r'infusions=3">0<', html)
@@ -229,12 +231,37 @@ def test_dashboard_numbers(trial, dmc_reviewer):
     assert re.search(r"<td>W4</td><td class=\"num\"><a [^>]*>2</a></td><td class=\"num\">62.5</td>", html)
     assert re.search(r"<td>W12</td><td class=\"num\"><a [^>]*>0</a></td><td class=\"num\">—</td>", html)
     # SAE listing with timeliness, subject IDs only
-    assert "S2018-11-002" in html and "Overdue" in html and "Reported on time" in html
+    assert "S2018-11-002" in html and "Due" in html and "Reported on time" in html
     # charts: vendored Chart.js, data via json_script, a canvas per chart
     assert "vendor/chartjs/chart.umd.min.js" in html and 'id="dashboard-data"' in html
     for canvas in ("chart-grade", "chart-seriousness", "chart-relationship", "chart-pasi", "chart-pasi-mean"):
         assert f'<canvas id="{canvas}"' in html
     assert "@media print" in html
+
+
+def test_incidence_counts_one_population_never_above_100_percent(coordinator, dmc_reviewer, study):
+    """Screening AEs of people never dosed used to be counted over the enrolled: 200 % of enrolled."""
+    with time_machine.travel(NOW, tick=False):
+        dosed = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+        infusion(dosed, "W0", 1, 127_000_000, coordinator)
+        ae(dosed, coordinator, term="Fever", onset_date=date(2024, 1, 20), grade=3, relationship="not_related")
+        for _ in range(2):
+            screening = factories.participant(coordinator)
+            ae(
+                screening,
+                coordinator,
+                term="Fracture",
+                onset_date=date(2024, 1, 20),
+                grade=3,
+                relationship="not_related",
+            )
+    data = figures_now(study)
+    grade3 = next(row for row in data["incidence"]["tables"]["grade"] if row["key"] == "3")
+    assert (grade3["events"], grade3["participants"], grade3["percent"]) == (1, 1, Decimal("100.0"))
+    assert data["incidence"]["events"] == 1
+    html = get(logged_in(dmc_reviewer), "/safety/dashboard/")
+    assert "200.0" not in html and "safety population" in html
+    assert count(html, "safety-population") == "1"
 
 
 def test_no_initials_or_birth_dates_anywhere(trial, dmc_reviewer):
@@ -253,15 +280,15 @@ def test_no_initials_or_birth_dates_anywhere(trial, dmc_reviewer):
 @pytest.mark.parametrize(
     "url,rows,must_contain",
     [
-        ("/safety/dashboard/listing/participants/", 4, ["SCR-004", "S2018-11-003"]),
+        ("/safety/dashboard/listing/participants/", 4, ["(not enrolled)", "S2018-11-003"]),
         ("/safety/dashboard/listing/participants/?enrolled=yes", 3, []),
         ("/safety/dashboard/listing/participants/?status=withdrawn", 1, ["S2018-11-003"]),
         ("/safety/dashboard/listing/exposure/?infusions=2", 1, ["S2018-11-001", "254000000"]),
         ("/safety/dashboard/listing/adverse-events/?grade=3", 2, ["Fever", "Pneumonia"]),
-        ("/safety/dashboard/listing/adverse-events/?serious=yes", 3, ["Syncope"]),
+        ("/safety/dashboard/listing/adverse-events/?serious=yes", 2, ["Rash"]),
         ("/safety/dashboard/listing/adverse-events/?relationship=possible", 1, ["Rash"]),
-        ("/safety/dashboard/listing/adverse-events/?treatment_emergent=yes", 5, []),
-        ("/safety/dashboard/listing/saes/?clock=overdue", 1, ["Syncope", "2024-02-26 08:00"]),
+        ("/safety/dashboard/listing/adverse-events/?treatment_emergent=yes", 4, []),
+        ("/safety/dashboard/listing/saes/?clock=due", 1, ["Rash", "2024-03-01 14:00"]),
         ("/safety/dashboard/listing/signals/", 2, ["Fever", "Rash"]),
         ("/safety/dashboard/listing/holds/?open=yes", 1, ["S2018-11-002"]),
         ("/safety/dashboard/listing/pasi/?visit=W4", 2, ["75.0", "50.0"]),
@@ -356,7 +383,6 @@ def test_figures_from_the_cache_equal_the_computed_ones(trial, study, django_ass
     assert [row["subject"] for row in warm["holds"]["open_rows"]] == ["S2018-11-002"]
     assert [(row["ae_number"], row["term"], row["clock_state"]) for row in warm["saes"]["rows"]] == [
         (2, "Rash", "due"),  # most recent awareness first
-        (2, "Syncope", "overdue"),
         (1, "Pneumonia", "reported_on_time"),
     ]
 
@@ -369,7 +395,7 @@ def test_a_write_changes_the_dashboard_at_once(
     client = logged_in(dmc_reviewer)
     html = get(client, "/safety/dashboard/")
     assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(html)  # from the cache
-    assert (count(html, "ae-events"), count(html, "saes"), count(html, "infusions")) == ("6", "3", "3")
+    assert (count(html, "ae-events"), count(html, "saes"), count(html, "infusions")) == ("4", "2", "3")
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         ae(
             trial["p1"],
@@ -383,7 +409,7 @@ def test_a_write_changes_the_dashboard_at_once(
             awareness_time=datetime(2024, 3, 1, 11, 0, tzinfo=TZ),
         )
     html = get(client, "/safety/dashboard/")
-    assert (count(html, "ae-events"), count(html, "saes"), count(html, "sae-due")) == ("7", "4", "2")
+    assert (count(html, "ae-events"), count(html, "saes"), count(html, "sae-due")) == ("5", "3", "2")
     w4 = trial["p1"].visits.get(visit_code="W4")
     nine = datetime(2024, 2, 7, 9, 0, tzinfo=TZ)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
@@ -426,11 +452,11 @@ def test_sae_clock_moves_with_time_on_cached_figures(trial, dmc_reviewer, django
     client = logged_in(dmc_reviewer)
     with time_machine.travel(datetime(2024, 3, 1, 13, 59, 30, tzinfo=TZ), tick=False):
         html = client.get("/safety/dashboard/").content.decode()
-    assert (count(html, "sae-due"), count(html, "sae-overdue")) == ("1", "1")
+    assert (count(html, "sae-due"), count(html, "sae-overdue")) == ("1", "0")
     with time_machine.travel(datetime(2024, 3, 1, 14, 0, 1, tzinfo=TZ), tick=False):
         with django_assert_max_num_queries(7):  # the figures come from the cache
             later = client.get("/safety/dashboard/").content.decode()
-    assert (count(later, "sae-due"), count(later, "sae-overdue")) == ("0", "2")
+    assert (count(later, "sae-due"), count(later, "sae-overdue")) == ("0", "1")
 
 
 # Baselines and values in tenths around the half-way cases of improvement_percent (.x5 before the
@@ -454,10 +480,13 @@ def test_stored_improvements_and_their_sum_are_exact(study, coordinator):
                 pasi(participant, code, str(Decimal(min(v, 720)).scaleb(-1)), coordinator)
             expected_tenths[participant.pk] = 0
     rows = PasiAssessment.objects.values_list(
-        "participant_id", "participant__baseline_pasi", "pasi_total", "improvement_percent"
+        "participant_id", "participant__baseline_pasi", "pasi_total", "improvement_percent", "visit_code"
     )
     assert len(rows) == 7 * len(EDGE_BASELINES)
-    for participant_id, baseline, total, stored in rows:
+    for participant_id, baseline, total, stored, code in rows:
+        if code in ("SCR", "W0"):  # at or before baseline: no improvement
+            assert stored is None
+            continue
         assert stored == improvement_percent(baseline, total), (baseline, total)
         expected_tenths[participant_id] += int(stored * 10)
     sums = PasiAssessment.objects.values("participant_id").annotate(t=dashboard._SumTenths("improvement_percent"))

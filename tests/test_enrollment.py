@@ -94,8 +94,10 @@ def test_duplicate_enrollment_refused(coordinator, investigator):
     assert Visit.objects.filter(participant=p).count() == 7
 
 
-def test_enrollment_target_refusal_then_data_manager_raises_it(coordinator, investigator, data_manager, study):
-    services.study_update(user=data_manager, reason="Test of a small target", enrollment_target=1)
+def test_enrollment_target_refusal_then_data_manager_raises_it(
+    coordinator, investigator, data_manager, administrator, study
+):
+    services.study_update(user=administrator, reason="Test of a small target", enrollment_target=1)
     enrolled(coordinator, investigator, PASSWORD)
     second = signed_off(coordinator, investigator, PASSWORD)
     with pytest.raises(ValidationError) as exc:

@@ -49,7 +49,7 @@ def test_dm(data, data_manager):
 
 
 def test_dm_for_the_dmc_has_no_date_of_birth(data, dmc_reviewer):
-    header, first, _second = export(dmc_reviewer, "dm")
+    header, first = export(dmc_reviewer, "dm")  # enrolled participants only: subject IDs, no screening numbers
     assert "BRTHDTC" not in header
     assert "1980-05-17" not in first
     assert ExportLog.objects.get(user=dmc_reviewer).query == "safety"

@@ -198,3 +198,34 @@ def test_summaries_use_the_pages_visits_without_querying_them_again(
         ("W0", 1, 127_000_000),
         ("W2", 0, 127_000_000),
     ]
+
+
+def test_no_improvement_at_or_before_baseline(participant, coordinator, data_manager):
+    """Screening PASI 14.0, W0 PASI 3.0 (the baseline), W2 PASI 3.0: the screening assessment has no
+    improvement (it used to show -366.7 % against the later baseline), W0 is "baseline", W2 0.0 %."""
+    from rest_framework.test import APIClient
+
+    from assessments.models import PasiAssessment
+
+    scr_visit = Visit.objects.get(participant=participant, visit_code="SCR")
+    scr = pasi_save(visit=scr_visit, user=coordinator, assessment_date=date(2024, 1, 3), regions=PASI_14, reason="x")
+    assess(participant, coordinator, "W0", date(2024, 1, 10), PASI_3)
+    assess(participant, coordinator, "W2", date(2024, 1, 24), PASI_3)
+    participant.refresh_from_db()
+    assert participant.baseline_pasi == Decimal("3.0")
+    stored = dict(PasiAssessment.objects.values_list("visit_code", "improvement_percent"))
+    assert stored == {"SCR": None, "W0": None, "W2": Decimal("0.0")}
+    rows = {row.visit_code: row for row in participant_pasi(participant)["rows"]}
+    assert [rows[code].improvement_percent for code in ("SCR", "W0", "W2")] == [None, None, Decimal("0.0")]
+    assert (rows["SCR"].baseline_role, rows["W0"].baseline_role, rows["W2"].baseline_role) == (
+        "before baseline",
+        "baseline",
+        "",
+    )
+    assert set(rows["SCR"].responders.values()) == {None}
+    html = logged_in(coordinator).get(f"/participants/{participant.screening_number}/").content.decode()
+    assert "-366.7" not in html and ">baseline<" in html
+    api = APIClient()
+    api.force_authenticate(data_manager)
+    data = api.get(f"/api/v1/pasi-assessments/{scr.pk}/").json()
+    assert data["improvement_percent"] is None and data["pasi50"] is None

@@ -222,18 +222,14 @@ def test_improvement_is_stored_and_follows_the_baseline(participant, coordinator
     save(participant, coordinator, code="W2", on=date(2024, 1, 24), data=REGIONS_3)
     assert stored(participant) == {"W2": None}  # no baseline yet
     save(participant, coordinator, code="SCR", on=date(2024, 1, 3))  # baseline 14.0 (screening)
-    assert stored(participant) == {"SCR": Decimal("0.0"), "W2": Decimal("78.6")}  # 11 / 14 = 78.571
+    assert stored(participant) == {"SCR": None, "W2": Decimal("78.6")}  # 11 / 14 = 78.571; none at baseline
     w2 = PasiAssessment.objects.get(participant=participant, visit_code="W2")
     assert w2.history.first().history_change_reason == ("Improvement derived against baseline PASI 14.0 (was none)")
     save(participant, coordinator, code="W0", on=date(2024, 1, 10), data=REGIONS_3)  # baseline 3.0 (Day 1)
-    assert stored(participant) == {
-        "SCR": Decimal("-366.7"),  # -11 / 3 = -366.667
-        "W0": Decimal("0.0"),
-        "W2": Decimal("0.0"),
-    }
+    assert stored(participant) == {"SCR": None, "W0": None, "W2": Decimal("0.0")}  # none at or before baseline
     # Correcting W0 (with a reason) moves the baseline back to 14.0 and every improvement with it.
     save(participant, coordinator, code="W0", on=date(2024, 1, 10), reason="Transcription error")
-    assert stored(participant) == {"SCR": Decimal("0.0"), "W0": Decimal("0.0"), "W2": Decimal("78.6")}
+    assert stored(participant) == {"SCR": None, "W0": None, "W2": Decimal("78.6")}
     reasons = list(w2.history.order_by("history_id").values_list("history_change_reason", flat=True))
     assert reasons == [
         "Initial entry",

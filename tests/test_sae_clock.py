@@ -124,3 +124,58 @@ def test_mark_reported_through_the_browser(coordinator, dmc_reviewer, sae):
         assert sae.reported_to_sponsor_at == datetime(2024, 2, 2, 8, 30, tzinfo=TZ)
         page = logged_in(coordinator).get(f"/safety/adverse-events/{sae.pk}/").content.decode()
         assert 'data-clock="Reported on time"' in page
+
+
+@pytest.mark.django_db
+def test_no_clock_for_a_non_serious_ae(coordinator, study):
+    """A non-serious AE with an awareness time entered has no SAE deadline, in the API and on its page."""
+    from rest_framework.test import APIClient
+
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    with time_machine.travel(at(1), tick=False):
+        minor = adverse_event_record(participant=participant, user=coordinator, **{**SAE, "serious": False,
+                                     "hospitalization": False, "grade": 1})  # fmt: skip
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    with time_machine.travel(at(72), tick=False):
+        data = api.get(f"/api/v1/adverse-events/{minor.pk}/").json()
+        page = logged_in(coordinator).get(f"/safety/adverse-events/{minor.pk}/").content.decode()
+        listing = logged_in(coordinator).get("/safety/adverse-events/").content.decode()
+    assert (data["sae_due_at"], data["sae_clock_state"]) == (None, None)
+    assert "Overdue" not in page and "Overdue" not in listing
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"awareness_time": datetime(1, 1, 1, tzinfo=ZoneInfo("UTC"))}, "awareness_time"),
+        ({"awareness_time": datetime(2024, 1, 29, 23, 59, tzinfo=TZ)}, "awareness_time"),  # the day before onset
+        ({"reported_to_sponsor_at": AWARE - timedelta(minutes=1)}, "reported_to_sponsor_at"),
+    ],
+)
+def test_awareness_not_before_onset_and_report_not_before_awareness(coordinator, study, changes, field):
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    with time_machine.travel(at(1), tick=False), pytest.raises(ValidationError) as refused:
+        adverse_event_record(participant=participant, user=coordinator, **{**SAE, **changes})
+    assert field in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_awareness_on_the_onset_date_is_accepted_and_far_past_is_400_in_the_api(coordinator, study):
+    from rest_framework.test import APIClient
+
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    with time_machine.travel(at(1), tick=False):
+        on_onset = adverse_event_record(
+            participant=participant,
+            user=coordinator,
+            **{**SAE, "awareness_time": datetime(2024, 1, 30, 0, 0, tzinfo=TZ)},
+        )
+        assert on_onset.pk
+        api = APIClient()
+        api.force_authenticate(coordinator)
+        body = {**SAE, "participant": participant.screening_number, "onset_date": "2024-01-30",
+                "awareness_time": "0001-01-01T00:00:00Z"}  # fmt: skip
+        response = api.post("/api/v1/adverse-events/", body, format="json")
+    assert response.status_code == 400 and "awareness_time" in response.json()

@@ -1,5 +1,6 @@
 """Safety hold (PROTOCOL §6): placed automatically, blocks infusions, released by investigators only."""
 
+import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -99,14 +100,18 @@ RELATED_HOLDS = {
 @pytest.mark.parametrize("threshold", [3, 4])
 def test_the_hold_rule_and_its_query_condition_agree_on_every_cell(db, threshold):
     condition = rules.safety_hold_condition(threshold)
-    for grade in (1, 2, 3, 4, 5):
-        for serious in (False, True):
-            for relationship in ("not_related", "unlikely", "possible", "probable", "definite"):
-                related = relationship in ("possible", "probable", "definite")
-                expected = related and (grade, serious) in RELATED_HOLDS[threshold]
-                facts = {"grade": grade, "serious": serious, "relationship": relationship}
-                assert rules.triggers_safety_hold(**facts, hold_min_grade=threshold) is expected, facts
-                assert condition.check(facts) is expected, facts
+    day1 = date(2024, 1, 10)
+    for grade, serious, relationship, onset in itertools.product(
+        (1, 2, 3, 4, 5), (False, True), ("not_related", "unlikely", "possible", "probable", "definite"),
+        (day1 - timedelta(days=1), day1),  # before Day 1, or on it (treatment-emergent)
+    ):  # fmt: skip
+        related = relationship in ("possible", "probable", "definite")
+        emergent = onset >= day1
+        expected = emergent and related and (grade, serious) in RELATED_HOLDS[threshold]
+        facts = {"grade": grade, "serious": serious, "relationship": relationship}
+        assert rules.triggers_safety_hold(**facts, hold_min_grade=threshold, treatment_emergent=emergent) is expected
+        row = {**facts, "onset_date": onset, "participant__day1_date": day1}
+        assert condition.check(row) is expected, row
 
 
 def test_reassessment_to_related_places_a_hold(coordinator, investigator, enrolled):

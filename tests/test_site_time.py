@@ -37,7 +37,11 @@ def _in_los_angeles(administrator):
 
 @pytest.fixture
 def participant(coordinator):
-    return factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    from tests.test_dmc_dashboard import infusion
+
+    enrolled = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    infusion(enrolled, "W0", 1, 127_000_000, coordinator)  # dosed: in the dashboard's safety population
+    return enrolled
 
 
 def adverse_event(participant, user, **fields):

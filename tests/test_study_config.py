@@ -79,3 +79,33 @@ def test_target_cannot_drop_below_enrolled(data_manager, coordinator):
     html = logged_in(data_manager).post(URL, {"enrollment_target": 1, "reason_for_change": "x"}).content.decode()
     assert "The target cannot be below the 2 participants already enrolled." in html
     assert Study.current().enrollment_target == 5
+
+
+def test_a_data_manager_raises_the_target_and_never_lowers_it(data_manager, administrator, coordinator):
+    from datetime import date
+
+    from rest_framework.test import APIClient
+
+    from tests import factories
+
+    for _ in range(3):
+        factories.enrolled_participant(coordinator, screening_date=date(2024, 1, 3), planned_day1=date(2024, 1, 10))
+    html = logged_in(data_manager).post(URL, {"enrollment_target": 3, "reason_for_change": "x"}).content.decode()
+    assert "A data manager may raise the enrollment target only" in html
+    api = APIClient()
+    api.force_authenticate(data_manager)
+    response = api.patch("/api/v1/study/", {"enrollment_target": 4, "reason_for_change": "x"}, format="json")
+    assert response.status_code == 400 and "enrollment_target" in response.json()
+    assert Study.current().enrollment_target == 5
+    assert (
+        api.patch("/api/v1/study/", {"enrollment_target": 6, "reason_for_change": "x"}, format="json").status_code
+        == 200
+    )
+    api.force_authenticate(administrator)
+    response = api.patch("/api/v1/study/", {"enrollment_target": 2, "reason_for_change": "x"}, format="json")
+    assert response.status_code == 400  # below the 3 enrolled: refused for everyone
+    assert (
+        api.patch("/api/v1/study/", {"enrollment_target": 3, "reason_for_change": "x"}, format="json").status_code
+        == 200
+    )
+    assert Study.current().enrollment_target == 3

@@ -227,11 +227,15 @@ def test_patch_participant_needs_reason(coordinator):
     assert response.json()["initials"] == "AC"
 
 
-def test_enroll_past_target_400_then_data_manager_raises(coordinator, investigator, data_manager):
+def test_enroll_past_target_400_then_data_manager_raises(coordinator, investigator, data_manager, administrator):
     client = api(data_manager)
     response = client.patch("/api/v1/study/", {"enrollment_target": 1}, format="json")
     assert response.status_code == 400 and "reason_for_change" in response.json()
     response = client.patch("/api/v1/study/", {"enrollment_target": 1, "reason_for_change": "Pilot"}, format="json")
+    assert response.status_code == 400  # a data manager raises the target, never lowers it
+    response = api(administrator).patch(
+        "/api/v1/study/", {"enrollment_target": 1, "reason_for_change": "Pilot"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["version"] == 2
     assert client.patch("/api/v1/study/", {"pasi_threshold": "8.0", "reason_for_change": "x"}).status_code == 400
     enrolled(coordinator, investigator, PASSWORD)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from subjects import services
 from subjects.models import Participant, Screening
 from tests.conftest import PASSWORD, logged_in
 from tests.subjects_helpers import enrolled, register, screened, signed_off
@@ -166,7 +167,7 @@ def test_coordinator_cannot_sign_off(coordinator):
     assert Screening.objects.get().investigator_signoff_at is None
 
 
-def test_enroll_button_flow_and_refusals(coordinator, investigator, data_manager):
+def test_enroll_button_flow_and_refusals(coordinator, investigator, data_manager, administrator):
     unsigned = screened(coordinator)
     client = logged_in(coordinator)
     response = client.post(f"/participants/{unsigned.screening_number}/enroll/", follow=True)
@@ -176,7 +177,7 @@ def test_enroll_button_flow_and_refusals(coordinator, investigator, data_manager
     p = signed_off(coordinator, investigator, PASSWORD)
     html = client.get(f"/participants/{p.screening_number}/").content.decode()
     assert "Enroll participant" in html
-    logged_in(data_manager).post("/participants/study/", {"enrollment_target": 1, "reason_for_change": "Pilot"})
+    services.study_update(user=administrator, reason="Pilot", enrollment_target=1)  # lowering: an administrator
     other = signed_off(coordinator, investigator, PASSWORD)
     client.post(f"/participants/{other.screening_number}/enroll/")
     response = client.post(f"/participants/{p.screening_number}/enroll/", follow=True)

@@ -128,6 +128,7 @@ def test_command_builds_a_valid_synthetic_study_with_its_audit_trail():
     for assessment in PasiAssessment.objects.select_related("visit", "participant"):  # the stored derived values
         assert assessment.visit_code == assessment.visit.visit_code
         expected = pasi.improvement_percent(assessment.participant.baseline_pasi, assessment.pasi_total)
+        expected = expected if pasi.is_after_baseline(assessment.visit_code) else None
         assert assessment.improvement_percent == expected
 
     infusions = list(Infusion.objects.all())
@@ -148,7 +149,6 @@ def test_command_builds_a_valid_synthetic_study_with_its_audit_trail():
 
     for ae in AdverseEvent.objects.select_related("participant", "infusion"):
         assert safety_rules.consistency_errors(facts_of(ae, ae.participant), today=TODAY, now=NOW) == {}
-        assert ae.treatment_emergent == safety_rules.is_treatment_emergent(ae.onset_date, ae.participant.day1_date)
 
 
 @time_machine.travel(NOW, tick=False)

@@ -1,11 +1,16 @@
-"""The profile page: who you are and your personal API tokens (create, list, revoke)."""
+"""The profile page: who you are, your personal API tokens (create, list, revoke) and your password."""
 
 from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from trialsite.access import requires
@@ -59,3 +64,46 @@ def revoke_token(request: HttpRequest, token_key: str) -> HttpResponse:
     else:
         messages.error(request, "No such token.")
     return redirect("profile")
+
+
+class LockoutPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, the old password checked by authenticate(request=…) like a login, so
+    django-axes counts a wrong one and locks the account at the fifth (AXES_FAILURE_LIMIT)."""
+
+    def __init__(self, user, *args, request: HttpRequest, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+def record_password_change(user) -> None:
+    """The change in the admin's log (who, UTC time; never the password), read-only for everyone."""
+    LogEntry.objects.log_actions(
+        user.pk, User.objects.filter(pk=user.pk), CHANGE, change_message="Password changed.", single_object=True
+    )
+
+
+@requires(Cap.HOME)
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = LockoutPasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if getattr(request, "axes_locked_out", False):
+            logout(request)  # the fifth wrong password: signed out, and axes answers with its lockout page
+            return render(request, "registration/locked_out.html", status=429)
+        if valid:
+            user = form.save()
+            record_password_change(user)
+            update_session_auth_hash(request, user)  # this session stays signed in; others end
+            messages.success(request, "Your password was changed.")
+            return redirect("profile")
+    response = render(request, "account/password_change.html", {"form": form})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -6,7 +6,7 @@ editable or deletable here (and are append-only in PostgreSQL).
 """
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
@@ -57,9 +57,36 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+HAS_HISTORY = "This user has audit history: they cannot be deleted, only deactivated (untick “Active”)."
+
+
+def has_audit_history(user) -> bool:
+    """Whether `user` made any audited change: the history names them, and history rows are never changed."""
+    return any(
+        model.objects.filter(history_user=user).exists()
+        for model in apps.get_models()
+        if hasattr(model, "instance_type") and model._meta.get_field("history_user").related_model is User
+    )
+
+
 @admin.register(User)
 class TrialsiteUserAdmin(AdminsOnly, UserAdmin):
-    pass
+    """Users who changed clinical data stay in the audit trail: the admin deactivates them, never deletes
+    them (deleting would rewrite their history, which the database refuses)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and has_audit_history(obj))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, where the history is checked
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, object_id)
+        if request.method == "GET" and user is not None and has_audit_history(user):
+            messages.info(request, HAS_HISTORY)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Group)

@@ -22,6 +22,10 @@ class CapabilityPermission(permissions.BasePermission):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             raise exceptions.NotAuthenticated()
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            # A method the resource does not have is 405 with Allow (DRF adds the header), for every role.
+            raise exceptions.MethodNotAllowed(request.method)
         cap = self.required(request, view)
         return cap is not None and any(has_cap(request.user, c) for c in _as_tuple(cap))
 

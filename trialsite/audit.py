@@ -13,6 +13,7 @@ from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
 INITIAL_ENTRY = "Initial entry"
+REASON_MAX_LENGTH = 1000  # a reason for change is a sentence or a paragraph; input fields refuse more
 REASON_REQUIRED = "A reason for change is required to change data that has already been saved."
 
 

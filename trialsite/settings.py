@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from trialsite.env import env_bool, env_int, env_list, env_str
@@ -60,6 +61,7 @@ if DEBUG or TESTING:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "trialsite.errors.ApiRequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "trialsite.access.AccessMiddleware",
     "subjects.sitetime.StudyMiddleware",
@@ -129,6 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -167,6 +171,23 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): scripts from this site only, never inline (no <script> without
+# src, no on…= handlers; page data goes through json_script). Styles may be inline: the visit timeline
+# places its bars with style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Time: stored in UTC, shown in the study's time zone ----------------------------------
@@ -256,7 +277,9 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trialsite API",
     "DESCRIPTION": "Clinical data of study S2018-11 (NCT03745417). Authenticate with "
-    "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change`.",
+    "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change` (at most 1 000 "
+    "characters). Errors are JSON: 400 `{field: [messages]}`, 401, 403, 404 and 413 `{detail}`; a method a path "
+    "does not list is 405 with `Allow`; while the database is unavailable 503 with `Retry-After`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from trialsite import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.liveness, name="liveness"),
+    path("healthz/broker", views.healthz_broker, name="healthz-broker"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/", include("trialsite.account_urls")),
@@ -19,10 +20,11 @@ urlpatterns = [
     path("reminders/", include("safety.reminder_urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "trialsite.views.bad_request"
 handler403 = "trialsite.views.permission_denied"
 handler404 = "trialsite.views.page_not_found"
 handler500 = "trialsite.views.server_error"

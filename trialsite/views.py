@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -7,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from trialsite import errors
 from trialsite.access import public, requires
 from trialsite.roles import Cap, primary_role
 
@@ -16,11 +18,28 @@ from trialsite.roles import Cap, primary_role
 @require_GET
 @transaction.non_atomic_requests
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachability for load balancers and docker-compose health checks."""
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
-    ok = all(checks.values())
-    body = {"status": "ok" if ok else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}}
-    return JsonResponse(body, status=200 if ok else 503)
+    """Readiness for load balancers and docker-compose: the database (503 when it is down). The broker's
+    state is reported too, but a web process whose broker is down still serves every page (tasks are
+    enqueued on commit and retried), so it stays in service: /healthz/broker is that check of its own."""
+    database, broker = _database_ok(), _broker_ok()
+    body = {"status": "ok" if database else "unavailable", "database": _state(database), "broker": _state(broker)}
+    return JsonResponse(body, status=200 if database else 503)
+
+
+@public
+@never_cache
+@require_GET
+@transaction.non_atomic_requests
+def healthz_broker(request: HttpRequest) -> JsonResponse:
+    """The Celery broker's reachability (503 when down): for monitoring, and for the worker and beat."""
+    broker = _broker_ok()
+    return JsonResponse(
+        {"status": "ok" if broker else "unavailable", "broker": _state(broker)}, status=200 if broker else 503
+    )
+
+
+def _state(ok: bool) -> str:
+    return "ok" if ok else "down"
 
 
 @public
@@ -63,13 +82,29 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"primary_role": primary_role(request.user)})
 
 
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return errors.too_large(request)
+    if errors.is_api(request):
+        return errors.json_error("Bad request.", 400)
+    return render(request, "400.html", status=400)
+
+
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if errors.is_api(request):
+        return errors.json_error("You do not have permission to perform this action.", 403)
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if errors.is_api(request):
+        return errors.json_error("Not found.", 404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if errors.database_unavailable(errors.current_exception()):
+        return errors.unavailable(request)
+    if errors.is_api(request):
+        return errors.json_error("Server error.", 500)
     return render(request, "500.html", status=500)

@@ -9,6 +9,7 @@ from assessments.efficacy import efficacy, region_subtotals
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save
 from subjects.models import Participant, Visit
+from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.viewsets import ClinicalRecordViewSet
 
 REASON_REQUIRED = "A reason for change is required to change data that has already been saved."
@@ -52,7 +53,9 @@ class PasiAssessmentSerializer(serializers.Serializer):
     pasi75 = serializers.SerializerMethodField()
     pasi90 = serializers.SerializerMethodField()
     pasi100 = serializers.SerializerMethodField()
-    reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    reason_for_change = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -68,7 +71,9 @@ class PasiAssessmentSerializer(serializers.Serializer):
     def _efficacy(self, assessment) -> dict:
         cache = self.context.setdefault("_efficacy", {})
         if assessment.pk not in cache:
-            cache[assessment.pk] = efficacy(assessment.participant.baseline_pasi, assessment.pasi_total)
+            cache[assessment.pk] = efficacy(
+                assessment.participant.baseline_pasi, assessment.pasi_total, assessment.visit_code
+            )
         return cache[assessment.pk]
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "decimal"}})

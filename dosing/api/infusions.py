@@ -7,6 +7,7 @@ from assessments.api.pasi import change_reason, visit_of
 from dosing.models import Infusion
 from dosing.services import INFUSION_ENTERED_FIELDS, infusion_record
 from subjects.models import Participant
+from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.viewsets import ClinicalRecordViewSet
 
 ENTERED_FIELDS = INFUSION_ENTERED_FIELDS
@@ -39,7 +40,9 @@ class InfusionSerializer(serializers.Serializer):
     interrupted = serializers.BooleanField(required=False, default=False)
     interruption_reason = serializers.CharField(required=False, allow_blank=True, default="")
     administered_by = serializers.CharField(source="administered_by.username", read_only=True)
-    reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    reason_for_change = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
     def _save(self, *, visit, data, reason):
         try:

@@ -7,6 +7,7 @@ from assessments.api.pasi import change_reason, visit_of
 from dosing.models import Timepoint, VitalSigns
 from dosing.services import VITAL_VALUE_FIELDS, vitals_record
 from subjects.models import Participant
+from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.viewsets import ClinicalRecordViewSet
 
 
@@ -33,7 +34,9 @@ class VitalSignsSerializer(serializers.Serializer):
     infusion_number = serializers.IntegerField(
         source="infusion.infusion_number", read_only=True, default=None, allow_null=True
     )
-    reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    reason_for_change = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
     def _save(self, *, visit, data, record, reason):
         try:

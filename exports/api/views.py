@@ -23,10 +23,7 @@ from trialsite.api import Pagination
 from trialsite.roles import Cap, has_cap
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
-FIELD_ERRORS = OpenApiResponse(
-    inline_serializer("FieldErrors", {"field_name": serializers.ListField(child=serializers.CharField())}),
-    description="Invalid query parameters: {field: [messages]}.",
-)
+FIELD_ERRORS = OpenApiResponse(description="Invalid query parameters: {field: [messages]}.")  # shape: api_schema
 AUTH_ERRORS = {
     401: OpenApiResponse(ERROR, description="No or invalid token (expired, revoked, user deactivated)."),
     403: OpenApiResponse(ERROR, description="Your role may not use this endpoint."),

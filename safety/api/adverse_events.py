@@ -1,6 +1,7 @@
 """REST endpoints for adverse events and safety holds; every write goes through safety.services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
@@ -13,14 +14,16 @@ from safety import rules
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import (
     AE_FIELDS,
+    HOLD_REASON_KEYS,
     adverse_event_assess,
     adverse_event_record,
     adverse_event_update,
+    hold_reason_of,
     safety_hold_release,
 )
 from subjects.models import Participant, Study
-from trialsite.audit import REASON_REQUIRED
-from trialsite.roles import Cap
+from trialsite.audit import REASON_MAX_LENGTH, REASON_REQUIRED
+from trialsite.roles import Cap, has_cap
 from trialsite.viewsets import ClinicalRecordViewSet
 
 ERRORS = {
@@ -36,6 +39,10 @@ def _service_errors(error: DjangoValidationError) -> serializers.ValidationError
     if hasattr(error, "error_dict"):
         return serializers.ValidationError(error.message_dict)
     return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+def _clock_start(adverse_event):
+    return rules.sae_clock_start(serious=adverse_event.serious, awareness_time=adverse_event.awareness_time)
 
 
 class AdverseEventSerializer(serializers.Serializer):
@@ -78,7 +85,9 @@ class AdverseEventSerializer(serializers.Serializer):
     is_related = serializers.BooleanField(read_only=True)
     sae_due_at = serializers.SerializerMethodField()
     sae_clock_state = serializers.SerializerMethodField()
-    reason_for_change = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    reason_for_change = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
     def _hours(self) -> int:
         if "sae_report_hours" not in self.context:
@@ -91,13 +100,13 @@ class AdverseEventSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_sae_due_at(self, adverse_event):
-        due_at = rules.sae_due_at(adverse_event.awareness_time, self._hours())
+        due_at = rules.sae_due_at(_clock_start(adverse_event), self._hours())
         return serializers.DateTimeField().to_representation(due_at) if due_at else None
 
     @extend_schema_field(serializers.ChoiceField(choices=list(rules.CLOCK_LABELS), allow_null=True))
     def get_sae_clock_state(self, adverse_event) -> str | None:
         return rules.sae_clock_state(
-            adverse_event.awareness_time, adverse_event.reported_to_sponsor_at, timezone.now(), self._hours()
+            _clock_start(adverse_event), adverse_event.reported_to_sponsor_at, timezone.now(), self._hours()
         )
 
     def create(self, validated_data):
@@ -129,7 +138,7 @@ class AdverseEventSerializer(serializers.Serializer):
 class AssessmentSerializer(serializers.Serializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
     expected = serializers.BooleanField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class AdverseEventFilter(filters.FilterSet):
@@ -188,7 +197,12 @@ class AdverseEventViewSet(ClinicalRecordViewSet):
 
 
 class SafetyHoldSerializer(serializers.ModelSerializer):
-    participant = serializers.CharField(source="participant.screening_number", read_only=True)
+    """A safety hold. Pseudonymised for readers without clinical access (DMC reviewers): no screening
+    number (`participant` is null) and the reason without the AE's verbatim term."""
+
+    participant = serializers.CharField(
+        source="participant.screening_number", read_only=True, allow_null=True, help_text="Null for DMC reviewers."
+    )
     subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
     ae_number = serializers.IntegerField(source="adverse_event.ae_number", read_only=True)
     released_by = serializers.CharField(source="released_by.username", read_only=True, default=None, allow_null=True)
@@ -215,18 +229,39 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
     def get_open(self, hold) -> bool:
         return hold.released_at is None
 
+    def to_representation(self, hold):
+        data = super().to_representation(hold)
+        if self.context.get("pseudonymised"):
+            data["participant"] = None
+            event = hold.adverse_event
+            data["reason"] = hold_reason_of({key: getattr(event, key) for key in HOLD_REASON_KEYS}, pseudonymised=True)
+        return data
+
 
 class ReleaseSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class SafetyHoldFilter(filters.FilterSet):
-    participant = filters.CharFilter(field_name="participant__screening_number")
+    participant = filters.CharFilter(
+        method="filter_participant", label="Screening number (not for DMC reviewers), subject ID or USUBJID"
+    )
     open = filters.BooleanFilter(field_name="released_at", lookup_expr="isnull")
 
     class Meta:
         model = SafetyHold
         fields = ["participant", "open"]
+
+    def filter_participant(self, queryset, name, value):
+        by_subject = Q(participant__subject_id=value) | Q(participant__usubjid=value)
+        if "-" in value:  # the displayed label S2018-11-001: study ID, then the subject ID
+            by_subject |= Q(
+                participant__subject_id=value.rsplit("-", 1)[-1],
+                participant__usubjid__startswith=value.rsplit("-", 1)[0],
+            )
+        if has_cap(self.request.user, Cap.VIEW_CLINICAL):
+            by_subject |= Q(participant__screening_number=value)
+        return queryset.filter(by_subject)
 
 
 @extend_schema_view(
@@ -250,6 +285,11 @@ class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_serializer_class(self):
         return ReleaseSerializer if self.action == "release" else SafetyHoldSerializer
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["pseudonymised"] = not has_cap(self.request.user, Cap.VIEW_CLINICAL)
+        return context
+
     @extend_schema(request=ReleaseSerializer, responses={200: SafetyHoldSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
@@ -261,4 +301,6 @@ class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         except DjangoValidationError as error:
             raise _service_errors(error) from error
         released = self.get_queryset().get(pk=released.pk)
-        return Response(SafetyHoldSerializer(released).data, status=status.HTTP_200_OK)
+        return Response(
+            SafetyHoldSerializer(released, context=self.get_serializer_context()).data, status=status.HTTP_200_OK
+        )

@@ -4,12 +4,14 @@ from rest_framework import serializers
 
 from subjects import eligibility, schedule, services
 from subjects.models import Participant, Screening, Sex, Study, Visit, VisitDefinition
+from trialsite.audit import REASON_MAX_LENGTH
 
 
 class ReasonField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", REASON_MAX_LENGTH)
         kwargs.setdefault("help_text", "Why existing data is changed (required for every change after first save).")
         super().__init__(**kwargs)
 

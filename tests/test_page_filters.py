@@ -1,0 +1,105 @@
+"""Every page's query parameters are parsed by a form: bad input shows the page with a message and
+status 400 (never a 500, never a NUL byte or a non-number reaching SQL); path parameters that cannot
+be a record are 404. Also the audit trail's extreme dates (OverflowError before)."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from subjects.models import Participant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def people(coordinator, data_manager, dmc_reviewer):
+    factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    return {"coordinator": coordinator, "data_manager": data_manager, "dmc_reviewer": dmc_reviewer}
+
+
+BAD_QUERIES = [
+    ("coordinator", "/safety/adverse-events/?participant=abc"),
+    ("coordinator", "/safety/adverse-events/?participant=%00"),
+    ("coordinator", "/safety/adverse-events/?serious=maybe"),
+    ("coordinator", "/participants/?status=AAA"),
+    ("coordinator", "/participants/?q=%00"),
+    ("coordinator", "/reminders/?show=%00"),
+    ("coordinator", "/reminders/?kind=AAA"),
+    ("data_manager", "/audit-trail/?user=%00"),
+    ("data_manager", "/audit-trail/?participant=%00"),
+    ("data_manager", "/audit-trail/?date_from=2024-13-01"),
+    ("data_manager", "/audit-trail/?page=%00"),
+    ("data_manager", "/audit-trail/participants/SCR-001/?page=-1"),
+    ("dmc_reviewer", "/safety/dashboard/listing/participants/?status=%00"),
+    ("dmc_reviewer", "/safety/dashboard/listing/exposure/?infusions=abc"),
+    ("dmc_reviewer", "/safety/dashboard/listing/adverse-events/?grade=null"),
+    ("dmc_reviewer", "/safety/dashboard/listing/adverse-events/?relationship=%00"),
+    ("dmc_reviewer", "/safety/dashboard/listing/saes/?clock=AAA"),
+    ("dmc_reviewer", "/safety/dashboard/listing/holds/?open=perhaps"),
+    ("dmc_reviewer", "/safety/dashboard/listing/pasi/?visit=%00"),
+]
+
+
+@pytest.mark.parametrize("persona,url", BAD_QUERIES)
+def test_invalid_query_parameters_are_400_with_a_message(people, persona, url):
+    response = client_of(people[persona]).get(url)
+    assert response.status_code == 400, (url, response.status_code)
+    html = response.content.decode()
+    assert 'class="messages"' in html and "not valid" in html
+    assert "<h1>" in html  # the page itself, not an error page
+
+
+@pytest.mark.parametrize(
+    "persona,url",
+    [
+        ("data_manager", "/audit-trail/participants/%00/"),
+        ("coordinator", "/participants/%00/"),
+        ("coordinator", "/participants/SCR-001/visits/%00/"),
+        ("coordinator", "/assessments/%00/W0/pasi/"),
+        ("coordinator", "/dosing/SCR-001/%00/vitals/"),
+    ],
+)
+def test_path_parameters_that_cannot_name_a_record_are_404(people, persona, url):
+    assert client_of(people[persona]).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/safety/adverse-events/?participant={pk}&serious=yes&page=1",
+        "/participants/?status=enrolled&q=SCR",
+        "/reminders/?show=all&kind=visit_missed",
+        "/safety/dashboard/listing/adverse-events/?grade=3&related=yes&treatment_emergent=yes",
+        "/safety/dashboard/listing/pasi/?visit=W2",
+    ],
+)
+def test_valid_filters_still_answer_200(people, administrator, url):
+    persona = "dmc_reviewer" if "dashboard" in url else "coordinator"
+    url = url.format(pk=Participant.objects.get().pk)
+    assert client_of(people[persona]).get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "dates", ["date_from=0001-01-01", "date_to=9999-12-31", "date_from=0001-01-01&date_to=0001-01-01"]
+)
+def test_audit_trail_takes_the_calendar_edges(people, dates):
+    data_manager = people["data_manager"]
+    page = client_of(data_manager).get(f"/audit-trail/?{dates}")
+    assert page.status_code == 200
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(data_manager)
+    response = api.get(f"/api/v1/audit-trail/?{dates}")
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == (0 if dates.endswith("date_to=0001-01-01") else response.json()["count"])
+    everything = api.get("/api/v1/audit-trail/").json()["count"]
+    if dates == "date_from=0001-01-01":
+        assert response.json()["count"] == everything > 0
