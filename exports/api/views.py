@@ -23,7 +23,9 @@ from trialsite.roles import Cap, has_cap
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
-    inline_serializer("FieldErrors", {"field_name": serializers.ListField(child=serializers.CharField())}),
+    inline_serializer(
+        "FieldErrors", {"field_name": serializers.ListField(child=serializers.CharField(), required=False)}
+    ),
     description="Invalid query parameters: {field: [messages]}.",
 )
 AUTH_ERRORS = {
