@@ -197,13 +197,11 @@ def _reference_data(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def _kept_connections(django_db_setup):
-    """The connections kept for export log rows (exports.streaming) and by the threads that
-    run queries side by side (trialsite.parallel) are closed before the test database is dropped."""
+    """The connections kept by the threads that run queries side by side (trialsite.parallel) are
+    closed before the test database is dropped."""
     yield
-    from exports.streaming import close_log_connections
     from trialsite import parallel
 
-    close_log_connections()
     parallel.close_connections()
 
 
