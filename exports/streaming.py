@@ -4,7 +4,7 @@ PostgreSQL: `COPY (statement) TO STDOUT WITH (FORMAT csv, HEADER)` runs on the r
 in one worker thread, which hands ~64 KB chunks to the response through a queue of four, so memory
 stays flat however many rows there are and the database does the formatting. COPY is one statement:
 one snapshot of the data, committed by nobody (it writes nothing). Other databases (SQLite in
-development): the rows come from Python and are written with the csv module in chunks of the same
+development): the rows come from Python and are written as COPY writes CSV, in chunks of the same
 size. A missing value is an empty field on both paths; no dataset selects an empty string, which COPY
 would quote.
 
@@ -12,8 +12,6 @@ The view logs the export (log_export: a row saved and committed) before it retur
 log row is in the database before the first byte leaves.
 """
 
-import csv
-import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -102,14 +100,25 @@ class _QueueWriter:
 
 
 def rows_csv(columns: Iterable[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
-    """CSV of `rows` (None is an empty field) under a header of `columns`, in chunks of about CHUNK_BYTES."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    """CSV of `rows` under a header of `columns`, as COPY writes it, in chunks of about CHUNK_BYTES."""
+    lines, size = [_csv_line(columns)], 0
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-        if buffer.tell() >= CHUNK_BYTES:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+        line = _csv_line(row)
+        lines.append(line)
+        size += len(line)
+        if size >= CHUNK_BYTES:
+            yield "".join(lines).encode()
+            lines, size = [], 0
+    yield "".join(lines).encode()
+
+
+def _csv_line(values: Iterable) -> str:
+    """COPY's CSV: None is an empty field; an empty string, or a value with a comma, a quote, CR or LF,
+    is quoted (Python's csv module does not quote a lone CR when lines end in LF)."""
+    return ",".join("" if value is None else _csv_field(str(value)) for value in values) + "\n"
+
+
+def _csv_field(text: str) -> str:
+    if not text or any(special in text for special in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

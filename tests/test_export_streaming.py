@@ -84,9 +84,23 @@ def test_copy_inside_a_transaction_reads_its_snapshot(require_postgres, data_man
     assert b"".join(copy_csv(sql, {})) == b"export\nin the transaction\n"
 
 
-def test_rows_csv_writes_none_as_an_empty_field_and_quotes_as_copy_does():
-    body = b"".join(rows_csv(["A", "B", "C"], [(None, 1, 'say "hi", then\nleave'), ("x", None, "")]))
-    assert body == b'A,B,C\n,1,"say ""hi"", then\nleave"\nx,,\n'
+ODD_VALUES = [(None, 1, 'say "hi", then\nleave'), ("x", None, ""), ("lone\rreturn", "\\.", " spaced ")]
+
+
+def test_rows_csv_writes_what_copy_writes():
+    expected = b'A,B,C\n,1,"say ""hi"", then\nleave"\nx,,""\n"lone\rreturn",\\., spaced \n'
+    assert b"".join(rows_csv(["A", "B", "C"], ODD_VALUES)) == expected
+
+
+def test_rows_csv_and_copy_agree_on_odd_values(require_postgres):
+    values = " UNION ALL ".join(
+        "SELECT %s::text AS a, %s::text AS b, %s::text AS c, " + str(n) + " AS n" for n in range(len(ODD_VALUES))
+    )
+    params = [str(v) if v is not None else None for row in ODD_VALUES for v in row]
+    with connection.cursor() as cursor:
+        statement = cursor.mogrify(f"SELECT a, b, c FROM ({values}) AS v ORDER BY n", params).decode()
+    copied = b"".join(copy_csv(statement.replace("%", "%%"), {}))
+    assert copied == b"".join(rows_csv(["a", "b", "c"], ODD_VALUES)).replace(b"A,B,C", b"a,b,c")
 
 
 @pytest.mark.django_db(transaction=True)
