@@ -22,6 +22,7 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -258,9 +258,9 @@ def wsgi_get(path: str, *, cookie: str = "", authorization: str = "") -> tuple[i
 def core_export(name: str) -> int:
     """The export's own query and streaming (what the view returns), consumed without HTTP,
     authentication or the export log: how much of a small export's time is the request's."""
-    from exports import dialect, odm, sdtm
+    from exports import odm, sdtm
 
-    chunks = odm.stream_odm() if name == "odm" else sdtm.query(name, dialect.current()).csv()
+    chunks = odm.stream_odm() if name == "odm" else sdtm.DATASETS[name].csv()
     sink = CountingSink()
     for chunk in chunks:
         sink.write(chunk)

@@ -1,8 +1,9 @@
 """Write every export of the synthetic study (seed 2018) to a folder, to compare two versions of the code.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/snapshot_exports.py OUT [--participants N]
+        [--database NAME]
 
-Creates (and drops afterwards) the database `trialsite_snapshot` on that server, migrates it,
+Creates (and drops afterwards) the database NAME (default `trialsite_snapshot`) on that server, migrates it,
 generates the study with the clock pinned, and saves each download as a data manager sees it.
 `--sqlite` does the same on a new SQLite database. Two folders written by two versions of the
 code compare with `diff -r`.
@@ -17,7 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-20 10:00:00+08:00"
-SNAPSHOT_DB = "trialsite_snapshot"
 
 
 def main() -> None:
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("out")
     parser.add_argument("--participants", type=int, default=300)
     parser.add_argument("--sqlite", action="store_true", help="on a new SQLite database instead")
+    parser.add_argument("--database", default="trialsite_snapshot", help="the PostgreSQL database to create and drop")
     args = parser.parse_args()
     if os.environ.get("_SNAPSHOT_CHILD"):
         _write(Path(args.out), args.participants)
@@ -39,14 +40,14 @@ def main() -> None:
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     base = server.rsplit("/", 1)[0]
     psql = ["psql", f"{base}/postgres", "-qc"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {SNAPSHOT_DB} WITH (FORCE)"], check=True)
-    subprocess.run([*psql, f"CREATE DATABASE {SNAPSHOT_DB}"], check=True)
-    env = {**os.environ, "DATABASE_URL": f"{base}/{SNAPSHOT_DB}", "_SNAPSHOT_CHILD": "1", "DJANGO_DEBUG": "1"}
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {args.database}"], check=True)
+    env = {**os.environ, "DATABASE_URL": f"{base}/{args.database}", "_SNAPSHOT_CHILD": "1", "DJANGO_DEBUG": "1"}
     try:
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], check=True, env=env, cwd=ROOT)
         subprocess.run([sys.executable, *sys.argv], check=True, env=env, cwd=ROOT)
     finally:
-        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {SNAPSHOT_DB} WITH (FORCE)"], check=True)
+        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"], check=True)
 
 
 def _write(out: Path, participants: int) -> None:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+# assessments is a layer below dosing (pyproject.toml): moving Day 1 moves the baseline PASI.
 from assessments.services import baseline_refresh
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns

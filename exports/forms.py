@@ -56,11 +56,11 @@ SDTM_VARIABLES: dict[str, dict[str, str]] = {
         "timepoint": "VSTPT, VSTPTNUM",
         "minutes_after_start": "VSELTM",
         "measured_at": "VSDTC",
-        **{f: f"VSORRES (VSTESTCD={code})" for code, _l, f, _u, _d in sdtm.VS_TESTS},
+        **{f: f"VSORRES (VSTESTCD={code})" for code, _l, f, _u in sdtm.VS_TESTS},
     },
     "pasi_assessment": {
         "assessment_date": "RSDTC",
-        **{f: f"RSORRES (RSTESTCD={code})" for code, _l, f, _u, _d in sdtm.rs_tests()},
+        **{f: f"RSORRES (RSTESTCD={code})" for code, _l, f, _u in sdtm.RS_TESTS},
     },
     "infusion": {
         "infusion_number": "EXSEQ",

@@ -1,8 +1,7 @@
-"""CDISC SDTM-style datasets (DM, IE, SV, VS, EX, RS, AE), one SQL statement each.
+"""CDISC SDTM-style datasets (DM, IE, SV, VS, EX, RS, AE) as CSV.
 
-Conventions (documented in README_API):
-- STUDYID from the study configuration (S2018-11), read by the dataset's own query like the site
-  time zone, so each dataset is one statement over one snapshot; USUBJID is the participant's `usubjid`
+Conventions (documented in the README):
+- STUDYID from the study configuration (S2018-11); USUBJID is the participant's `usubjid`
   (S2018-11-01-001), or S2018-11-<site>-SCR-nnn for people never enrolled (screen failures,
   still screening), so IE and DM can name them; SUBJID likewise falls back to the screening number.
 - --DTC are ISO 8601: dates `YYYY-MM-DD`, date-times `YYYY-MM-DDTHH:MM` in the site time zone.
@@ -11,43 +10,47 @@ Conventions (documented in README_API):
 - DM ARMCD/ARM: UCMSC for enrolled/completed/withdrawn, SCRNFAIL "Screen Failure", NOTASSGN "Not Assigned".
 - AEENRF is `ONGOING` for an ongoing AE (CRF mapping); AETRTEM flags treatment-emergent AEs;
   EXDOSDEV flags a dose deviation (EXADJ carries its reason).
+- AETRTEM is derived, never stored (safety.rules.is_treatment_emergent): 'Y' when the AE's onset is on
+  or after the participant's Day 1, so it follows Day 1 when Day 1 changes.
 - Safety variant (EXPORT_SAFETY, e.g. the DMC): enrolled participants only (subject IDs, never screening
   numbers), DM without BRTHDTC. IE, SV, VS and RS need EXPORT.
+
+On PostgreSQL a dataset is its statement in `exports.sdtm_sql`, streamed by COPY. Elsewhere (SQLite,
+in development) the same rows come from the ORM through the rule modules (the `_rows` functions
+below); a test requires both to give byte-identical CSV on PostgreSQL.
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from functools import cache
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Collate, Concat
 
 from assessments.models import PasiAssessment
 from dosing.models import Infusion, Timepoint, VitalSigns
-from exports import functions
-from exports.dialect import Dialect, _quote, study_value
-from exports.streaming import stream_query_csv
+from exports import sdtm_sql, streaming
+from safety import rules as safety_rules
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship
-from subjects import eligibility
-from subjects.models import Participant, ParticipantStatus, Screening, Visit
-from trialsite.models import ExportLog
+from subjects import eligibility, schedule
+from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 
-P = Participant._meta.db_table
-S = Screening._meta.db_table
-V = Visit._meta.db_table
-INF = Infusion._meta.db_table
-VS = VitalSigns._meta.db_table
-PA = PasiAssessment._meta.db_table
-AE = AdverseEvent._meta.db_table
-
-DOSE_UNIT = "10^6 cells"
 TREATMENT = "UCMSC"
+FETCH_ROWS = 100  # records read at a time on the Python path: its memory, whatever the number of rows
+DOSE_UNIT = "10^6 cells"
 
-VS_TESTS = (  # (VSTESTCD, VSTEST, model field, unit, one decimal?)
-    ("WEIGHT", "Weight", "weight_kg", "kg", True),
-    ("SYSBP", "Systolic Blood Pressure", "systolic_bp", "mmHg", False),
-    ("DIABP", "Diastolic Blood Pressure", "diastolic_bp", "mmHg", False),
-    ("PULSE", "Pulse Rate", "heart_rate", "beats/min", False),
-    ("TEMP", "Temperature", "temperature_c", "C", True),
-    ("RESP", "Respiratory Rate", "respiratory_rate", "breaths/min", False),
-    ("OXYSAT", "Oxygen Saturation", "spo2_percent", "%", False),
+VS_TESTS = (  # (VSTESTCD, VSTEST, model field, unit)
+    ("WEIGHT", "Weight", "weight_kg", "kg"),
+    ("SYSBP", "Systolic Blood Pressure", "systolic_bp", "mmHg"),
+    ("DIABP", "Diastolic Blood Pressure", "diastolic_bp", "mmHg"),
+    ("PULSE", "Pulse Rate", "heart_rate", "beats/min"),
+    ("TEMP", "Temperature", "temperature_c", "C"),
+    ("RESP", "Respiratory Rate", "respiratory_rate", "breaths/min"),
+    ("OXYSAT", "Oxygen Saturation", "spo2_percent", "%"),
 )
 VS_TIMEPOINTS = {  # timepoint -> (VSTPT, VSTPTNUM)
     Timepoint.PRE_INFUSION: ("PRE-INFUSION", 1),
@@ -61,23 +64,21 @@ PASI_REGIONS = (  # (field prefix, RSTESTCD prefix, label)
     ("trunk", "TRNK", "Trunk"),
     ("lower_limbs", "LOLB", "Lower Limbs"),
 )
-PASI_ITEMS = (  # (field suffix, RSTESTCD suffix, label, unit, one decimal?)
-    ("erythema", "ERY", "Erythema", "", False),
-    ("induration", "IND", "Induration", "", False),
-    ("desquamation", "DESQ", "Desquamation", "", False),
-    ("area_percent", "PCT", "Area Involved", "%", True),
-    ("area_score", "AREA", "Area Score", "", False),
+PASI_ITEMS = (  # (field suffix, RSTESTCD suffix, label, unit)
+    ("erythema", "ERY", "Erythema", None),
+    ("induration", "IND", "Induration", None),
+    ("desquamation", "DESQ", "Desquamation", None),
+    ("area_percent", "PCT", "Area Involved", "%"),
+    ("area_score", "AREA", "Area Score", None),
 )
-
-
-def rs_tests() -> list[tuple[str, str, str, str, bool]]:
-    """(RSTESTCD, RSTEST, model field, unit, one decimal?) for every PASI item, then PASITOT."""
-    tests = [
-        (code + suffix, f"{label} {item_label}", f"{region}_{field}", unit, dec)
+RS_TESTS = (  # (RSTESTCD, RSTEST, model field, unit): every PASI item, then PASITOT
+    *(
+        (code + suffix, f"{label} {item_label}", f"{region}_{item}", unit)
         for region, code, label in PASI_REGIONS
-        for field, suffix, item_label, unit, dec in PASI_ITEMS
-    ]
-    return [*tests, ("PASITOT", "PASI Total Score", "pasi_total", "", True)]
+        for item, suffix, item_label, unit in PASI_ITEMS
+    ),
+    ("PASITOT", "PASI Total Score", "pasi_total", None),
+)
 
 
 def _ie_tests() -> dict[str, tuple[str, str, str]]:
@@ -97,358 +98,272 @@ def _ie_tests() -> dict[str, tuple[str, str, str]]:
 IE_TESTS = _ie_tests()
 
 
+def ie_test(criterion: str) -> tuple[str, str, str | None, str | None]:
+    """(IETESTCD, IETEST, IECAT, IEORRES) of a failed criterion; one we do not know is named by its key."""
+    if criterion not in IE_TESTS:
+        return criterion[:8].upper(), criterion, None, None
+    code, category, result = IE_TESTS[criterion]
+    return code, eligibility.CRITERION_LABELS.get(criterion, criterion)[:200], category, result
+
+
+def cdisc_terms(choices) -> dict[str, str]:
+    """{stored value: CDISC term} of a choice field (AEREL, AEACN, AEOUT): its label in capitals."""
+    return {value: label.upper() for value, label in choices.choices}
+
+
+def millions(cells: int | None) -> str | None:
+    """A count of cells in units of 10^6, exactly (126500000 -> '126.5', 2000000 -> '2')."""
+    return None if cells is None else str(Decimal(cells) / 1_000_000)
+
+
+def iso_date(on: date | None) -> str | None:
+    return None if on is None else on.isoformat()
+
+
+def blank_as_missing(text: str | None) -> str | None:
+    return text or None
+
+
+def yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else ("Y" if flag else "N")
+
+
+def study_day(on: date | None, day1: date | None) -> int | None:
+    return None if on is None else schedule.study_day(on, day1)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
-class Query:
-    """A dataset's statement. No column is ever '' (stream_query_csv's contract): free text that
-    may be blank is selected as NULLIF(col, ''), so a blank and a missing value are both an empty field."""
+class Dataset:
+    """A dataset: its columns, its PostgreSQL statement (with its parameters) and the same rows built
+    in Python (`rows(study)`, a tuple per row in the order of `columns`). The safety variant of a
+    dataset in SAFETY_DOMAINS is its statement with `%(safety)s` true and `rows(study, safety=True)`."""
 
-    columns: list[str]
+    columns: tuple[str, ...]
     sql: str
+    rows: Callable[..., Iterator[tuple]]
     params: dict = field(default_factory=dict)
-    function: str = ""  # the database function holding the statement, if it is kept as one (exports.functions)
-    whole: bool = False  # a few rows per participant: copied whole before the first byte (streaming._whole)
 
-    def csv(self, *, log: ExportLog | None = None) -> Iterator[bytes]:
-        return stream_query_csv(self.sql, self.params, self.columns, log=log, function=self.function, whole=self.whole)
+    def csv(self, *, safety: bool = False) -> Iterator[bytes]:
+        """The dataset as CSV bytes (header, then a line per row); the safety variant has enrolled
+        participants only, and DM's lacks BRTHDTC."""
+        columns = tuple(name for name in self.columns if not (safety and name in SAFETY_HIDDEN))
+        if connection.vendor == "postgresql":
+            return streaming.copy_csv(self.statement(columns), {**self.params, "safety": safety})
+        return streaming.rows_csv(columns, self.python_rows(columns, safety=safety))
 
+    def statement(self, columns: tuple[str, ...]) -> str:
+        if columns == self.columns:
+            return self.sql
+        selected = ", ".join(f'"{name}"' for name in columns)
+        return f"SELECT {selected} FROM ({self.sql}) AS dataset"
 
-def _select(columns: list[tuple[str, str]]) -> tuple[list[str], str]:
-    return [name for name, _ in columns], ",\n  ".join(f"{expr} AS c{i}" for i, (_, expr) in enumerate(columns))
-
-
-STUDYID = study_value("study_id")
-
-
-def _usubjid() -> str:
-    return f"COALESCE(p.usubjid, {STUDYID} || '-' || p.site_id || '-' || p.screening_number)"
-
-
-def _ids(d: Dialect, domain: str) -> list[tuple[str, str]]:
-    return [("STUDYID", STUDYID), ("DOMAIN", _quote(domain)), ("USUBJID", _usubjid())]
-
-
-def _usubjid_order(d: Dialect) -> str:
-    """Participants in USUBJID order, then those never enrolled by screening number: in byte order
-    (SQLite's, and PostgreSQL's "C" collation, compared with memcmp rather than the locale's rules),
-    so a dataset's order does not depend on the server's locale and sorting it costs less."""
-    key = "COALESCE(p.usubjid, '~' || p.screening_number)"
-    return f'({key} COLLATE "C")' if d.postgres else key
+    def python_rows(self, columns: tuple[str, ...], *, safety: bool = False) -> Iterator[tuple]:
+        study = Study.current()
+        kept = [self.columns.index(name) for name in columns]
+        for row in self.rows(study, safety=True) if safety else self.rows(study):
+            yield tuple(row[i] for i in kept)
 
 
-def _unpivot_order(d: Dialect, record_order: str, t: dict[str, str]) -> str:
-    """ORDER BY for an unpivoted query whose source rows come from a subquery already in `record_order`.
-
-    PostgreSQL: none — a nested loop over the ordered subquery and its LATERAL VALUES emits the
-    rows in (record, item) order, and re-sorting a million rows would be most of the export's cost.
-    SQLite plans the cross join freely, so it sorts.
-    """
-    return "" if d.postgres else f"ORDER BY {record_order}, {t['ord']}"
+SAFETY_HIDDEN = frozenset({"BRTHDTC"})
 
 
-def _enrolled_only(safety: bool) -> str:
+# -- the rows in Python (SQLite) --------------------------------------------------------------
+
+
+def _participant_order(prefix: str = "") -> Collate | Coalesce:
+    """USUBJID, then the screening number of people never enrolled, compared byte by byte."""
+    key = Coalesce(f"{prefix}usubjid", Concat(Value("~"), f"{prefix}screening_number"))
+    return Collate(key, "C") if connection.vendor == "postgresql" else key  # SQLite compares bytes
+
+
+def _enrolled_only(records, safety: bool, prefix: str = ""):
     """The safety variant (DMC reviewers: pseudonymised) names people by subject ID only: people never
     enrolled, whose USUBJID would carry their screening number, are left out."""
-    return "WHERE p.subject_id IS NOT NULL" if safety else ""
+    return records.filter(**{f"{prefix}subject_id__isnull": False}) if safety else records
 
 
-def dm(d: Dialect, *, safety: bool = False) -> Query:
-    # the whole label from the study row in one subquery (one InitPlan, where the dose in millions() is four)
-    arm = study_value(f"'{TREATMENT} ' || {d.millions('dose_per_kg_cells')} || ' x 10^6 cells/kg IV'")
-    armcd = d.case_map(
-        "p.status", {ParticipantStatus.SCREEN_FAILED: "SCRNFAIL", ParticipantStatus.SCREENING: "NOTASSGN"}
+def _usubjid(study: Study, participant: Participant) -> str:
+    return participant.usubjid or f"{study.study_id}-{participant.site_id}-{participant.screening_number}"
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(zone)
+
+
+def _minute(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def dm_rows(study: Study, *, safety: bool = False) -> Iterator[tuple]:
+    arm = f"{TREATMENT} {millions(study.dose_per_kg_cells)} x 10^6 cells/kg IV"
+    arms = {
+        ParticipantStatus.SCREEN_FAILED: ("SCRNFAIL", "Screen Failure"),
+        ParticipantStatus.SCREENING: ("NOTASSGN", "Not Assigned"),
+    }
+    participants = _enrolled_only(Participant.objects, safety).annotate(screened=F("screening__screening_date"))
+    participants = participants.order_by(_participant_order())
+    for p in participants.iterator(chunk_size=FETCH_ROWS):
+        age = None if p.screened is None else eligibility.age_in_completed_years(p.date_of_birth, p.screened)
+        armcd, arm_name = arms.get(p.status, (TREATMENT, arm))
+        yield (
+            study.study_id, "DM", _usubjid(study, p), blank_as_missing(p.subject_id) or p.screening_number,
+            iso_date(p.day1_date), iso_date(p.consent_date), blank_as_missing(p.site_id), iso_date(p.date_of_birth),
+            age, None if age is None else "YEARS", blank_as_missing(p.sex), armcd, arm_name,
+        )  # fmt: skip
+
+
+def ie_rows(study: Study) -> Iterator[tuple]:
+    scr = Visit.objects.filter(participant=OuterRef("participant"), visit_code="SCR")
+    screenings = (
+        Screening.objects.select_related("participant")
+        .annotate(scr_visitnum=Subquery(scr.values("visitnum")[:1]), scr_code=Subquery(scr.values("visit_code")[:1]))
+        .order_by(_participant_order("participant__"))
     )
-    armname = d.case_map(
-        "p.status", {ParticipantStatus.SCREEN_FAILED: "Screen Failure", ParticipantStatus.SCREENING: "Not Assigned"}
+    for s in screenings.iterator(chunk_size=FETCH_ROWS):
+        p = s.participant
+        for n, criterion in enumerate(s.failed_criteria or [], start=1):
+            code, test, category, result = ie_test(criterion)
+            yield (
+                study.study_id, "IE", _usubjid(study, p), n, code, test, category, result, result,
+                s.scr_visitnum, s.scr_code, iso_date(s.screening_date), study_day(s.screening_date, p.day1_date),
+            )  # fmt: skip
+
+
+def sv_rows(study: Study) -> Iterator[tuple]:
+    visits = (
+        Visit.objects.filter(actual_date__isnull=False)
+        .select_related("participant")
+        .order_by(_participant_order("participant__"), "visitnum")
     )
-    born, on = "p.date_of_birth", "s.screening_date"
-    age = d.age_years(born, on)
-    columns = [
-        *_ids(d, "DM"),
-        ("SUBJID", "COALESCE(NULLIF(p.subject_id, ''), p.screening_number)"),
-        ("RFSTDTC", d.iso_date("p.day1_date")),
-        ("RFICDTC", d.iso_date("p.consent_date")),
-        ("SITEID", "NULLIF(p.site_id, '')"),
-        *([] if safety else [("BRTHDTC", d.iso_date("p.date_of_birth"))]),
-        ("AGE", age),
-        ("AGEU", f"(CASE WHEN {on} IS NULL OR {born} IS NULL THEN NULL ELSE 'YEARS' END)"),  # where AGE is
-        ("SEX", "NULLIF(p.sex, '')"),
-        ("ARMCD", f"COALESCE({armcd}, {_quote(TREATMENT)})"),
-        ("ARM", f"COALESCE({armname}, {arm})"),
-    ]
-    names, select = _select(columns)
-    sql = f"""SELECT {select}
-FROM {P} p LEFT JOIN {S} s ON s.participant_id = p.id
-{_enrolled_only(safety)}
-ORDER BY {_usubjid_order(d)}"""
-    return Query(names, sql)
+    for v in visits.iterator(chunk_size=FETCH_ROWS):
+        day = study_day(v.actual_date, v.participant.day1_date)
+        on = iso_date(v.actual_date)
+        yield study.study_id, "SV", _usubjid(study, v.participant), v.visitnum, v.visit_code, on, on, day, day
 
 
-def ie(d: Dialect, *, safety: bool = False) -> Query:
-    labels = eligibility.CRITERION_LABELS
-    values = ", ".join(
-        f"({_quote(key)}, {_quote(code)}, {_quote(labels.get(key, key)[:200])}, {_quote(cat)}, {_quote(orres)})"
-        for key, (code, cat, orres) in IE_TESTS.items()
+def vs_rows(study: Study) -> Iterator[tuple]:
+    zone = ZoneInfo(study.time_zone)
+    records = VitalSigns.objects.select_related("participant", "visit").order_by(
+        _participant_order("participant__"), "measured_at", "id"
     )
-    unnest, ordinal = d.json_array_join("s.failed_criteria", "fc")
-    columns = [
-        *_ids(d, "IE"),
-        ("IESEQ", ordinal),  # every failed criterion is a record, so its place in the list numbers it
-        ("IETESTCD", "COALESCE(c.testcd, UPPER(SUBSTR(fc.value, 1, 8)))"),
-        ("IETEST", "COALESCE(c.test, fc.value)"),
-        ("IECAT", "c.cat"),
-        ("IEORRES", "c.orres"),
-        ("IESTRESC", "c.orres"),
-        ("VISITNUM", "v.visitnum"),
-        ("VISIT", "v.visit_code"),
-        ("IEDTC", d.iso_date("s.screening_date")),
-        ("IEDY", d.study_day("s.screening_date", "p.day1_date")),
-    ]
-    names, select = _select(columns)
-    sql = f"""WITH c(code, testcd, test, cat, orres) AS (VALUES {values})
-SELECT {select}
-FROM {S} s JOIN {P} p ON p.id = s.participant_id
-{unnest}
-LEFT JOIN c ON c.code = fc.value
-LEFT JOIN {V} v ON v.participant_id = p.id AND v.visit_code = 'SCR'
-WHERE {d.json_array_nonempty("s.failed_criteria")}
-ORDER BY {_usubjid_order(d)}, {ordinal}"""
-    return Query(names, sql)
+    participant, seq = None, 0
+    for x in records.iterator(chunk_size=FETCH_ROWS):
+        if x.participant_id != participant:
+            participant, seq = x.participant_id, 0
+        local = _local(x.measured_at, zone)
+        tpt, tptnum = VS_TIMEPOINTS.get(x.timepoint, (None, None))
+        during = x.timepoint == Timepoint.DURING_INFUSION and x.minutes_after_start is not None
+        record = (
+            tpt, tptnum, f"PT{x.minutes_after_start}M" if during else None,
+            None if x.timepoint == Timepoint.VISIT else "INFUSION START", x.visit.visitnum, x.visit.visit_code,
+            _minute(local), study_day(local and local.date(), x.participant.day1_date),
+        )  # fmt: skip
+        usubjid = _usubjid(study, x.participant)
+        for code, test, name, unit in VS_TESTS:
+            value = _text(getattr(x, name))
+            if value is not None:
+                seq += 1
+                yield study.study_id, "VS", usubjid, seq, code, test, value, unit, value, value, unit, *record
 
 
-def sv(d: Dialect, *, safety: bool = False) -> Query:
-    columns = [
-        *_ids(d, "SV"),
-        ("VISITNUM", "v.visitnum"),
-        ("VISIT", "v.visit_code"),
-        ("SVSTDTC", d.iso_date("v.actual_date")),
-        ("SVENDTC", d.iso_date("v.actual_date")),
-        ("SVSTDY", d.study_day("v.actual_date", "p.day1_date")),
-        ("SVENDY", d.study_day("v.actual_date", "p.day1_date")),
-    ]
-    names, select = _select(columns)
-    sql = f"""SELECT {select}
-FROM {V} v JOIN {P} p ON p.id = v.participant_id
-WHERE v.actual_date IS NOT NULL
-ORDER BY {_usubjid_order(d)}, v.visitnum"""
-    return Query(names, sql)
+def ex_rows(study: Study, *, safety: bool = False) -> Iterator[tuple]:
+    zone = ZoneInfo(study.time_zone)
+    infusions = _enrolled_only(Infusion.objects, safety, "participant__").select_related("participant", "visit")
+    infusions = infusions.order_by(_participant_order("participant__"), "infusion_number")
+    for i in infusions.iterator(chunk_size=FETCH_ROWS):
+        start, end = _local(i.start_time, zone), _local(i.end_time, zone)
+        day1 = i.participant.day1_date
+        yield (
+            study.study_id, "EX", _usubjid(study, i.participant), i.infusion_number, TREATMENT,
+            millions(i.administered_cells), DOSE_UNIT, "SUSPENSION", blank_as_missing(i.route),
+            blank_as_missing(i.product_lot), i.visit.visitnum, i.visit.visit_code, _minute(start), _minute(end),
+            study_day(start and start.date(), day1), study_day(end and end.date(), day1), yes_no(i.dose_deviation),
+            blank_as_missing(i.deviation_reason),
+        )  # fmt: skip
 
 
-def _unpivoted_items(d: Dialect, tests, alias: str, table: str) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
-    """Unpivot one source row (columns of `table`, subquery `alias`) holding one column per test.
-
-    Item columns: ord, testcd, test, unit, val (text) and pos (position of the item among the row's
-    non-missing values, so --SEQ = the participant's values in earlier rows + pos); missing values
-    give no row.
-    """
-    fields = [f"{table}.{field}" for _c, _l, field, _u, _d in tests]
-    values = [d.dec1(f) if test[4] else d.text(f) for f, test in zip(fields, tests, strict=True)]
-    positions = [d.count_nonnull(fields[: n + 1]) for n in range(len(fields))]
-    items = [(_quote(code), _quote(label), _quote(unit) if unit else "NULL") for code, label, _f, unit, _d in tests]
-    return d.unpivot(alias, items, ("testcd", "test", "unit"), values, positions)
-
-
-def _values_before(d: Dialect, fields: list[str], order: str) -> str:
-    """Non-missing values in the participant's earlier source rows (rows in `order`): the --SEQ offset."""
-    count = d.count_nonnull(fields)
-    return f"SUM({count}) OVER (PARTITION BY {_usubjid_order(d)} ORDER BY {order} ROWS UNBOUNDED PRECEDING) - {count}"
-
-
-def vs(d: Dialect, *, safety: bool = False) -> Query:
-    """One row per vital-signs record and test, in (participant, time, record, test) order.
-
-    The records are joined, formatted and numbered once each (VSSEQ = running count of the
-    participant's values before the record + the item's position), then unpivoted in one pass.
-    """
-    fields = [field for _c, _l, field, _u, _d in VS_TESTS]
-    item_columns, unpivot, t = _unpivoted_items(d, VS_TESTS, "r", "x")
-    tpt = d.case_map("x.timepoint", {k: v[0] for k, v in VS_TIMEPOINTS.items()})
-    tptnum = (
-        "(CASE x.timepoint " + " ".join(f"WHEN {_quote(k)} THEN {v[1]}" for k, v in VS_TIMEPOINTS.items()) + " END)"
+def rs_rows(study: Study) -> Iterator[tuple]:
+    assessments = PasiAssessment.objects.select_related("participant", "visit").order_by(
+        _participant_order("participant__"), "visit__visitnum", "id"
     )
-    local_date = d.local_date("x.measured_at")
-    record = [
-        ("usubjid", f"NULLIF({_usubjid()}, '')"),
-        ("k", _usubjid_order(d)),
-        ("measured_at", "x.measured_at"),
-        ("id", "x.id"),
-        *item_columns,
-        ("tpt", tpt),
-        ("tptnum", tptnum),
-        (
-            "eltm",
-            f"(CASE WHEN x.timepoint = {_quote(Timepoint.DURING_INFUSION)} AND x.minutes_after_start IS NOT NULL"
-            f" THEN 'PT' || {d.text('x.minutes_after_start')} || 'M' END)",
-        ),
-        ("tptref", f"(CASE WHEN x.timepoint = {_quote(Timepoint.VISIT)} THEN NULL ELSE 'INFUSION START' END)"),
-        ("visitnum", "v.visitnum"),
-        ("visit", "NULLIF(v.visit_code, '')"),
-        ("dtc", d.local_dtc("x.measured_at")),
-        ("dy", d.study_day(local_date, "p.day1_date")),
-        ("seq0", _values_before(d, [f"x.{field}" for field in fields], "x.measured_at, x.id")),
-    ]
-    columns = [
-        ("STUDYID", STUDYID),
-        ("DOMAIN", "'VS'"),
-        ("USUBJID", "r.usubjid"),
-        ("VSSEQ", f"r.seq0 + {t['pos']}"),
-        ("VSTESTCD", t["testcd"]),
-        ("VSTEST", t["test"]),
-        ("VSORRES", t["val"]),
-        ("VSORRESU", t["unit"]),
-        ("VSSTRESC", t["val"]),
-        ("VSSTRESN", t["val"]),
-        ("VSSTRESU", t["unit"]),
-        ("VSTPT", "r.tpt"),
-        ("VSTPTNUM", "r.tptnum"),
-        ("VSELTM", "r.eltm"),
-        ("VSTPTREF", "r.tptref"),
-        ("VISITNUM", "r.visitnum"),
-        ("VISIT", "r.visit"),
-        ("VSDTC", "r.dtc"),
-        ("VSDY", "r.dy"),
-    ]
-    names, select = _select(columns)
-    inner = ",\n    ".join(f"{expr} AS {name}" for name, expr in record)
-    sql = f"""SELECT {select}
-FROM (
-  SELECT {inner}
-  FROM {VS} x
-  JOIN {P} p ON p.id = x.participant_id
-  JOIN {V} v ON v.id = x.visit_id
-  ORDER BY {_usubjid_order(d)}, x.measured_at, x.id
-) r
-{unpivot}
-WHERE {t["val"]} IS NOT NULL
-{_unpivot_order(d, "r.k, r.measured_at, r.id", t)}"""
-    return Query(names, sql)
+    participant, seq = None, 0
+    for a in assessments.iterator(chunk_size=FETCH_ROWS):
+        if a.participant_id != participant:
+            participant, seq = a.participant_id, 0
+        record = (
+            a.visit.visitnum, a.visit.visit_code, iso_date(a.assessment_date),
+            study_day(a.assessment_date, a.participant.day1_date),
+        )  # fmt: skip
+        usubjid = _usubjid(study, a.participant)
+        for code, test, name, unit in RS_TESTS:
+            value = _text(getattr(a, name))
+            if value is not None:
+                seq += 1
+                yield study.study_id, "RS", usubjid, seq, code, test, "PASI", value, unit, value, value, *record
 
 
-def ex(d: Dialect, *, safety: bool = False) -> Query:
-    columns = [
-        *_ids(d, "EX"),
-        ("EXSEQ", "i.infusion_number"),
-        ("EXTRT", _quote(TREATMENT)),
-        ("EXDOSE", d.millions("i.administered_cells")),
-        ("EXDOSU", _quote(DOSE_UNIT)),
-        ("EXDOSFRM", "'SUSPENSION'"),
-        ("EXROUTE", "NULLIF(i.route, '')"),
-        ("EXLOT", "NULLIF(i.product_lot, '')"),
-        ("VISITNUM", "v.visitnum"),
-        ("VISIT", "v.visit_code"),
-        ("EXSTDTC", d.local_dtc("i.start_time")),
-        ("EXENDTC", d.local_dtc("i.end_time")),
-        ("EXSTDY", d.study_day(d.local_date("i.start_time"), "p.day1_date")),
-        ("EXENDY", d.study_day(d.local_date("i.end_time"), "p.day1_date")),
-        ("EXDOSDEV", d.yn("i.dose_deviation")),
-        ("EXADJ", "NULLIF(i.deviation_reason, '')"),
-    ]
-    names, select = _select(columns)
-    sql = f"""SELECT {select}
-FROM {INF} i JOIN {P} p ON p.id = i.participant_id JOIN {V} v ON v.id = i.visit_id
-ORDER BY {_usubjid_order(d)}, i.infusion_number"""
-    return Query(names, sql)
+def ae_rows(study: Study, *, safety: bool = False) -> Iterator[tuple]:
+    relationship, action, outcome = cdisc_terms(Relationship), cdisc_terms(ActionTaken), cdisc_terms(Outcome)
+    events = _enrolled_only(AdverseEvent.objects, safety, "participant__").select_related("participant")
+    events = events.order_by(_participant_order("participant__"), "ae_number")
+    for e in events.iterator(chunk_size=FETCH_ROWS):
+        day1 = e.participant.day1_date
+        yield (
+            study.study_id, "AE", _usubjid(study, e.participant), e.ae_number, blank_as_missing(e.term),
+            blank_as_missing(e.term), iso_date(e.onset_date), iso_date(e.end_date), "ONGOING" if e.ongoing else None,
+            e.grade, yes_no(e.serious), yes_no(e.death), yes_no(e.life_threatening), yes_no(e.hospitalization),
+            yes_no(e.disability), yes_no(e.congenital_anomaly), yes_no(e.important_medical_event),
+            relationship.get(e.relationship), action.get(e.action_taken), outcome.get(e.outcome),
+            study_day(e.onset_date, day1), study_day(e.end_date, day1),
+            yes_no(safety_rules.is_treatment_emergent(e.onset_date, day1)),
+        )  # fmt: skip
 
 
-def rs(d: Dialect, *, safety: bool = False) -> Query:
-    """One row per PASI assessment and item, in (participant, visit, item) order (as VS: one pass)."""
-    tests = rs_tests()
-    item_columns, unpivot, t = _unpivoted_items(d, tests, "r", "a")
-    record = [
-        ("usubjid", f"NULLIF({_usubjid()}, '')"),
-        ("k", _usubjid_order(d)),
-        ("visitnum", "v.visitnum"),
-        ("id", "a.id"),
-        *item_columns,
-        ("visit", "NULLIF(v.visit_code, '')"),
-        ("dtc", d.iso_date("a.assessment_date")),
-        ("dy", d.study_day("a.assessment_date", "p.day1_date")),
-        ("seq0", _values_before(d, [f"a.{field}" for _c, _l, field, _u, _d in tests], "v.visitnum, a.id")),
-    ]
-    columns = [
-        ("STUDYID", STUDYID),
-        ("DOMAIN", "'RS'"),
-        ("USUBJID", "r.usubjid"),
-        ("RSSEQ", f"r.seq0 + {t['pos']}"),
-        ("RSTESTCD", t["testcd"]),
-        ("RSTEST", t["test"]),
-        ("RSCAT", "'PASI'"),
-        ("RSORRES", t["val"]),
-        ("RSORRESU", t["unit"]),
-        ("RSSTRESC", t["val"]),
-        ("RSSTRESN", t["val"]),
-        ("VISITNUM", "r.visitnum"),
-        ("VISIT", "r.visit"),
-        ("RSDTC", "r.dtc"),
-        ("RSDY", "r.dy"),
-    ]
-    names, select = _select(columns)
-    inner = ",\n    ".join(f"{expr} AS {name}" for name, expr in record)
-    sql = f"""SELECT {select}
-FROM (
-  SELECT {inner}
-  FROM {PA} a
-  JOIN {P} p ON p.id = a.participant_id
-  JOIN {V} v ON v.id = a.visit_id
-  ORDER BY {_usubjid_order(d)}, v.visitnum, a.id
-) r
-{unpivot}
-WHERE {t["val"]} IS NOT NULL
-{_unpivot_order(d, "r.k, r.visitnum, r.id", t)}"""
-    return Query(names, sql)
+_IE_CRITERIA = json.dumps(
+    [dict(zip(("key", "testcd", "test", "cat", "orres"), (key, *ie_test(key)), strict=True)) for key in IE_TESTS]
+)
 
-
-def ae(d: Dialect, *, safety: bool = False) -> Query:
-    upper = lambda choices: {value: label.upper() for value, label in choices.choices}  # noqa: E731
-    columns = [
-        *_ids(d, "AE"),
-        ("AESEQ", "e.ae_number"),
-        ("AETERM", "NULLIF(e.term, '')"),
-        ("AEDECOD", "NULLIF(e.term, '')"),
-        ("AESTDTC", d.iso_date("e.onset_date")),
-        ("AEENDTC", d.iso_date("e.end_date")),
-        ("AEENRF", "(CASE WHEN e.ongoing THEN 'ONGOING' END)"),
-        ("AETOXGR", d.text("e.grade")),
-        ("AESER", d.yn("e.serious")),
-        ("AESDTH", d.yn("e.death")),
-        ("AESLIFE", d.yn("e.life_threatening")),
-        ("AESHOSP", d.yn("e.hospitalization")),
-        ("AESDISAB", d.yn("e.disability")),
-        ("AESCONG", d.yn("e.congenital_anomaly")),
-        ("AESMIE", d.yn("e.important_medical_event")),
-        ("AEREL", d.case_map("e.relationship", upper(Relationship))),
-        ("AEACN", d.case_map("e.action_taken", upper(ActionTaken))),
-        ("AEOUT", d.case_map("e.outcome", upper(Outcome))),
-        ("AESTDY", d.study_day("e.onset_date", "p.day1_date")),
-        ("AEENDY", d.study_day("e.end_date", "p.day1_date")),
-        # treatment-emergent (safety.rules.is_treatment_emergent): onset on or after Day 1, derived here
-        ("AETRTEM", d.yn("(p.day1_date IS NOT NULL AND e.onset_date >= p.day1_date)")),
-    ]
-    names, select = _select(columns)
-    sql = f"""SELECT {select}
-FROM {AE} e JOIN {P} p ON p.id = e.participant_id
-{_enrolled_only(safety)}
-ORDER BY {_usubjid_order(d)}, e.ae_number"""
-    return Query(names, sql)
-
-
-DOMAINS = {"dm": dm, "ie": ie, "sv": sv, "vs": vs, "ex": ex, "rs": rs, "ae": ae}
-SAFETY_DOMAINS = frozenset({"dm", "ex", "ae"})  # available with EXPORT_SAFETY (DM without BRTHDTC)
-
-
-def query(domain: str, dialect: Dialect, *, safety: bool = False) -> Query:
-    """The dataset's statement, built once per database and variant: it depends on nothing else (the
-    study's values and the site's time zone are read by the statement itself)."""
-    return _built(domain, dialect.vendor, safety)
-
-
-# Datasets of one or a few records per participant (DM: one; IE: the failed criteria of a screen failure;
-# AE: about one here): copied whole, then sent (streaming._whole). The others stream as COPY gives them.
-WHOLE = frozenset({"dm", "ie", "ae"})
-
-
-@cache
-def _built(domain: str, vendor: str, safety: bool) -> Query:
-    query = replace(DOMAINS[domain](Dialect(vendor), safety=safety), whole=domain in WHOLE)
-    if vendor == "postgresql" and domain in functions.KEPT:
-        query = replace(query, function=functions.name(domain, safety, query.sql))
-    return query
+DATASETS = {
+    "dm": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "SUBJID", "RFSTDTC", "RFICDTC", "SITEID", "BRTHDTC", "AGE", "AGEU", "SEX",
+         "ARMCD", "ARM"),
+        sdtm_sql.DM, dm_rows,
+    ),
+    "ie": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "IESEQ", "IETESTCD", "IETEST", "IECAT", "IEORRES", "IESTRESC", "VISITNUM",
+         "VISIT", "IEDTC", "IEDY"),
+        sdtm_sql.IE, ie_rows, {"criteria": _IE_CRITERIA},
+    ),
+    "sv": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "VISITNUM", "VISIT", "SVSTDTC", "SVENDTC", "SVSTDY", "SVENDY"),
+        sdtm_sql.SV, sv_rows,
+    ),
+    "vs": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "VSSEQ", "VSTESTCD", "VSTEST", "VSORRES", "VSORRESU", "VSSTRESC", "VSSTRESN",
+         "VSSTRESU", "VSTPT", "VSTPTNUM", "VSELTM", "VSTPTREF", "VISITNUM", "VISIT", "VSDTC", "VSDY"),
+        sdtm_sql.VS, vs_rows,
+    ),
+    "ex": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "EXSEQ", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRM", "EXROUTE", "EXLOT",
+         "VISITNUM", "VISIT", "EXSTDTC", "EXENDTC", "EXSTDY", "EXENDY", "EXDOSDEV", "EXADJ"),
+        sdtm_sql.EX, ex_rows,
+    ),
+    "rs": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSORRES", "RSORRESU", "RSSTRESC",
+         "RSSTRESN", "VISITNUM", "VISIT", "RSDTC", "RSDY"),
+        sdtm_sql.RS, rs_rows,
+    ),
+    "ae": Dataset(
+        ("STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AESTDTC", "AEENDTC", "AEENRF", "AETOXGR",
+         "AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE", "AEREL", "AEACN", "AEOUT",
+         "AESTDY", "AEENDY", "AETRTEM"),
+        sdtm_sql.AE, ae_rows,
+        {"relationship": json.dumps(cdisc_terms(Relationship)), "action_taken": json.dumps(cdisc_terms(ActionTaken)),
+         "outcome": json.dumps(cdisc_terms(Outcome))},
+    ),
+}  # fmt: skip
+SAFETY_DOMAINS = frozenset({"dm", "ex", "ae"})  # with EXPORT_SAFETY: enrolled only, DM without BRTHDTC

@@ -195,16 +195,6 @@ def _reference_data(request):
     importlib.import_module("subjects.migrations.0002_study_configuration").load(apps, None)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _kept_connections(django_db_setup):
-    """The connections kept for export log rows (exports.streaming) are closed before the test
-    database is dropped."""
-    yield
-    from exports.streaming import close_log_connections
-
-    close_log_connections()
-
-
 @pytest.fixture(autouse=True)
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,35 +4,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments import pasi
-from assessments.api.docs import clinical_schema
 from assessments.efficacy import efficacy, region_subtotals
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save
-from subjects.models import Participant, Visit
+from subjects.models import Participant
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.viewsets import ClinicalRecordViewSet
+from trialsite.viewsets import ClinicalRecordViewSet, change_reason, clinical_schema, visit_of
 
-REASON_REQUIRED = "A reason for change is required to change data that has already been saved."
 AREA_FIELDS = ("area_percent", "area_score")
-
-
-def change_reason(instance, validated_data) -> str:
-    """The reason for changing a saved record; its participant and visit stay as they are."""
-    reason = (validated_data.get("reason_for_change") or "").strip()
-    if not reason:
-        raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
-    if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
-        raise serializers.ValidationError({"participant": ["The participant of a saved record cannot change."]})
-    if "visit" in validated_data and validated_data["visit"]["visit_code"] != instance.visit.visit_code:
-        raise serializers.ValidationError({"visit_code": ["The visit of a saved record cannot change."]})
-    return reason
-
-
-def visit_of(participant: Participant, visit_code: str) -> Visit:
-    visit = Visit.objects.filter(participant=participant, visit_code=visit_code).first()
-    if visit is None:
-        raise serializers.ValidationError({"visit_code": [f"{participant} has no visit {visit_code}."]})
-    return visit
 
 
 class PasiAssessmentSerializer(serializers.Serializer):

@@ -2,13 +2,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
-from assessments.api.docs import clinical_schema
-from assessments.api.pasi import change_reason, visit_of
 from dosing.models import Infusion
 from dosing.services import INFUSION_ENTERED_FIELDS, infusion_record
 from subjects.models import Participant
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.viewsets import ClinicalRecordViewSet
+from trialsite.viewsets import ClinicalRecordViewSet, change_reason, clinical_schema, visit_of
 
 ENTERED_FIELDS = INFUSION_ENTERED_FIELDS
 

@@ -1,7 +1,7 @@
 """Project-level API endpoints: SDTM/ODM exports, the data dictionary and the audit trail.
 
-Every export streams (StreamingHttpResponse) and is logged in ExportLog before the first byte (an SDTM
-dataset's log row is written by the dataset's stream, committed before its first chunk is handed on).
+Every export streams (StreamingHttpResponse) and is logged in ExportLog, committed before the view
+returns the stream, so before the first byte.
 """
 
 from django.db import transaction
@@ -15,8 +15,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports import audit, dialect, forms, odm, sdtm
-from exports.streaming import export_log, log_export
+from exports import audit, forms, odm, sdtm
+from exports.streaming import log_export
 from subjects.models import Participant
 from subjects.sitetime import site_zone
 from trialsite.api import Pagination
@@ -48,10 +48,8 @@ def download(body, *, content_type: str, filename: str) -> StreamingHttpResponse
 
 
 class DatasetDownloadView(APIView):
-    """A dataset download: it reads, and logs itself with one INSERT that commits on its own, so no
-    transaction is opened around the view (non_atomic_requests); the data streams afterwards in a
-    read-only transaction of its own (exports.streaming), while an SDTM dataset's log row
-    commits on a connection kept for log rows."""
+    """A dataset download: its log row commits on its own before the view returns (no transaction
+    around the view: non_atomic_requests), then the data streams (exports.streaming)."""
 
     content_negotiation_class = FirstRendererNegotiation
 
@@ -74,11 +72,12 @@ class SdtmExportView(DatasetDownloadView):
         summary="SDTM-style dataset (CSV)",
         description=(
             "Streams one SDTM-style dataset of the whole study as CSV (header row, one record per line). "
-            "`dm`, `ex` and `ae` are also open to DMC reviewers (EXPORT_SAFETY); their DM has no BRTHDTC. "
+            "`dm`, `ex` and `ae` are also open to DMC reviewers (EXPORT_SAFETY): enrolled participants only, "
+            "and their DM has no BRTHDTC. "
             "`ie`, `sv`, `vs`, `rs` need EXPORT (data manager, API client, admin). Each download is logged."
         ),
         parameters=[
-            OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(sdtm.DOMAINS)),
+            OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(sdtm.DATASETS)),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV dataset"),
@@ -88,16 +87,12 @@ class SdtmExportView(DatasetDownloadView):
         tags=["exports"],
     )
     def get(self, request, domain: str):
-        if domain not in sdtm.DOMAINS:
-            raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DOMAINS)}.")
+        if domain not in sdtm.DATASETS:
+            raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DATASETS)}.")
         safety = not has_cap(request.user, Cap.EXPORT)
-        query = sdtm.query(domain, dialect.current(), safety=safety)
-        log = export_log(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
-        return download(
-            query.csv(log=log),
-            content_type="text/csv; charset=utf-8",
-            filename=f"{domain}.csv",
-        )
+        log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
+        body = sdtm.DATASETS[domain].csv(safety=safety)
+        return download(body, content_type="text/csv; charset=utf-8", filename=f"{domain}.csv")
 
 
 class OdmExportView(DatasetDownloadView):
