@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from exports import audit, sdtm
 from exports.api.views import audit_filter_from
 from subjects.models import Participant, Study
+from trialsite import chain
 from trialsite.access import requires
+from trialsite.models import AuditCheck
 from trialsite.pagecache import cached_page
 from trialsite.roles import Cap, has_cap
 
@@ -98,11 +100,13 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and not form.is_valid():
         data = {"participant": "\0"}  # invalid filters show nothing rather than everything
-    audit_filter = audit_filter_from(data, tz=Study.current().time_zone)
+    head = chain.head()
+    audit_filter = audit_filter_from(data, tz=Study.current().time_zone, up_to_position=head.position)
     page, rows = _page(request, audit_filter)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "page_size": PAGE_SIZE}
+    context.update(chain_head=head, last_check=AuditCheck.objects.first())
     return render(request, "exports/audit_trail.html", context)
 
 

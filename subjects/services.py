@@ -425,7 +425,6 @@ def study_update(*, user, reason, **fields) -> Study:
         setattr(study, name, value)
     if study.min_age > study.max_age:
         raise error("min_age", "Minimum age cannot be above the maximum age.")
-    study.version += 1
     return audited_save(study, user=user, reason=reason)
 
 
