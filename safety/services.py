@@ -16,7 +16,7 @@ from django.utils import timezone
 from safety import rules
 from safety.models import RELATED, AdverseEvent, Notification, SafetyHold
 from subjects.models import Participant, Study
-from trialsite.audit import audited_save, reason_error
+from trialsite.audit import audited_save, check_version, reason_error
 from trialsite.roles import Cap, has_cap
 from trialsite.tasking import enqueue_on_commit
 
@@ -66,13 +66,20 @@ def adverse_event_record(*, participant: Participant, user, **fields) -> Adverse
     return adverse_event
 
 
-def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fields) -> AdverseEvent:
-    """Change a recorded AE with a reason; causality (relationship/expected) is investigator-only."""
+def adverse_event_update(
+    *, adverse_event: AdverseEvent, user, reason: str, expected_version: int | None = None, **fields
+) -> AdverseEvent:
+    """Change a recorded AE with a reason; causality (relationship/expected) is investigator-only.
+
+    `expected_version` (here and below): the version of the record the caller read; EditConflict
+    when it changed since (None: the caller read it in this transaction).
+    """
     _refuse_unknown(fields)
     if not (reason or "").strip():
         raise reason_error()
     with transaction.atomic():
-        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked = _locked(adverse_event)
+        check_version(locked, expected_version)
         changed_causality = [f for f in CAUSALITY_FIELDS if f in fields and fields[f] != getattr(locked, f)]
         if changed_causality:
             if not has_cap(user, Cap.SIGN_OFF):
@@ -89,7 +96,13 @@ def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fi
 
 
 def adverse_event_assess(
-    *, adverse_event: AdverseEvent, investigator, relationship: str, expected: bool, reason: str
+    *,
+    adverse_event: AdverseEvent,
+    investigator,
+    relationship: str,
+    expected: bool,
+    reason: str,
+    expected_version: int | None = None,
 ) -> AdverseEvent:
     """The investigator's (re-)assessment of causality and expectedness, audited with a reason."""
     if not has_cap(investigator, Cap.SIGN_OFF):
@@ -97,7 +110,8 @@ def adverse_event_assess(
     if not (reason or "").strip():
         raise reason_error()
     with transaction.atomic():
-        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked = _locked(adverse_event)
+        check_version(locked, expected_version)
         locked.relationship = relationship
         locked.expected = expected
         locked.causality_assessed_by = investigator
@@ -107,10 +121,18 @@ def adverse_event_assess(
     return locked
 
 
-def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetime, reason: str | None = None):
+def sae_mark_reported(
+    *,
+    adverse_event: AdverseEvent,
+    user,
+    reported_at: datetime,
+    reason: str | None = None,
+    expected_version: int | None = None,
+):
     """Record when the SAE was reported to the sponsor (stops the 24 h clock)."""
     with transaction.atomic():
-        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked = _locked(adverse_event)
+        check_version(locked, expected_version)
         if not locked.serious:
             raise ValidationError({"reported_to_sponsor_at": ["Only a serious AE is reported to the sponsor."]})
         if locked.reported_to_sponsor_at is not None and not (reason or "").strip():
@@ -121,7 +143,9 @@ def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetim
     return locked
 
 
-def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> SafetyHold:
+def safety_hold_release(
+    *, hold: SafetyHold, investigator, reason: str, expected_version: int | None = None
+) -> SafetyHold:
     """Release a hold (after DMC review); the participant leaves hold when no other hold is open."""
     if not has_cap(investigator, Cap.RELEASE_HOLD):
         raise PermissionDenied("Only an investigator can release a safety hold.")
@@ -131,6 +155,7 @@ def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> Safet
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=hold.participant_id)
         locked = SafetyHold.objects.select_for_update().get(pk=hold.pk)
+        check_version(locked, expected_version)
         if locked.released_at is not None:
             raise ValidationError({"reason": ["This safety hold has already been released."]})
         locked.released_at = timezone.now()
@@ -180,6 +205,14 @@ def dmc_alert(study: Study | None = None) -> DmcAlert:
 
 
 # --- internals -----------------------------------------------------------------------------
+
+
+def _locked(adverse_event: AdverseEvent) -> AdverseEvent:
+    """The AE, its participant locked first (as every door does: one participant's writers queue there)."""
+    participant = Participant.objects.select_for_update().get(pk=adverse_event.participant_id)
+    locked = AdverseEvent.objects.select_for_update().get(pk=adverse_event.pk)
+    locked.participant = participant
+    return locked
 
 
 def _refuse_unknown(fields: dict) -> None:

@@ -135,6 +135,7 @@ def test_a_waiting_message_is_shown_once_and_never_cached(coordinator):
             "consent_date": "2024-01-02",
             "consent_version": "1.0",
             "reason_for_change": "Transcription error",
+            "version": participant.version,
         },
     )
     assert response.status_code == 302

@@ -238,7 +238,8 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trialsite API",
     "DESCRIPTION": "Clinical data of study S2018-11 (NCT03745417). Authenticate with "
-    "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change`.",
+    "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change` and the "
+    "`If-Match` header with the record's ETag as you read it (412 when someone changed it meanwhile, 428 without it).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -249,6 +250,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "trialsite.api_schema.add_standard_errors",
+        "trialsite.api_schema.add_concurrency_headers",
     ],
 }
 

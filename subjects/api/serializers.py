@@ -23,6 +23,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         model = Participant
         fields = [
             "screening_number",
+            "version",
             "subject_id",
             "subject_label",
             "usubjid",
@@ -77,6 +78,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
     class Meta:
         model = Screening
         fields = [
+            "version",
             *services.SCREENING_FIELDS,
             "screening_pasi",
             "eligible",
@@ -127,6 +129,7 @@ class VisitSerializer(serializers.ModelSerializer):
         model = Visit
         fields = [
             "visit_code",
+            "version",
             "visitnum",
             "target_date",
             "window_start",
