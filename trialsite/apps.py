@@ -9,10 +9,11 @@ class TrialsiteConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from trialsite import dataversion, dbguard, sessions
+        from trialsite import checks, dataversion, dbguard, sessions  # noqa: F401  (checks: registers them)
 
         user_logged_in.connect(sessions.mark_touched_on_login, dispatch_uid="trialsite-session-touch")
 
         # Runs after every app's migrations: history tables exist by then.
         post_migrate.connect(dbguard.protect_history_tables, sender=self)
+        post_migrate.connect(dbguard.grant_application_role, sender=self)
         post_migrate.connect(dataversion.install_triggers, sender=self)

@@ -103,6 +103,9 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The application's own database role, named when `migrate` runs as the owner: it is granted its
+# rights then (trialsite.dbguard). Empty: one role for everything (make run, tests).
+DB_APP_ROLE = env_str("DB_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication, sessions, lockout -----------------------------------------------------
