@@ -76,7 +76,7 @@ class EditConflict(Exception):
 def describe_change(change: Change) -> str:
     from django.utils import timezone
 
-    when = timezone.localtime(change.at).strftime("%d %b %Y %H:%M")
+    when = timezone.localtime(change.at).strftime("%d %b %Y %H:%M %Z")
     fields = "; ".join(f"{name} {_shown(old)} → {_shown(new)}" for name, old, new in change.fields)
     reason = f" (reason: {change.reason})" if change.reason else ""
     return f"{change.user or 'The system'} changed it on {when}{reason}: {fields or 'no field shown'}."

@@ -98,7 +98,8 @@ class VersionedForm:
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {CONFLICT_CLASS}".strip()
             if mine is not _MISSING and base_value is not _MISSING and mine == base_value:
                 _set(data, name, shown, unchecked=isinstance(field.widget, forms.CheckboxInput) and not shown)
-                notes[name] = f"Changed meanwhile by {by}: now {_display(field, theirs)} (shown here)."
+                was = _display(field, base_value)
+                notes[name] = f"Changed meanwhile by {by}: {was} → {_display(field, theirs)} (shown here)."
             else:
                 shown_value = _display(field, theirs)
                 notes[name] = f"Changed meanwhile by {by} to {shown_value}; your entry is kept: check it before saving."
