@@ -19,7 +19,7 @@ from django.db.migrations.executor import MigrationExecutor
 from safety.models import AdverseEvent
 from subjects.models import Participant
 from tests import factories
-from tests.conftest import logged_in, make_user
+from tests.conftest import IN_CI, logged_in, make_user
 from tests.export_data import build_study_data
 from trialsite import chain
 from trialsite.audit import audited_save
@@ -244,3 +244,41 @@ def test_rows_written_before_the_chain_existed_are_chained_once_by_the_migration
     result = chain.verify()
     assert result.ok, result.problems
     assert result.rows == chain.head().position >= 9
+
+
+@pytest.fixture
+def redis_worker_broker():
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        if IN_CI:
+            pytest.fail("the Celery worker test needs CELERY_BROKER_URL=redis://...")
+        pytest.skip("needs Redis (set CELERY_BROKER_URL=redis://127.0.0.1:6379/<db>)")
+    app.control.purge()  # leftovers of earlier runs must not reach this worker
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, available_apps=ALL_APPS)
+def test_a_real_worker_runs_the_nightly_check_and_tells_the_data_managers(
+    require_postgres, redis_worker_broker, coordinator
+):
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connections
+
+    from tests.test_reminder_worker import wait_for
+    from trialsite import tasks
+
+    make_user("dora", Role.DATA_MANAGER)
+    factories.participant(coordinator)
+    record = Participant.history.order_by("history_id").first()
+    with connection.cursor() as cursor:  # committed: the worker has a connection of its own
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(f'DELETE FROM "{record._meta.db_table}" WHERE history_id = %s', [record.history_id])
+        cursor.execute("SET session_replication_role = origin")
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            tasks.verify_audit_trail.delay()
+            assert wait_for(lambda: AuditCheck.objects.filter(notified_at__isnull=False).exists())
+    finally:
+        connections.close_all()
+    check = AuditCheck.objects.get()
+    assert not check.intact and check.problem.startswith("deleted")
+    assert [message.to for message in mail.outbox] == [["dora@example.org"]]
