@@ -186,7 +186,7 @@ def exception_handler(exc, context):
     with _outside_transactions_of_non_atomic_views(context):
         response = drf_exception_handler(exc, context)
     if keep_transaction:
-        for connection in connections.all():
+        for connection in connections.all(initialized_only=True):
             if connection.in_atomic_block:
                 transaction.set_rollback(False, using=connection.alias)
     if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
