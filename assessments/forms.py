@@ -5,10 +5,14 @@ from django import forms
 from assessments import pasi
 from assessments.services import REGION_LABELS, region_scores
 from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.forms import VersionedForm
 
 
-class PasiForm(forms.Form):
-    """The CRF PASI form: per-region items and area; PASI itself is derived, never a field here."""
+class PasiForm(VersionedForm, forms.Form):
+    """The CRF PASI form: per-region items and area; PASI itself is derived, never a field here.
+
+    `record`: the saved assessment of the visit, when there is one (it is then corrected).
+    """
 
     assessment_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     bsa_percent = forms.DecimalField(
@@ -18,7 +22,9 @@ class PasiForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, record=None, **kwargs):
+        if record is not None:
+            kwargs.setdefault("initial", self.initial_from(record))
         super().__init__(*args, **kwargs)
         for region in pasi.REGIONS:
             label = REGION_LABELS[region]
@@ -39,6 +45,7 @@ class PasiForm(forms.Form):
                 min_value=0,
                 max_value=pasi.AREA_SCORE_MAX,
             )
+        self.carry_version(record)
 
     def region_groups(self) -> list[tuple[str, str, list]]:
         """(region, label, bound fields) for the template."""

@@ -13,7 +13,7 @@ from subjects import services as subject_services
 from subjects.models import Participant, Visit
 from subjects.sitetime import site_today
 from trialsite import figures
-from trialsite.audit import audited_save
+from trialsite.audit import audited_save, check_version
 
 REGION_LABELS = {"head": "Head and neck", "upper_limbs": "Upper limbs", "trunk": "Trunk", "lower_limbs": "Lower limbs"}
 SCREENING_VISIT = "SCR"
@@ -95,6 +95,7 @@ def pasi_save(
     bsa_percent: Decimal | None = None,
     regions: Mapping[str, Mapping | None],
     reason: str | None = None,
+    expected_version: int | None = None,
 ) -> PasiAssessment:
     """Record the PASI of `visit` (one per visit), or correct it when `reason` is given.
 
@@ -123,6 +124,8 @@ def pasi_save(
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=visit.participant_id)
         assessment = PasiAssessment.objects.filter(visit=visit).first()
+        if assessment is not None:
+            check_version(assessment, expected_version)
         if assessment is not None and not (reason or "").strip():
             raise ValidationError(
                 {

@@ -11,7 +11,8 @@ from assessments.models import PasiAssessment
 from assessments.services import pasi_save, region_scores
 from subjects.views import visit_or_404
 from trialsite.access import requires
-from trialsite.forms import show_errors
+from trialsite.audit import EditConflict
+from trialsite.forms import form_status, show_errors
 from trialsite.roles import Cap, has_cap
 
 
@@ -24,7 +25,7 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
     if request.method == "POST":
         if not can_enter:
             raise PermissionDenied
-        form = PasiForm(request.POST)
+        form = PasiForm(request.POST, record=assessment)
         if form.is_valid():
             try:
                 saved = pasi_save(
@@ -34,14 +35,17 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
                     bsa_percent=form.cleaned_data["bsa_percent"],
                     regions=form.regions(),
                     reason=form.cleaned_data["reason_for_change"] or None,
+                    expected_version=form.expected_version,
                 )
+            except EditConflict as conflict:
+                form.show_conflict(conflict=conflict)
             except ValidationError as error:
                 show_errors(form, error)
             else:
                 messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
                 return redirect("assessments:pasi", screening_number=screening_number, visit_code=visit_code)
     else:
-        form = PasiForm(initial=PasiForm.initial_from(assessment) if assessment else None)
+        form = PasiForm(record=assessment)
     participant = visit.participant
     context = {
         "visit": visit,
@@ -55,7 +59,7 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
         else None,
         "after_baseline": pasi.is_after_baseline(visit.visit_code),
     }
-    return render(request, "assessments/pasi_form.html", context, status=400 if form.errors else 200)
+    return render(request, "assessments/pasi_form.html", context, status=form_status(form, invalid=400))
 
 
 def _lenient_int(raw: str):

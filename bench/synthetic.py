@@ -5,8 +5,9 @@ The generator only draws raw observations (dates, weights, PASI items, AE facts)
 `subjects.eligibility.evaluate`, windows and visit states from `subjects.schedule`, PASI from
 `assessments.pasi`, planned dose and deviations from `dosing.dose`, treatment emergence and
 safety holds from `safety.rules`. Rows go in through `bulk_create` in batches with one history
-row each ("+", the inactive "synthetic" user, reason "Synthetic data (seed S)"), a chunk of
-participants at a time, so the number of queries does not grow with each row. Every participant
+row each ("+", the inactive "synthetic" user, reason "Synthetic data (seed S)", linked into the audit
+trail's hash chain like any other), a chunk of participants at a time, so the number of queries does
+not grow with each row. Every participant
 is marked `is_synthetic`; the generator refuses a database that holds real participants.
 Same seed and same `today` give the same study.
 """
@@ -23,7 +24,6 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from assessments import pasi
 from assessments.models import PasiAssessment
@@ -35,6 +35,7 @@ from subjects import eligibility, schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 from subjects.services import SIGNOFF_MEANING
 from subjects.sitetime import site_today, site_zone
+from trialsite import chain
 from trialsite.audit import audited_save
 
 SYSTEM_USERNAME = "synthetic"
@@ -144,7 +145,6 @@ def generate_study(
         total = builder.next_seq - 1
         if study.enrollment_target < total:
             study.enrollment_target = total
-            study.version += 1
             audited_save(study, user=user, reason=f"{reason}: enrollment target raised to {total} participants")
     return summary
 
@@ -180,10 +180,9 @@ class _Rows:
             if connection.vendor == "postgresql":
                 _copy_with_history(model, objs, user=user, reason=reason, now=now, batch_size=batch_size)
             else:
-                bulk_create_with_history(
-                    objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason,
-                    default_date=now,
-                )  # fmt: skip
+                model.objects.bulk_create(objs, batch_size=batch_size)
+                history_rows = _history_rows(model, objs, user=user, reason=reason, now=now)
+                model.history.model.objects.bulk_create(history_rows, batch_size=batch_size)
         summary.participants += len(self.participants)
         summary.enrolled += sum(1 for p in self.participants if p.subject_id)
         summary.screen_failed += sum(1 for p in self.participants if p.status == ParticipantStatus.SCREEN_FAILED)
@@ -692,6 +691,23 @@ class _Builder:
             p.safety_hold_since = placed
 
 
+def _history_rows(model, objs, *, user, reason: str, now: datetime) -> list:
+    """Unsaved "+" history rows of saved `objs`, in their places at the end of the audit chain."""
+    history_model = model.history.model
+    rows = [
+        history_model(
+            history_date=now,
+            history_user_id=user.pk,
+            history_change_reason=reason,
+            history_type="+",
+            **{f.attname: getattr(obj, f.attname) for f in history_model.tracked_fields},
+        )
+        for obj in objs
+    ]
+    chain.append(rows)
+    return rows
+
+
 def _copy_with_history(model, objs, *, user, reason: str, now: datetime, batch_size: int) -> None:
     """PostgreSQL: the rows and their "+" history rows through COPY, batch by batch.
 
@@ -702,7 +718,9 @@ def _copy_with_history(model, objs, *, user, reason: str, now: datetime, batch_s
     history_model = model.history.model
     fields_ = model._meta.concrete_fields
     tracked = [f.column for f in history_model.tracked_fields]
-    history_columns = [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"]
+    history_columns = [
+        *tracked, "history_date", "history_change_reason", "history_type", "history_user_id", *chain.CHAIN_COLUMNS
+    ]  # fmt: skip
     history_extra = [_copy_text(now), _copy_text(reason), "+", _copy_text(user.pk)]
     positions = {f.attname: index for index, f in enumerate(fields_)}
     tracked_positions = [positions[f.attname] for f in history_model.tracked_fields]
@@ -718,9 +736,12 @@ def _copy_with_history(model, objs, *, user, reason: str, now: datetime, batch_s
                 obj.pk = pk
                 obj.created_at = obj.updated_at = now
                 obj._state.adding, obj._state.db = False, connection.alias
+            links = _history_rows(model, batch, user=user, reason=reason, now=now)
+            for obj, link in zip(batch, links, strict=True):
                 values = [_copy_text(getattr(obj, f.attname)) for f in fields_]
                 rows.write("\t".join(values) + "\n")
-                history_rows.write("\t".join([values[i] for i in tracked_positions] + history_extra) + "\n")
+                chained = [_copy_text(getattr(link, column)) for column in chain.CHAIN_COLUMNS]
+                history_rows.write("\t".join([values[i] for i in tracked_positions] + history_extra + chained) + "\n")
             for target, columns, buffer in (
                 (table, [f.column for f in fields_], rows),
                 (history_model._meta.db_table, history_columns, history_rows),

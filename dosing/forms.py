@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from dosing.models import Timepoint
 from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
 from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.forms import VersionedForm
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -21,8 +23,11 @@ def _yes_no(label: str, *, required: bool = True) -> forms.TypedChoiceField:
     )
 
 
-class VitalSignsForm(forms.Form):
-    """CRF vital signs; ranges as in the CRF (the model enforces them again on save)."""
+class VitalSignsForm(VersionedForm, forms.Form):
+    """CRF vital signs; ranges as in the CRF (the model enforces them again on save).
+
+    `record`: the saved vital signs being corrected (None: a new time point).
+    """
 
     timepoint = forms.ChoiceField(choices=Timepoint.choices)
     measured_at = forms.DateTimeField(widget=DATETIME_WIDGET)
@@ -44,12 +49,31 @@ class VitalSignsForm(forms.Form):
 
     VALUE_FIELDS = VITAL_VALUE_FIELDS
 
+    def __init__(self, *args, record=None, **kwargs):
+        if record is not None:
+            kwargs.setdefault("initial", self.initial_from(record))
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
+
+    @staticmethod
+    def initial_from(record) -> dict:
+        initial = {name: getattr(record, name) for name in VITAL_VALUE_FIELDS}
+        initial.update(
+            timepoint=record.timepoint,
+            measured_at=timezone.localtime(record.measured_at),
+            minutes_after_start=record.minutes_after_start,
+        )
+        return initial
+
     def values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
 
 
-class InfusionForm(forms.Form):
-    """CRF infusion; the planned dose is derived and shown, never a field."""
+class InfusionForm(VersionedForm, forms.Form):
+    """CRF infusion; the planned dose is derived and shown, never a field.
+
+    `record`: the recorded infusion of the visit, when there is one (it is then corrected).
+    """
 
     product_lot = forms.CharField(max_length=40)
     viability_percent = forms.DecimalField(
@@ -82,6 +106,21 @@ class InfusionForm(forms.Form):
     )
 
     SERVICE_FIELDS = INFUSION_ENTERED_FIELDS
+
+    def __init__(self, *args, record=None, **kwargs):
+        if record is not None:
+            kwargs.setdefault("initial", self.initial_from(record))
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
+
+    @staticmethod
+    def initial_from(record) -> dict:
+        initial = {name: getattr(record, name) for name in INFUSION_ENTERED_FIELDS}
+        for name in ("thaw_time", "start_time", "end_time"):
+            initial[name] = timezone.localtime(initial[name])
+        initial["whole_volume_given"] = "yes" if record.whole_volume_given else "no"
+        initial["interrupted"] = "yes" if record.interrupted else "no"
+        return initial
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}

@@ -21,7 +21,7 @@ from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
 from subjects.sitetime import site_date
 from trialsite import figures
-from trialsite.audit import audited_save
+from trialsite.audit import audited_save, check_version
 
 # The values a user enters for an infusion (everything else on the record is derived).
 INFUSION_ENTERED_FIELDS = (
@@ -69,6 +69,7 @@ def vitals_record(
     minutes_after_start: int | None = None,
     reason: str | None = None,
     vital_signs: VitalSigns | None = None,
+    expected_version: int | None = None,
     **values,
 ) -> VitalSigns:
     """Record vital signs at `visit` (or correct `vital_signs`, which needs `reason`).
@@ -106,6 +107,11 @@ def vitals_record(
     _raise_if(errors)
 
     with transaction.atomic():
+        # The participant first, as every door does: writers of one participant's records queue there.
+        Participant.objects.select_for_update().get(pk=visit.participant_id)
+        if vital_signs is not None:
+            vital_signs = VitalSigns.objects.get(pk=vital_signs.pk)
+            check_version(vital_signs, expected_version)
         duplicates = VitalSigns.objects.filter(visit=visit, timepoint=timepoint)
         if timepoint == Timepoint.DURING_INFUSION:
             duplicates = duplicates.filter(minutes_after_start=minutes_after_start)
@@ -170,6 +176,7 @@ def infusion_record(
     interruption_reason: str = "",
     deviation_reason: str = "",
     reason: str | None = None,
+    expected_version: int | None = None,
 ) -> Infusion:
     """Record the infusion of `visit` (a dosing visit), or correct it when `reason` is given.
 
@@ -185,6 +192,8 @@ def infusion_record(
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         study = Study.current()
         existing = Infusion.objects.filter(visit=visit).first()
+        if existing is not None:
+            check_version(existing, expected_version)
         if existing is not None and not (reason or "").strip():
             raise ValidationError(
                 {

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
 from dosing import dose
 from dosing.forms import InfusionForm, VitalSignsForm
@@ -12,7 +11,8 @@ from dosing.services import WEIGHT_TIMEPOINTS, infusion_record, vitals_record
 from subjects.models import Study, Visit, VisitDefinition
 from subjects.views import visit_or_404
 from trialsite.access import requires
-from trialsite.forms import show_errors
+from trialsite.audit import EditConflict
+from trialsite.forms import form_status, show_errors
 from trialsite.roles import Cap, has_cap
 
 
@@ -27,8 +27,12 @@ def _save_vitals(request, form: VitalSignsForm, visit: Visit, record: VitalSigns
             minutes_after_start=data["minutes_after_start"],
             reason=data["reason_for_change"] or None,
             vital_signs=record,
+            expected_version=form.expected_version,
             **form.values(),
         )
+    except EditConflict as conflict:
+        form.show_conflict(conflict=conflict)
+        return None
     except ValidationError as error:
         show_errors(form, error)
         return None
@@ -51,7 +55,7 @@ def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> Http
     context = {"visit": visit, "participant": visit.participant, "records": records, "form": form}
     context["can_enter"] = can_enter
     context["interval"] = Study.current().vitals_interval_minutes
-    return render(request, "dosing/vitals.html", context, status=400 if form.errors else 200)
+    return render(request, "dosing/vitals.html", context, status=form_status(form, invalid=400))
 
 
 @requires(Cap.ENTER_DATA)
@@ -59,21 +63,12 @@ def vitals_edit(request: HttpRequest, screening_number: str, visit_code: str, pk
     """Correct recorded vital signs (a reason for change is required)."""
     visit = visit_or_404(screening_number, visit_code)
     record = get_object_or_404(VitalSigns, pk=pk, visit=visit)
-    if request.method == "POST":
-        form = VitalSignsForm(request.POST)
-        if form.is_valid() and _save_vitals(request, form, visit, record):
-            messages.success(request, "Vital signs corrected.")
-            return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
-    else:
-        initial = {name: getattr(record, name) for name in VitalSignsForm.VALUE_FIELDS}
-        initial.update(
-            timepoint=record.timepoint,
-            measured_at=timezone.localtime(record.measured_at),
-            minutes_after_start=record.minutes_after_start,
-        )
-        form = VitalSignsForm(initial=initial)
+    form = VitalSignsForm(request.POST or None, record=record)
+    if request.method == "POST" and form.is_valid() and _save_vitals(request, form, visit, record):
+        messages.success(request, "Vital signs corrected.")
+        return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
     context = {"visit": visit, "participant": visit.participant, "record": record, "form": form}
-    return render(request, "dosing/vitals_edit.html", context, status=400 if form.errors else 200)
+    return render(request, "dosing/vitals_edit.html", context, status=form_status(form, invalid=400))
 
 
 def _planned_preview(visit: Visit, study: Study) -> dict | None:
@@ -98,27 +93,25 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
     if request.method == "POST":
         if not can_enter:
             raise PermissionDenied
-        form = InfusionForm(request.POST)
+        form = InfusionForm(request.POST, record=recorded)
         if form.is_valid():
             try:
                 saved = infusion_record(
                     visit=visit,
                     user=request.user,
                     reason=form.cleaned_data["reason_for_change"] or None,
+                    expected_version=form.expected_version,
                     **form.service_kwargs(),
                 )
+            except EditConflict as conflict:
+                form.show_conflict(conflict=conflict)
             except ValidationError as error:
                 show_errors(form, error)
             else:
                 messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
                 return redirect("dosing:infusion", screening_number=screening_number, visit_code=visit_code)
     elif recorded:
-        initial = {name: getattr(recorded, name) for name in InfusionForm.SERVICE_FIELDS}
-        for name in ("thaw_time", "start_time", "end_time"):
-            initial[name] = timezone.localtime(initial[name])
-        initial["whole_volume_given"] = "yes" if recorded.whole_volume_given else "no"
-        initial["interrupted"] = "yes" if recorded.interrupted else "no"
-        form = InfusionForm(initial=initial)
+        form = InfusionForm(record=recorded)
     else:
         form = InfusionForm(initial={"whole_volume_given": "yes", "interrupted": "no"})
     context = {
@@ -132,4 +125,4 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
         "blockers": [] if recorded else infusion_blockers(visit.participant, visit),
         "preview": _planned_preview(visit, study),
     }
-    return render(request, "dosing/infusion.html", context, status=400 if form.errors else 200)
+    return render(request, "dosing/infusion.html", context, status=form_status(form, invalid=400))

@@ -23,10 +23,11 @@ from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
 
 from subjects.models import Participant
+from trialsite import chain
 from trialsite.audit import AuditedModel
 
 _ONE_DAY = timedelta(days=1)
-HIDDEN_FIELDS = {"created_at", "updated_at"}
+HIDDEN_FIELDS = {"created_at", "updated_at", "version", *chain.CHAIN_COLUMNS}
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 CSV_COLUMNS = [
     "history_id",
@@ -69,6 +70,7 @@ class AuditFilter:
     tz: str = "UTC"
     newest_first: bool = True
     empty: bool = False  # a filter that names something unknown matches nothing
+    up_to_position: int | None = None  # the chain head read first: rows written meanwhile are not shown
 
 
 def _day_start(on: date, tz: str) -> datetime:
@@ -100,6 +102,8 @@ def history_queryset(model, audit_filter: AuditFilter):
         qs = qs.filter(history_date__gte=_day_start(audit_filter.date_from, audit_filter.tz))
     if audit_filter.date_to:
         qs = qs.filter(history_date__lt=_day_end(audit_filter.date_to, audit_filter.tz))
+    if audit_filter.up_to_position is not None:
+        qs = qs.exclude(chain_position__gt=audit_filter.up_to_position)
     participant = Cast(F(pcol) if pcol else Value(None), IntegerField())
     return qs.annotate(
         a_model=Cast(Value(model._meta.label_lower), CharField(max_length=100)),
@@ -243,7 +247,12 @@ def resolve_rows(page: list[dict]) -> list[TrailRow]:
 
 
 def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
-    """The whole study's audit trail as CSV, one line per changed field, model by model."""
+    """The whole study's audit trail as CSV, one line per changed field, model by model.
+
+    The last line is the hash chain's head as it was when the export began (the rows are those up
+    to it): kept elsewhere, it lets anyone see later whether the trail was rewritten.
+    """
+    head = chain.head()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -254,7 +263,8 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
         fields = data_fields(history)
         pcol = participant_column(model)
         last = None
-        for record in history.objects.order_by("id", "history_id").iterator(chunk_size=chunk_size):
+        records = history.objects.exclude(chain_position__gt=head.position).order_by("id", "history_id")
+        for record in records.iterator(chunk_size=chunk_size):
             old = last if last is not None and last.id == record.id else None
             participant = numbers.get(getattr(record, pcol)) if pcol else None
             stamp = record.history_date.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -277,6 +287,7 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
                 buffer.truncate()
+    writer.writerow(chain_head_row(head))
     yield buffer.getvalue().encode()
 
 
@@ -292,6 +303,13 @@ def spreadsheet_safe(cell) -> str:
     if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def chain_head_row(head: chain.Head) -> list:
+    """The closing line of the CSV: the chain position and hash in the `object_id` and `new` columns."""
+    row = dict.fromkeys(CSV_COLUMNS, "")
+    row.update(model="audit_chain_head", object_id=head.position, reason="sha256 hash chain head", new=head.chain_hash)
+    return [row[column] for column in CSV_COLUMNS]
 
 
 def _csv_value(value) -> str:

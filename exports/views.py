@@ -10,8 +10,10 @@ from exports import audit, sdtm
 from exports.api.views import audit_filter_from
 from subjects.models import Participant
 from subjects.sitetime import site_zone
+from trialsite import chain
 from trialsite.access import requires
 from trialsite.filters import PageFilterForm, filters_from
+from trialsite.models import AuditCheck
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -88,14 +90,16 @@ def _page(number: int | None, audit_filter) -> tuple[TrailPage, list]:
 @requires(Cap.VIEW_AUDIT)
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, status = filters_from(request, AuditFilterForm)
+    head = chain.head()
     if status == 200:
-        audit_filter = audit_filter_from(form.cleaned_data, tz=site_zone().key)
+        audit_filter = audit_filter_from(form.cleaned_data, tz=site_zone().key, up_to_position=head.position)
     else:
         audit_filter = audit.AuditFilter(empty=True)  # invalid filters show nothing rather than everything
     page, rows = _page(form.cleaned_data.get("page"), audit_filter)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "page_size": PAGE_SIZE}
+    context.update(chain_head=head, last_check=AuditCheck.objects.first())
     return render(request, "exports/audit_trail.html", context, status=status)
 
 

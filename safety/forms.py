@@ -9,6 +9,7 @@ from safety.services import AE_FIELDS
 from subjects.models import Participant, ParticipantStatus
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm, yes_no_filter
+from trialsite.forms import VersionedForm
 
 YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
 
@@ -30,7 +31,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class AdverseEventForm(forms.ModelForm):
+class AdverseEventForm(VersionedForm, forms.ModelForm):
     """The AE CRF. On edit `reason_for_change` is required and causality is locked for non-investigators."""
 
     expected = yes_no_field("Expected")
@@ -42,8 +43,10 @@ class AdverseEventForm(forms.ModelForm):
         model = AdverseEvent
         fields = [f for f in AE_FIELDS if f != "expected"] + ["expected"]
         widgets = {
-            "onset_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
+            # A date input takes ISO dates only: without the format a saved date showed as 30/11/2026,
+            # which the browser drops, so an edit lost the onset date.
+            "onset_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "awareness_time": DateTimeLocalInput(),
             "reported_to_sponsor_at": DateTimeLocalInput(),
         }
@@ -65,6 +68,7 @@ class AdverseEventForm(forms.ModelForm):
         else:
             del self.fields["reason_for_change"]
         self.order_fields(list(AE_FIELDS) + ["reason_for_change"])
+        self.carry_version(self.instance)
 
     def _post_clean(self):
         # The model is validated by the service (safety/rules.py messages, naming the fields), not
@@ -75,25 +79,47 @@ class AdverseEventForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in AE_FIELDS}
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(VersionedForm, forms.Form):
+    """The investigator's (re-)assessment of the AE `record` as it was read."""
+
     relationship = forms.ChoiceField(label="Relationship to UCMSCs", choices=Relationship.choices)
     expected = yes_no_field("Expected")
     reason = forms.CharField(
         label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
     )
 
+    def __init__(self, *args, record, **kwargs):
+        kwargs.setdefault("initial", {"relationship": record.relationship, "expected": str(record.expected)})
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
 
-class ReportedForm(forms.Form):
+
+class ReportedForm(VersionedForm, forms.Form):
+    """When the SAE `record` was reported to the sponsor."""
+
     reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=DateTimeLocalInput())
     reason = forms.CharField(label="Reason for change", required=False, max_length=REASON_MAX_LENGTH)
 
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
 
-class HoldReleaseForm(forms.Form):
+
+class HoldReleaseForm(VersionedForm, forms.Form):
+    """The release of the safety hold `record` as it was read."""
+
     reason = forms.CharField(
         label="Reason for release (e.g. the DMC review)",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=REASON_MAX_LENGTH,
     )
+
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
+
+    def initial_from(self, record) -> dict:
+        return {}  # the release reason is new: nothing stored to show (the hold's own `reason` is another value)
 
 
 class AdverseEventFilterForm(PageFilterForm):

@@ -21,7 +21,7 @@ from safety.models import AdverseEvent, Notification, Relationship, SafetyHold
 from subjects.models import Participant, Study
 from subjects.sitetime import site_today
 from trialsite import figures
-from trialsite.audit import audited_save, reason_error
+from trialsite.audit import audited_save, check_version, reason_error
 from trialsite.roles import Cap, has_cap
 from trialsite.tasking import enqueue_on_commit
 
@@ -70,13 +70,20 @@ def adverse_event_record(*, participant: Participant, user, **fields) -> Adverse
     return adverse_event
 
 
-def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fields) -> AdverseEvent:
-    """Change a recorded AE with a reason; causality (relationship/expected) is investigator-only."""
+def adverse_event_update(
+    *, adverse_event: AdverseEvent, user, reason: str, expected_version: int | None = None, **fields
+) -> AdverseEvent:
+    """Change a recorded AE with a reason; causality (relationship/expected) is investigator-only.
+
+    `expected_version` (here and below): the version of the record the caller read; EditConflict
+    when it changed since (None: the caller read it in this transaction).
+    """
     _refuse_unknown(fields)
     if not (reason or "").strip():
         raise reason_error()
     with transaction.atomic():
-        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked = _locked(adverse_event)
+        check_version(locked, expected_version)
         changed_causality = [f for f in CAUSALITY_FIELDS if f in fields and fields[f] != getattr(locked, f)]
         if changed_causality:
             if not has_cap(user, Cap.SIGN_OFF):
@@ -92,7 +99,13 @@ def adverse_event_update(*, adverse_event: AdverseEvent, user, reason: str, **fi
 
 
 def adverse_event_assess(
-    *, adverse_event: AdverseEvent, investigator, relationship: str, expected: bool, reason: str
+    *,
+    adverse_event: AdverseEvent,
+    investigator,
+    relationship: str,
+    expected: bool,
+    reason: str,
+    expected_version: int | None = None,
 ) -> AdverseEvent:
     """The investigator's (re-)assessment of causality and expectedness, audited with a reason."""
     if not has_cap(investigator, Cap.SIGN_OFF):
@@ -100,7 +113,8 @@ def adverse_event_assess(
     if not (reason or "").strip():
         raise reason_error()
     with transaction.atomic():
-        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked = _locked(adverse_event)
+        check_version(locked, expected_version)
         locked.relationship = relationship
         locked.expected = expected
         locked.causality_assessed_by = investigator
@@ -111,10 +125,18 @@ def adverse_event_assess(
     return locked
 
 
-def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetime, reason: str | None = None):
+def sae_mark_reported(
+    *,
+    adverse_event: AdverseEvent,
+    user,
+    reported_at: datetime,
+    reason: str | None = None,
+    expected_version: int | None = None,
+):
     """Record when the SAE was reported to the sponsor (stops the 24 h clock)."""
     with transaction.atomic():
-        locked = AdverseEvent.objects.select_for_update().select_related("participant").get(pk=adverse_event.pk)
+        locked = _locked(adverse_event)
+        check_version(locked, expected_version)
         if not locked.serious:
             raise ValidationError({"reported_to_sponsor_at": ["Only a serious AE is reported to the sponsor."]})
         if locked.reported_to_sponsor_at is not None and not (reason or "").strip():
@@ -126,7 +148,9 @@ def sae_mark_reported(*, adverse_event: AdverseEvent, user, reported_at: datetim
     return locked
 
 
-def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> SafetyHold:
+def safety_hold_release(
+    *, hold: SafetyHold, investigator, reason: str, expected_version: int | None = None
+) -> SafetyHold:
     """Release a hold (after DMC review); the participant leaves hold when no other hold is open."""
     if not has_cap(investigator, Cap.RELEASE_HOLD):
         raise PermissionDenied("Only an investigator can release a safety hold.")
@@ -136,6 +160,7 @@ def safety_hold_release(*, hold: SafetyHold, investigator, reason: str) -> Safet
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=hold.participant_id)
         locked = SafetyHold.objects.select_for_update().get(pk=hold.pk)
+        check_version(locked, expected_version)
         if locked.released_at is not None:
             raise ValidationError({"reason": ["This safety hold has already been released."]})
         locked.released_at = timezone.now()
@@ -192,6 +217,14 @@ def dmc_alert(study: Study | None = None) -> DmcAlert:
 
 
 # --- internals -----------------------------------------------------------------------------
+
+
+def _locked(adverse_event: AdverseEvent) -> AdverseEvent:
+    """The AE, its participant locked first (as every door does: one participant's writers queue there)."""
+    participant = Participant.objects.select_for_update().get(pk=adverse_event.participant_id)
+    locked = AdverseEvent.objects.select_for_update().get(pk=adverse_event.pk)
+    locked.participant = participant
+    return locked
 
 
 def _refuse_unknown(fields: dict) -> None:

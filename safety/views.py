@@ -29,8 +29,9 @@ from safety.services import (
 )
 from subjects.models import Participant, Study
 from trialsite.access import requires
+from trialsite.audit import EditConflict
 from trialsite.filters import filters_from
-from trialsite.forms import show_errors
+from trialsite.forms import form_status, show_errors
 from trialsite.roles import Cap, has_cap
 
 
@@ -82,7 +83,7 @@ def ae_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ae": adverse_event,
             "participant": adverse_event.participant,
             "holds": holds,
-            "reported_form": ReportedForm(),
+            "reported_form": ReportedForm(record=adverse_event),
             "treatment_emergent": rules.is_treatment_emergent(
                 adverse_event.onset_date, adverse_event.participant.day1_date
             ),
@@ -104,37 +105,49 @@ def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 adverse_event=adverse_event,
                 user=request.user,
                 reason=form.cleaned_data["reason_for_change"],
+                expected_version=form.expected_version,
                 **form.service_fields(),
             )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, f"AE {adverse_event.ae_number} updated.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
-    return render(request, "safety/ae_form.html", {"form": form, "participant": participant, "ae": adverse_event})
+    context = {"form": form, "participant": participant, "ae": adverse_event}
+    return render(request, "safety/ae_form.html", context, status=form_status(form))
 
 
 @requires(Cap.SIGN_OFF)
 def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
     adverse_event = get_object_or_404(AdverseEvent.objects.select_related("participant"), pk=pk)
-    initial = {"relationship": adverse_event.relationship, "expected": str(adverse_event.expected)}
-    form = AssessmentForm(request.POST or None, initial=initial)
+    form = AssessmentForm(request.POST or None, record=adverse_event)
     if request.method == "POST" and form.is_valid():
         try:
-            adverse_event_assess(adverse_event=adverse_event, investigator=request.user, **form.cleaned_data)
+            adverse_event_assess(
+                adverse_event=adverse_event,
+                investigator=request.user,
+                relationship=form.cleaned_data["relationship"],
+                expected=form.cleaned_data["expected"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.expected_version,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
-    return render(request, "safety/ae_assess.html", {"form": form, "ae": adverse_event})
+    return render(request, "safety/ae_assess.html", {"form": form, "ae": adverse_event}, status=form_status(form))
 
 
 @requires(Cap.ENTER_DATA)
 @require_POST
 def ae_report(request: HttpRequest, pk: int) -> HttpResponse:
     adverse_event = get_object_or_404(AdverseEvent, pk=pk)
-    form = ReportedForm(request.POST)
+    form = ReportedForm(request.POST, record=adverse_event)
     if form.is_valid():
         try:
             sae_mark_reported(
@@ -142,6 +155,11 @@ def ae_report(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user,
                 reported_at=form.cleaned_data["reported_to_sponsor_at"],
                 reason=form.cleaned_data["reason"],
+                expected_version=form.expected_version,
+            )
+        except EditConflict as conflict:
+            messages.error(
+                request, f"{conflict.describe()} Nothing was saved: check the AE and enter the report again."
             )
         except ValidationError as error:
             for field_messages in error.message_dict.values():
@@ -149,6 +167,8 @@ def ae_report(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.error(request, message)
         else:
             messages.success(request, "Report to the sponsor recorded.")
+    elif form.conflict is not None:
+        messages.error(request, form.non_field_errors()[0])
     else:
         messages.error(request, "Enter the date and time of the report to the sponsor.")
     return redirect("safety:ae_detail", pk=adverse_event.pk)
@@ -157,16 +177,23 @@ def ae_report(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.RELEASE_HOLD)
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(SafetyHold.objects.select_related("participant", "adverse_event"), pk=pk)
-    form = HoldReleaseForm(request.POST or None)
+    form = HoldReleaseForm(request.POST or None, record=hold)
     if request.method == "POST" and form.is_valid():
         try:
-            safety_hold_release(hold=hold, investigator=request.user, reason=form.cleaned_data["reason"])
+            safety_hold_release(
+                hold=hold,
+                investigator=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.expected_version,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, f"Safety hold of {hold.participant.display_id} released.")
             return redirect("safety:ae_detail", pk=hold.adverse_event_id)
-    return render(request, "safety/hold_release.html", {"form": form, "hold": hold})
+    return render(request, "safety/hold_release.html", {"form": form, "hold": hold}, status=form_status(form))
 
 
 @requires(Cap.VIEW_DASHBOARD)

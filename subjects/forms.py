@@ -6,6 +6,7 @@ from subjects import eligibility, services
 from subjects.models import ParticipantStatus, Sex, Study
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm
+from trialsite.forms import VersionedForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -28,23 +29,31 @@ class ReasonMixin:
         return self.cleaned_data.get("reason_for_change") or None
 
 
-class RegistrationForm(ReasonMixin, forms.Form):
+class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
+    """Registration, or (with `record`, the participant) its correction."""
+
     initials = forms.CharField(max_length=4, help_text="2–4 capital letters, e.g. ZLW.")
     sex = forms.ChoiceField(choices=Sex.choices)
     date_of_birth = forms.DateField(widget=DATE)
     consent_date = forms.DateField(widget=DATE, label="Informed consent date")
     consent_version = forms.CharField(max_length=20, help_text="e.g. 1.0")
 
-    def __init__(self, *args, require_reason: bool = False, **kwargs):
+    def __init__(self, *args, record=None, **kwargs):
+        if record is not None:
+            kwargs.setdefault("initial", self.initial_from(record))
         super().__init__(*args, **kwargs)
-        self.add_reason(require_reason)
+        self.add_reason(record is not None)
+        self.carry_version(record)
+
+    FIELDS = ("initials", "sex", "date_of_birth", "consent_date", "consent_version")
+
+    @staticmethod
+    def initial_from(participant) -> dict:
+        return {name: getattr(participant, name) for name in RegistrationForm.FIELDS}
 
     @property
     def values(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in ("initials", "sex", "date_of_birth", "consent_date", "consent_version")
-        }
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
 
 
 class YesNoField(forms.TypedChoiceField):
@@ -58,18 +67,22 @@ class YesNoField(forms.TypedChoiceField):
         )
 
 
-class ScreeningForm(ReasonMixin, forms.Form):
+class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
     screening_date = forms.DateField(widget=DATE)
     planned_day1_date = forms.DateField(widget=DATE, label="Planned Day 1")
     weight_kg = forms.DecimalField(max_digits=5, decimal_places=1, label="Weight (kg)", help_text="30.0 – 200.0")
     height_cm = forms.DecimalField(max_digits=4, decimal_places=1, label="Height (cm)", help_text="120.0 – 220.0")
     bsa_percent = forms.DecimalField(max_digits=4, decimal_places=1, label="BSA (%)", help_text="0.0 – 100.0")
 
-    def __init__(self, *args, require_reason: bool = False, **kwargs):
+    def __init__(self, *args, record=None, **kwargs):
+        """`record`: the saved screening form, when there is one (a change then needs a reason)."""
+        if record is not None:
+            kwargs.setdefault("initial", self.initial_from(record))
         super().__init__(*args, **kwargs)
         for key, label in eligibility.EXCLUSION_ITEMS:
             self.fields[key] = YesNoField(label=label)
-        self.add_reason(require_reason)
+        self.add_reason(record is not None)
+        self.carry_version(record)
 
     @property
     def values(self) -> dict:
@@ -94,7 +107,9 @@ class ScreeningForm(ReasonMixin, forms.Form):
         return [self[name] for name in services.SCREENING_FIELDS if name not in eligibility.EXCLUSION_KEYS]
 
 
-class SignoffForm(forms.Form):
+class SignoffForm(VersionedForm, forms.Form):
+    """The sign-off of the screening form `record` as it was read."""
+
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         strip=False,
@@ -102,13 +117,25 @@ class SignoffForm(forms.Form):
         help_text="Re-enter your password to sign: “I confirm eligibility”.",
     )
 
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
 
-class WithdrawForm(forms.Form):
+
+class WithdrawForm(VersionedForm, forms.Form):
     withdrawal_date = forms.DateField(widget=DATE)
     withdrawal_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
 
-class VisitForm(ReasonMixin, forms.Form):
+    @property
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("withdrawal_date", "withdrawal_reason")}
+
+
+class VisitForm(VersionedForm, ReasonMixin, forms.Form):
     actual_date = forms.DateField(widget=DATE, required=False)
     deviation_reason = forms.CharField(
         required=False,
@@ -122,9 +149,16 @@ class VisitForm(ReasonMixin, forms.Form):
         help_text="Fill in only if the visit did not take place (leave the actual date empty).",
     )
 
-    def __init__(self, *args, require_reason: bool = False, **kwargs):
+    def __init__(self, *args, record, **kwargs):
+        """`record`: the visit; a visit with data already needs a reason to change it."""
+        kwargs.setdefault("initial", self.initial_from(record))
         super().__init__(*args, **kwargs)
-        self.add_reason(require_reason)
+        self.add_reason(bool(record.actual_date or record.not_done_reason or record.deviation_reason))
+        self.carry_version(record)
+
+    @staticmethod
+    def initial_from(visit) -> dict:
+        return {name: getattr(visit, name) for name in ("actual_date", "not_done_reason", "deviation_reason")}
 
 
 class ParticipantFilterForm(PageFilterForm):
@@ -132,7 +166,7 @@ class ParticipantFilterForm(PageFilterForm):
     status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *ParticipantStatus.choices])
 
 
-class StudyForm(ReasonMixin, forms.ModelForm):
+class StudyForm(VersionedForm, ReasonMixin, forms.ModelForm):
     class Meta:
         model = Study
         fields = list(services.STUDY_FIELDS)
@@ -143,7 +177,8 @@ class StudyForm(ReasonMixin, forms.ModelForm):
             if name not in editable_fields:
                 del self.fields[name]
         self.add_reason(True)
+        self.carry_version(self.instance)
 
     @property
     def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields if name != "reason_for_change"}
+        return {name: self.cleaned_data[name] for name in self.fields if name not in ("reason_for_change", "version")}

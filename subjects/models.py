@@ -19,7 +19,6 @@ class Study(AuditedModel):
     study_id = models.CharField(max_length=20, default="S2018-11")
     registry_id = models.CharField(max_length=20, default="NCT03745417")
     title = models.CharField(max_length=300)
-    version = models.PositiveIntegerField(default=1)
     site_id = models.CharField(max_length=4, default="01")
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
     enrollment_target = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])

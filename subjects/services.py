@@ -32,7 +32,8 @@ from subjects.visits import (  # noqa: F401  (re-exported: the one door for visi
     visits_reanchor,
 )
 from trialsite import figures
-from trialsite.audit import audited_save, reason_error
+from trialsite.audit import audited_save, check_version, reason_error
+from trialsite.reauth import check_password_again
 from trialsite.roles import Cap, has_cap
 
 INITIALS_RE = re.compile(r"^[A-Z]{2,4}$")
@@ -132,13 +133,18 @@ def participant_register(
 
 
 @transaction.atomic
-def participant_update(*, participant, user, reason, **fields) -> Participant:
-    """Correct registration data (initials, sex, date of birth, consent) with a reason."""
+def participant_update(*, participant, user, reason, expected_version: int | None = None, **fields) -> Participant:
+    """Correct registration data (initials, sex, date of birth, consent) with a reason.
+
+    `expected_version` (here and in every door below): the version of the record the caller read;
+    EditConflict when it changed since (None: the caller read it in this transaction).
+    """
     allowed = {"initials", "sex", "date_of_birth", "consent_date", "consent_version"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    check_version(participant, expected_version)
     for name, value in fields.items():
         setattr(participant, name, value)
     study = Study.current()
@@ -240,7 +246,7 @@ def _clear_signoff(screening: Screening) -> None:
 
 
 @transaction.atomic
-def screening_save(*, participant, user, reason=None, **fields) -> Screening:
+def screening_save(*, participant, user, reason=None, expected_version: int | None = None, **fields) -> Screening:
     """Create or correct the screening form; a change after first save needs `reason`.
 
     Changing screening data of a participant not yet enrolled voids an investigator sign-off:
@@ -257,8 +263,10 @@ def screening_save(*, participant, user, reason=None, **fields) -> Screening:
     creating = screening is None
     if creating:
         screening = Screening(participant=participant)
-    elif not (reason or "").strip():
-        raise reason_error()
+    else:
+        check_version(screening, expected_version)
+        if not (reason or "").strip():
+            raise reason_error()
     changed = False
     for name, value in fields.items():
         if getattr(screening, name, None) != value:
@@ -297,15 +305,26 @@ def screening_set_pasi(*, participant, pasi_total: Decimal | None, user, reason=
     return _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
 
 
-@transaction.atomic
-def eligibility_signoff(*, participant, investigator, password) -> Screening:
-    """Investigator sign-off, re-authenticated with the investigator's password."""
+def eligibility_signoff(
+    *, participant, investigator, password, request, expected_version: int | None = None
+) -> Screening:
+    """Investigator sign-off, re-authenticated with the investigator's password through the lockout.
+
+    The password is checked before the transaction of the sign-off, so a wrong one is counted even
+    though nothing is saved.
+    """
     if not has_cap(investigator, Cap.SIGN_OFF):
         raise PermissionDenied("Only an investigator can sign off eligibility.")
-    if not password or not investigator.check_password(password):
-        raise error("password", "The password is not correct.")
+    check_password_again(request, investigator, password)
+    with transaction.atomic():
+        return _sign_off(participant, investigator, expected_version)
+
+
+def _sign_off(participant, investigator, expected_version: int | None) -> Screening:
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     screening = Screening.objects.filter(participant=participant).first()
+    if screening is not None:
+        check_version(screening, expected_version)
     if screening is None or not screening.eligible:
         raise error("eligible", "Only an eligible participant can be signed off.")
     if participant.status != ParticipantStatus.SCREENING:
@@ -326,10 +345,11 @@ def enrolled_count() -> int:
 
 
 @transaction.atomic
-def participant_enroll(*, participant, user) -> Participant:
+def participant_enroll(*, participant, user, expected_version: int | None = None) -> Participant:
     """Enroll an eligible, signed-off participant within the target: subject ID, USUBJID, visits."""
     study = _lock_study()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    check_version(participant, expected_version)
     if participant.subject_id:
         raise error("subject_id", f"{participant.screening_number} is already enrolled.")
     if participant.status != ParticipantStatus.SCREENING:
@@ -364,10 +384,13 @@ def participant_enroll(*, participant, user) -> Participant:
 
 
 @transaction.atomic
-def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reason) -> Participant:
+def participant_withdraw(
+    *, participant, user, withdrawal_date, withdrawal_reason, expected_version: int | None = None
+) -> Participant:
     """Withdraw an enrolled participant: visits not yet done become 'not done'; nothing is deleted."""
     study = Study.current()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    check_version(participant, expected_version)
     if participant.status != ParticipantStatus.ENROLLED:
         raise error("status", "Only an enrolled participant can be withdrawn.")
     errors: dict[str, list[str]] = {}
@@ -402,7 +425,7 @@ def participant_withdraw(*, participant, user, withdrawal_date, withdrawal_reaso
 
 
 @transaction.atomic
-def study_update(*, user, reason, **fields) -> Study:
+def study_update(*, user, reason, expected_version: int | None = None, **fields) -> Study:
     """Change study configuration values (admin: any; data manager: enrollment_target), audited."""
     if has_cap(user, Cap.CONFIGURE_STUDY):
         allowed = STUDY_FIELDS
@@ -416,6 +439,7 @@ def study_update(*, user, reason, **fields) -> Study:
     if not (reason or "").strip():
         raise reason_error()
     study = _lock_study()
+    check_version(study, expected_version)
     changed = {name: value for name, value in fields.items() if getattr(study, name) != value}
     if not changed:
         return study
@@ -438,7 +462,6 @@ def study_update(*, user, reason, **fields) -> Study:
         setattr(study, name, value)
     if study.min_age > study.max_age:
         raise error("min_age", "Minimum age cannot be above the maximum age.")
-    study.version += 1
     figures.study_data_changed()
     return audited_save(study, user=user, reason=reason)
 

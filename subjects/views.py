@@ -25,8 +25,9 @@ from subjects.forms import (
 )
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
 from trialsite.access import requires
+from trialsite.audit import EditConflict
 from trialsite.filters import filters_from
-from trialsite.forms import show_errors
+from trialsite.forms import form_status, show_errors
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 25
@@ -98,20 +99,24 @@ def participant_register(request: HttpRequest) -> HttpResponse:
 @requires(Cap.ENTER_DATA)
 def participant_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = _participant(screening_number)
-    initial = {
-        name: getattr(participant, name)
-        for name in ("initials", "sex", "date_of_birth", "consent_date", "consent_version")
-    }
-    form = RegistrationForm(request.POST or None, initial=initial, require_reason=True)
+    form = RegistrationForm(request.POST or None, record=participant)
     if request.method == "POST" and form.is_valid():
         try:
-            services.participant_update(participant=participant, user=request.user, reason=form.reason, **form.values)
+            services.participant_update(
+                participant=participant,
+                user=request.user,
+                reason=form.reason,
+                expected_version=form.expected_version,
+                **form.values,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, "Registration data corrected.")
             return redirect("subjects:detail", screening_number=screening_number)
-    return render(request, "subjects/edit.html", {"form": form, "participant": participant})
+    return render(request, "subjects/edit.html", {"form": form, "participant": participant}, status=form_status(form))
 
 
 @dataclass
@@ -200,11 +205,18 @@ def participant_detail(request: HttpRequest, screening_number: str) -> HttpRespo
 def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = _participant(screening_number)
     screening = services.screening_of(participant)
-    initial = ScreeningForm.initial_from(screening) if screening else {}
-    form = ScreeningForm(request.POST or None, initial=initial, require_reason=screening is not None)
+    form = ScreeningForm(request.POST or None, record=screening)
     if request.method == "POST" and form.is_valid():
         try:
-            services.screening_save(participant=participant, user=request.user, reason=form.reason, **form.values)
+            services.screening_save(
+                participant=participant,
+                user=request.user,
+                reason=form.reason,
+                expected_version=form.expected_version,
+                **form.values,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -217,6 +229,7 @@ def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
         request,
         "subjects/screening.html",
         {"form": form, "participant": participant, "screening": screening, "result": result},
+        status=form_status(form),
     )
 
 
@@ -225,7 +238,7 @@ def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
 def screening_preview(request: HttpRequest, screening_number: str) -> JsonResponse:
     """Live eligibility for the unsaved screening form: the one rule in eligibility.py, as JSON."""
     participant = _participant(screening_number)
-    form = ScreeningForm(request.POST)
+    form = ScreeningForm(request.POST, record=None)
     result = services.screening_preview(participant=participant, values=form.preview_values())
     if result is None:
         return JsonResponse({"eligible": None, "failed": [], "message": "Enter the screening date to evaluate."})
@@ -244,12 +257,18 @@ def screening_preview(request: HttpRequest, screening_number: str) -> JsonRespon
 def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = _participant(screening_number)
     screening = get_object_or_404(Screening, participant=participant)
-    form = SignoffForm(request.POST or None)
+    form = SignoffForm(request.POST or None, record=screening)
     if request.method == "POST" and form.is_valid():
         try:
             services.eligibility_signoff(
-                participant=participant, investigator=request.user, password=form.cleaned_data["password"]
+                participant=participant,
+                investigator=request.user,
+                password=form.cleaned_data["password"],
+                request=request,
+                expected_version=form.expected_version,
             )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -261,7 +280,7 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
         "screening": screening,
         "failed_labels": [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria],
     }
-    return render(request, "subjects/signoff.html", context)
+    return render(request, "subjects/signoff.html", context, status=form_status(form))
 
 
 @requires(Cap.ENTER_DATA)
@@ -281,29 +300,28 @@ def participant_enroll(request: HttpRequest, screening_number: str) -> HttpRespo
 @requires(Cap.ENTER_DATA)
 def participant_withdraw(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = _participant(screening_number)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST or None, record=participant)
     if request.method == "POST" and form.is_valid():
         try:
-            services.participant_withdraw(participant=participant, user=request.user, **form.cleaned_data)
+            services.participant_withdraw(
+                participant=participant, user=request.user, expected_version=form.expected_version, **form.values
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, "Participant withdrawn; the remaining visits are no longer expected.")
             return redirect("subjects:detail", screening_number=screening_number)
-    return render(request, "subjects/withdraw.html", {"form": form, "participant": participant})
+    context = {"form": form, "participant": participant}
+    return render(request, "subjects/withdraw.html", context, status=form_status(form))
 
 
 @requires(Cap.ENTER_DATA)
 def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
     participant = _participant(screening_number)
     visit = get_object_or_404(Visit, participant=participant, visit_code=visit_code)
-    has_data = bool(visit.actual_date or visit.not_done_reason or visit.deviation_reason)
-    initial = {
-        "actual_date": visit.actual_date,
-        "not_done_reason": visit.not_done_reason,
-        "deviation_reason": visit.deviation_reason,
-    }
-    form = VisitForm(request.POST or None, initial=initial, require_reason=has_data)
+    form = VisitForm(request.POST or None, record=visit)
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_record(
@@ -313,13 +331,17 @@ def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> 
                 not_done_reason=form.cleaned_data["not_done_reason"],
                 deviation_reason=form.cleaned_data["deviation_reason"],
                 reason=form.reason,
+                expected_version=form.expected_version,
             )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, f"Visit {visit.visit_code} recorded.")
             return redirect("subjects:detail", screening_number=screening_number)
-    return render(request, "subjects/visit.html", {"form": form, "participant": participant, "visit": visit})
+    context = {"form": form, "participant": participant, "visit": visit}
+    return render(request, "subjects/visit.html", context, status=form_status(form))
 
 
 def _editable_study_fields(user) -> tuple[str, ...]:
@@ -340,7 +362,11 @@ def study_config(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=403)
         if form.is_valid():
             try:
-                services.study_update(user=request.user, reason=form.reason, **form.changes)
+                services.study_update(
+                    user=request.user, reason=form.reason, expected_version=form.expected_version, **form.changes
+                )
+            except EditConflict as conflict:
+                form.show_conflict(conflict=conflict)
             except ValidationError as error:
                 show_errors(form, error)
             else:
@@ -357,4 +383,5 @@ def study_config(request: HttpRequest) -> HttpResponse:
             "enrolled_count": services.enrolled_count(),
             "form": form,
         },
+        status=form_status(form) if form is not None else 200,
     )

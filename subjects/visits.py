@@ -15,7 +15,7 @@ from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 from subjects.sitetime import site_today
 from trialsite import figures
-from trialsite.audit import audited_save, reason_error
+from trialsite.audit import audited_save, check_version, reason_error
 
 # Participants counted against the enrollment target: everyone who ever received a subject ID.
 ENROLLED_STATUSES = (ParticipantStatus.ENROLLED, ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)
@@ -84,11 +84,23 @@ def replan_visits(
 
 
 @transaction.atomic
-def visit_record(*, visit, user, actual_date=None, not_done_reason="", deviation_reason="", reason=None) -> Visit:
+def visit_record(
+    *,
+    visit,
+    user,
+    actual_date=None,
+    not_done_reason="",
+    deviation_reason="",
+    reason=None,
+    expected_version: int | None = None,
+) -> Visit:
     """Record a visit's actual date (or that it was not done); recording W0 re-anchors the schedule."""
     study = Study.current()
-    visit = Visit.objects.select_for_update().select_related("participant").get(pk=visit.pk)
-    participant = visit.participant
+    # The participant first, as every door does: writers of one participant's records queue there.
+    participant = Participant.objects.select_for_update().get(pk=visit.participant_id)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit.participant = participant
+    check_version(visit, expected_version)
     not_done_reason = (not_done_reason or "").strip()
     deviation_reason = (deviation_reason or "").strip()
     today = site_today(study)

@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+from django.test import RequestFactory
+
 from subjects import services
 
 EXCLUSIONS_NO = {
@@ -47,9 +49,14 @@ def screened(user, *, pasi=Decimal("12.4"), **screening_overrides):
     return p
 
 
+def signoff_request():
+    """A request to sign off from: the password is checked through django-axes, which records where from."""
+    return RequestFactory().post("/")
+
+
 def signed_off(coordinator, investigator, password, **kwargs):
     p = screened(coordinator, **kwargs)
-    services.eligibility_signoff(participant=p, investigator=investigator, password=password)
+    services.eligibility_signoff(participant=p, investigator=investigator, password=password, request=signoff_request())
     p.refresh_from_db()
     return p
 

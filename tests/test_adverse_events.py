@@ -263,11 +263,12 @@ def test_edit_needs_reason_and_locks_causality_for_coordinators(coordinator, inv
     client = logged_in(coordinator)
     page = client.get(f"/safety/adverse-events/{ae.pk}/edit/").content.decode()
     assert re.search(r'<select name="relationship"[^>]*disabled', page)
-    no_reason = client.post(f"/safety/adverse-events/{ae.pk}/edit/", {**FORM, "relationship": "unlikely"})
+    form = {**FORM, "version": ae.version}
+    no_reason = client.post(f"/safety/adverse-events/{ae.pk}/edit/", {**form, "relationship": "unlikely"})
     assert no_reason.status_code == 200 and "This field is required." in no_reason.content.decode()
     # a tampered POST cannot change the disabled relationship
     response = client.post(
-        f"/safety/adverse-events/{ae.pk}/edit/", {**FORM, "relationship": "definite", "reason_for_change": "Source"}
+        f"/safety/adverse-events/{ae.pk}/edit/", {**form, "relationship": "definite", "reason_for_change": "Source"}
     )
     assert response.status_code == 302
     ae.refresh_from_db()
@@ -275,7 +276,8 @@ def test_edit_needs_reason_and_locks_causality_for_coordinators(coordinator, inv
     assert ae.history.order_by("history_id").last().history_change_reason == "Source"
     # the investigator may change it on the same form
     response = logged_in(investigator).post(
-        f"/safety/adverse-events/{ae.pk}/edit/", {**FORM, "relationship": "definite", "reason_for_change": "Re-read"}
+        f"/safety/adverse-events/{ae.pk}/edit/",
+        {**FORM, "relationship": "definite", "reason_for_change": "Re-read", "version": ae.version},
     )
     assert response.status_code == 302
     ae.refresh_from_db()
@@ -287,11 +289,12 @@ def test_investigator_assessment_form(coordinator, investigator, enrolled):
     url = f"/safety/adverse-events/{ae.pk}/assess/"
     assert logged_in(coordinator).get(url).status_code == 403
     client = logged_in(investigator)
-    missing = client.post(url, {"relationship": "possible", "expected": "False", "reason": ""})
+    form = {"relationship": "possible", "expected": "False", "version": ae.version}
+    missing = client.post(url, {**form, "reason": ""})
     assert missing.status_code == 200
     ae.refresh_from_db()
     assert ae.relationship == "unlikely"
-    response = client.post(url, {"relationship": "possible", "expected": "False", "reason": "Temporal association"})
+    response = client.post(url, {**form, "reason": "Temporal association"})
     assert response.status_code == 302
     ae.refresh_from_db()
     assert (ae.relationship, ae.expected, ae.causality_assessed_by) == ("possible", False, investigator)
@@ -303,10 +306,10 @@ def test_hold_release_form(coordinator, investigator, enrolled):
     url = f"/safety/holds/{hold.pk}/release/"
     client = logged_in(investigator)
     assert "Release safety hold" in client.get(url).content.decode()
-    assert client.post(url, {"reason": ""}).status_code == 200
+    assert client.post(url, {"reason": "", "version": hold.version}).status_code == 200
     hold.refresh_from_db()
     assert hold.released_at is None
-    assert client.post(url, {"reason": "DMC reviewed on 2024-02-01"}).status_code == 302
+    assert client.post(url, {"reason": "DMC reviewed on 2024-02-01", "version": hold.version}).status_code == 302
     hold.refresh_from_db()
     enrolled.refresh_from_db()
     assert hold.release_reason == "DMC reviewed on 2024-02-01" and enrolled.on_safety_hold is False

@@ -83,13 +83,16 @@ def test_a_10_mb_body_is_json_413(coordinator):
 def test_reason_for_change_is_capped(coordinator):
     participant = factories.participant(coordinator)
     url = f"/api/v1/participants/{participant.screening_number}/"
+    if_match = {"HTTP_IF_MATCH": api(coordinator).get(url)["ETag"]}
     too_long = api(coordinator).patch(
-        url, {"initials": "QQ", "reason_for_change": "x" * (REASON_MAX_LENGTH + 1)}, format="json"
+        url, {"initials": "QQ", "reason_for_change": "x" * (REASON_MAX_LENGTH + 1)}, format="json", **if_match
     )
     assert too_long.status_code == 400 and "reason_for_change" in too_long.json()
     participant.refresh_from_db()
     assert participant.initials == "AB"
-    fits = api(coordinator).patch(url, {"initials": "QQ", "reason_for_change": "y" * REASON_MAX_LENGTH}, format="json")
+    fits = api(coordinator).patch(
+        url, {"initials": "QQ", "reason_for_change": "y" * REASON_MAX_LENGTH}, format="json", **if_match
+    )
     assert fits.status_code == 200
 
 

@@ -1,10 +1,13 @@
 """The OpenAPI schema is served and honest: schemathesis finds no server error and no response that
 breaks the schema (status code, content type, body), for data that fits the schema and data that does
 not, and in its stateful phase (linked sequences of calls), for a data manager's and a coordinator's
-token (bounded examples, derandomized).
+token (bounded examples, derandomized). Changes of saved records are sent with a fresh ETag in
+If-Match every other time, so the writes themselves run, not only their 412s and 428s.
 
 Covers every operation in /api/schema/ at run time, including other apps' endpoints.
 """
+
+import itertools
 
 import pytest
 import schemathesis
@@ -59,6 +62,19 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
+_writes = itertools.count()
+
+
+def _if_match(schema, case, auth: dict) -> dict:
+    """Every other change of a saved record is sent with the ETag just read (the rest keep the generated
+    If-Match, mostly stale or malformed): so the writes themselves are exercised, not only the 412s."""
+    if case.method.upper() not in ("PATCH", "PUT") or next(_writes) % 2:
+        return {}
+    read = schema[case.path]["GET"].Case(path_parameters=case.path_parameters).call(headers=auth)
+    etag = read.headers.get("etag") if read.status_code == 200 else None
+    return {"If-Match": etag[0]} if etag else {}
+
+
 def _schema(personas, persona):
     build_study_data(personas["coordinator"])
     _token, key = issue_token(user=personas[persona], name="schemathesis", expires_in_days=1)
@@ -86,7 +102,7 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(personas, pers
             )
             @given(case=operation.as_strategy(generation_mode=mode, headers=auth))
             def run(case):
-                case.call_and_validate(headers=auth, checks=CHECKS)
+                case.call_and_validate(headers={**auth, **_if_match(schema, case, auth)}, checks=CHECKS)
 
             try:
                 run()
@@ -108,7 +124,7 @@ def test_schemathesis_stateful_sequences_conform(personas, keep_test_connection)
     class Machine(schema.as_state_machine()):
         def get_call_kwargs(self, case):
             CALLS.append(case.operation.label)
-            return {"headers": auth}
+            return {"headers": {**auth, **_if_match(schema, case, auth)}}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS, headers=auth)

@@ -136,12 +136,16 @@ def test_one_per_visit(participant, coordinator):
 def test_patch_needs_reason_and_is_audited(participant, coordinator):
     client = api(coordinator)
     pk = client.post(URL, payload(participant), format="json").json()["id"]
-    response = client.patch(f"{URL}{pk}/", {"head_erythema": 0}, format="json")
+    read = {"HTTP_IF_MATCH": client.get(f"{URL}{pk}/").headers["ETag"]}
+    response = client.patch(f"{URL}{pk}/", {"head_erythema": 0}, format="json", **read)
     assert response.status_code == 400
     assert "reason_for_change" in response.json()
     assert PasiAssessment.objects.get().head_erythema == 2
+    typed_total = {"head_erythema": 0, "reason_for_change": "Source says 0", "pasi_total": "1.0"}
+    response = client.patch(f"{URL}{pk}/", typed_total, format="json", **read)
+    assert response.status_code == 400 and list(response.json()) == ["pasi_total"]  # derived: never typed
     response = client.patch(
-        f"{URL}{pk}/", {"head_erythema": 0, "reason_for_change": "Source says 0", "pasi_total": "1.0"}, format="json"
+        f"{URL}{pk}/", {"head_erythema": 0, "reason_for_change": "Source says 0"}, format="json", **read
     )
     assert response.status_code == 200, response.json()
     assert response.json()["pasi_total"] == "13.6"
@@ -155,7 +159,8 @@ def test_patch_keeps_an_area_entered_as_score(participant, coordinator):
     client = api(coordinator)
     data = payload(participant, head_area_percent=None, head_area_score=2)
     pk = client.post(URL, data, format="json").json()["id"]
-    response = client.patch(f"{URL}{pk}/", {"trunk_erythema": 1, "reason_for_change": "typo"}, format="json")
+    read = {"HTTP_IF_MATCH": client.get(f"{URL}{pk}/").headers["ETag"]}
+    response = client.patch(f"{URL}{pk}/", {"trunk_erythema": 1, "reason_for_change": "typo"}, format="json", **read)
     assert response.status_code == 200, response.json()
     saved = PasiAssessment.objects.get()
     assert (saved.head_area_percent, saved.head_area_score) == (None, 2)
@@ -164,7 +169,8 @@ def test_patch_keeps_an_area_entered_as_score(participant, coordinator):
 def test_patch_cannot_move_to_another_visit(participant, coordinator):
     client = api(coordinator)
     pk = client.post(URL, payload(participant), format="json").json()["id"]
-    response = client.patch(f"{URL}{pk}/", {"visit_code": "W2", "reason_for_change": "x"}, format="json")
+    read = {"HTTP_IF_MATCH": client.get(f"{URL}{pk}/").headers["ETag"]}
+    response = client.patch(f"{URL}{pk}/", {"visit_code": "W2", "reason_for_change": "x"}, format="json", **read)
     assert response.status_code == 400 and "visit_code" in response.json()
 
 

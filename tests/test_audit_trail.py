@@ -37,7 +37,8 @@ def test_participant_filter(data, data_manager):
     client = logged_in(data_manager)
     rows = client.get(API, {"participant": "SCR-002", "page_size": 500}).json()["results"]
     assert {r["model"] for r in rows} == {"subjects.participant", "subjects.screening"}
-    assert client.get(API, {"participant": "SCR-999"}).json() == {
+    empty = client.get(API, {"participant": "SCR-999"}).json()
+    assert {key: value for key, value in empty.items() if key != "chain_head"} == {
         "count": 0,
         "next": None,
         "previous": None,

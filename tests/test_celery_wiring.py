@@ -23,6 +23,7 @@ TASKS = (
     "safety.tasks.deliver_pending",
     "safety.tasks.send_reminder_email",
     "safety.tasks.send_notification",
+    "trialsite.tasks.verify_audit_trail",
 )
 
 
@@ -32,6 +33,7 @@ def test_the_beat_schedule_names_registered_tasks():
         "safety.tasks.reminder_sweep",
         "safety.tasks.sae_clock_sweep",
         "safety.tasks.deliver_pending",
+        "trialsite.tasks.verify_audit_trail",
     }
     reminder_entry = schedule["daily-visit-reminders"]
     assert reminder_entry["schedule"] == crontab(minute=0)  # hourly; the task waits for Study.reminder_hour

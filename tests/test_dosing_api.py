@@ -106,8 +106,11 @@ def test_bad_vitals_are_400_and_nothing_saved(participant, coordinator, override
 def test_vitals_patch_needs_reason(participant, coordinator):
     client = api(coordinator)
     pk = client.post(VITALS, vitals(participant), format="json").json()["id"]
-    assert client.patch(f"{VITALS}{pk}/", {"weight_kg": "65.3"}, format="json").status_code == 400
-    response = client.patch(f"{VITALS}{pk}/", {"weight_kg": "65.3", "reason_for_change": "swapped"}, format="json")
+    read = {"HTTP_IF_MATCH": client.get(f"{VITALS}{pk}/").headers["ETag"]}
+    assert client.patch(f"{VITALS}{pk}/", {"weight_kg": "65.3"}, format="json", **read).status_code == 400
+    response = client.patch(
+        f"{VITALS}{pk}/", {"weight_kg": "65.3", "reason_for_change": "swapped"}, format="json", **read
+    )
     assert response.status_code == 200, response.json()
     saved = VitalSigns.objects.get()
     assert saved.weight_kg == Decimal("65.3")
@@ -186,10 +189,11 @@ def test_infusion_patch_needs_reason_and_is_audited(participant, coordinator):
     client = api(coordinator)
     client.post(VITALS, vitals(participant), format="json")
     pk = client.post(INFUSIONS, infusion(participant), format="json").json()["id"]
-    assert client.patch(f"{INFUSIONS}{pk}/", {"product_lot": "UC-9"}, format="json").status_code == 400
+    read = {"HTTP_IF_MATCH": client.get(f"{INFUSIONS}{pk}/").headers["ETag"]}
+    assert client.patch(f"{INFUSIONS}{pk}/", {"product_lot": "UC-9"}, format="json", **read).status_code == 400
     assert Infusion.objects.get().product_lot == "UC-2024-007"
     response = client.patch(
-        f"{INFUSIONS}{pk}/", {"product_lot": "UC-9", "reason_for_change": "lot misread"}, format="json"
+        f"{INFUSIONS}{pk}/", {"product_lot": "UC-9", "reason_for_change": "lot misread"}, format="json", **read
     )
     assert response.status_code == 200, response.json()
     saved = Infusion.objects.get()

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from subjects import services
 from subjects.models import Participant, Screening, Visit
 from tests.conftest import PASSWORD
-from tests.subjects_helpers import enrolled, screened, signed_off
+from tests.subjects_helpers import enrolled, screened, signed_off, signoff_request
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _frozen_today():
 
 def test_investigator_signoff_records_name_time_meaning(coordinator, investigator):
     p = screened(coordinator)
-    services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD)
+    services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD, request=signoff_request())
     s = Screening.objects.get(participant=p)
     assert s.investigator_signoff_by == investigator
     assert s.investigator_signoff_at == datetime(2024, 1, 8, 2, 0, tzinfo=ZoneInfo("UTC"))
@@ -36,7 +36,9 @@ def test_investigator_signoff_records_name_time_meaning(coordinator, investigato
 def test_signoff_wrong_password_refused(coordinator, investigator):
     p = screened(coordinator)
     with pytest.raises(ValidationError) as exc:
-        services.eligibility_signoff(participant=p, investigator=investigator, password="wrong")
+        services.eligibility_signoff(
+            participant=p, investigator=investigator, password="wrong", request=signoff_request()
+        )
     assert "password" in exc.value.message_dict
     assert Screening.objects.get(participant=p).investigator_signoff_at is None
 
@@ -44,14 +46,18 @@ def test_signoff_wrong_password_refused(coordinator, investigator):
 def test_signoff_by_coordinator_refused(coordinator):
     p = screened(coordinator)
     with pytest.raises(PermissionDenied):
-        services.eligibility_signoff(participant=p, investigator=coordinator, password=PASSWORD)
+        services.eligibility_signoff(
+            participant=p, investigator=coordinator, password=PASSWORD, request=signoff_request()
+        )
     assert Screening.objects.get(participant=p).investigator_signoff_at is None
 
 
 def test_signoff_of_ineligible_refused(coordinator, investigator):
     p = screened(coordinator, active_infection=True)
     with pytest.raises(ValidationError) as exc:
-        services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD)
+        services.eligibility_signoff(
+            participant=p, investigator=investigator, password=PASSWORD, request=signoff_request()
+        )
     assert "eligible" in exc.value.message_dict
 
 

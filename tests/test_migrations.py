@@ -6,11 +6,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import RemoveField
 
 from assessments.models import PasiAssessment
 from tests import factories
 from trialsite.audit import audited_save
 
+CHAINING = ("trialsite", "0005_audit_chain")
 BEFORE = [("assessments", "0001_initial")]
 AFTER = [("assessments", "0002_pasi_visit_code_improvement")]
 
@@ -19,6 +22,12 @@ def migrate(targets) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
+
+
+def migrate_to_latest() -> None:
+    """Every app at its last migration (going back to BEFORE also unapplied the migrations after it)."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,10 +41,11 @@ def test_pasi_derived_values_are_backfilled_with_a_history_record(coordinator):
     try:
         migrate(AFTER)
     finally:
-        migrate(AFTER)  # leave the schema as the other tests expect it, whatever happened
+        migrate_to_latest()  # leave the schema as the other tests expect it, whatever happened
     stored = {a.visit_code: a.improvement_percent for a in PasiAssessment.objects.filter(participant=participant)}
-    # (16.0 - 16.1) / 16.0 = -0.625 % -> -0.6 (half away from zero); (16.0 - 4.0) / 16.0 = 75 %
-    assert stored == {"W0": Decimal("0.0"), "W4": Decimal("-0.6"), "W8": Decimal("75.0")}
+    # (16.0 - 16.1) / 16.0 = -0.625 % -> -0.6 (half away from zero); (16.0 - 4.0) / 16.0 = 75 %; none at
+    # the baseline visit W0 (stored as 0.0 by this migration, cleared by the later one for baseline visits)
+    assert stored == {"W0": None, "W4": Decimal("-0.6"), "W8": Decimal("75.0")}
     w4 = PasiAssessment.objects.get(participant=participant, visit_code="W4")
     records = list(w4.history.order_by("history_id"))
     assert len(records) == 2  # the entry, then the migration's record: nothing earlier was changed
@@ -47,3 +57,23 @@ def test_pasi_derived_values_are_backfilled_with_a_history_record(coordinator):
         Decimal("16.1"),
     )
     assert latest.history_change_reason.startswith("Derived values stored") and latest.history_user_id is None
+
+
+def test_history_rows_are_chained_once_and_no_chained_column_is_dropped_afterwards():
+    """The migration that chains the existing history rows runs after every migration that writes
+    history rows or drops a history column; a column dropped later would leave older rows unverifiable
+    (their hashes cover it)."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    before = set(loader.graph.forwards_plan(CHAINING))
+    assert {
+        ("safety", "0003_ae_treatment_emergent_derived"),  # drops a history column
+        ("assessments", "0004_no_improvement_at_baseline_visits"),  # writes history rows
+    } <= before
+    after = [key for key in loader.graph.nodes if key not in before]
+    dropped = [
+        (key, operation.model_name, operation.name)
+        for key in after
+        for operation in loader.graph.nodes[key].operations
+        if isinstance(operation, RemoveField) and operation.model_name.startswith("historical")
+    ]
+    assert dropped == []

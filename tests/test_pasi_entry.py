@@ -287,10 +287,11 @@ def test_form_change_without_reason_is_refused(participant, coordinator):
     url = f"/assessments/{participant.screening_number}/W0/pasi/"
     client = logged_in(coordinator)
     client.post(url, form_data())
-    response = client.post(url, form_data(head_erythema="0"))
+    version = PasiAssessment.objects.get().version
+    response = client.post(url, form_data(head_erythema="0", version=version))
     assert response.status_code == 400
     assert PasiAssessment.objects.get().head_erythema == 2
-    response = client.post(url, form_data(head_erythema="0", reason_for_change="Source says 0"))
+    response = client.post(url, form_data(head_erythema="0", reason_for_change="Source says 0", version=version))
     assert response.status_code == 302
     assert PasiAssessment.objects.get().pasi_total == Decimal("13.6")  # head 0.1×3×2 = 0.6
 

@@ -159,10 +159,11 @@ def test_register_form_shows_field_errors_and_saves_nothing(coordinator):
 def test_correcting_registration_needs_reason(coordinator):
     register(coordinator)
     client = logged_in(coordinator)
-    response = client.post("/participants/SCR-001/edit/", {**FORM, "initials": "AC"})
+    form = {**FORM, "version": Participant.objects.get().version}
+    response = client.post("/participants/SCR-001/edit/", {**form, "initials": "AC"})
     assert "reason_for_change_errors" in response.content.decode()
     assert Participant.objects.get().initials == "AB"
-    response = client.post("/participants/SCR-001/edit/", {**FORM, "initials": "AC", "reason_for_change": "Typo"})
+    response = client.post("/participants/SCR-001/edit/", {**form, "initials": "AC", "reason_for_change": "Typo"})
     assert response.status_code == 302
     p = Participant.objects.get()
     assert p.initials == "AC"

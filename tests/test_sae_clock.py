@@ -117,7 +117,8 @@ def test_mark_reported_through_the_browser(coordinator, dmc_reviewer, sae):
         )
         assert denied.status_code == 403
         response = logged_in(coordinator).post(
-            f"/safety/adverse-events/{sae.pk}/reported/", {"reported_to_sponsor_at": "2024-02-02 08:30"}
+            f"/safety/adverse-events/{sae.pk}/reported/",
+            {"reported_to_sponsor_at": "2024-02-02 08:30", "version": sae.version},
         )
         assert response.status_code == 302
         sae.refresh_from_db()

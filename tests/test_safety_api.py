@@ -23,6 +23,12 @@ def api(user=None) -> APIClient:
     return client
 
 
+def current(record) -> dict:
+    """The If-Match header of a client that read `record` as it is now."""
+    record.refresh_from_db()
+    return {"HTTP_IF_MATCH": f'"{record.version}"'}
+
+
 BODY = {
     "participant": "SCR-001",
     "term": "Urticaria",
@@ -128,17 +134,21 @@ def test_infusion_of_another_participant_is_refused(coordinator, enrolled):
 def test_patch_needs_reason_and_causality_is_investigator_only(coordinator, investigator, enrolled):
     ae = record(enrolled, coordinator)
     url = f"/api/v1/adverse-events/{ae.pk}/"
-    response = api(coordinator).patch(url, {"term": "Migraine"}, format="json")
+    response = api(coordinator).patch(url, {"term": "Migraine"}, format="json", **current(ae))
     assert response.status_code == 400 and "reason_for_change" in response.json()
-    response = api(coordinator).patch(url, {"relationship": "probable", "reason_for_change": "x"}, format="json")
+    response = api(coordinator).patch(
+        url, {"relationship": "probable", "reason_for_change": "x"}, format="json", **current(ae)
+    )
     assert response.status_code == 400
     assert "Only an investigator" in response.json()["relationship"][0]
     ae.refresh_from_db()
     assert ae.relationship == "unlikely"
-    response = api(coordinator).patch(url, {"term": "Migraine", "reason_for_change": "Source"}, format="json")
+    response = api(coordinator).patch(
+        url, {"term": "Migraine", "reason_for_change": "Source"}, format="json", **current(ae)
+    )
     assert response.status_code == 200 and response.json()["term"] == "Migraine"
     response = api(investigator).patch(
-        url, {"relationship": "probable", "reason_for_change": "Re-assessed"}, format="json"
+        url, {"relationship": "probable", "reason_for_change": "Re-assessed"}, format="json", **current(ae)
     )
     assert response.status_code == 200 and response.json()["is_related"] is True
     assert response.json()["causality_assessed_by"] == "ivan"
@@ -207,7 +217,9 @@ def test_adverse_event_roles(personas, enrolled, persona, get_status, post_statu
     assert client.get("/api/v1/adverse-events/").status_code == get_status
     assert client.post("/api/v1/adverse-events/", BODY, format="json").status_code == post_status
     ae = AdverseEvent.objects.first() or record(enrolled, personas["coordinator"])
-    patch = client.patch(f"/api/v1/adverse-events/{ae.pk}/", {"term": "x", "reason_for_change": "y"}, format="json")
+    patch = client.patch(
+        f"/api/v1/adverse-events/{ae.pk}/", {"term": "x", "reason_for_change": "y"}, format="json", **current(ae)
+    )
     assert patch.status_code == (200 if post_status == 201 else 403)
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from subjects import services
 from subjects.models import Participant, Screening, Visit
 from tests.conftest import PASSWORD, logged_in
-from tests.subjects_helpers import SCREENING, register, screened
+from tests.subjects_helpers import SCREENING, register, screened, signoff_request
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_changing_pasi_needs_reason(coordinator):
 
 def test_change_after_signoff_voids_the_signoff(coordinator, investigator):
     p = screened(coordinator)
-    services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD)
+    services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD, request=signoff_request())
     services.screening_save(participant=p, user=coordinator, weight_kg=Decimal("64.0"), reason="Re-weighed")
     assert Screening.objects.get(participant=p).investigator_signoff_at is None
 
@@ -201,10 +201,13 @@ def test_screening_form_field_errors_nothing_saved(coordinator):
 def test_screening_edit_form_requires_reason(coordinator):
     p = screened(coordinator)
     url = f"/participants/{p.screening_number}/screening/"
-    html = logged_in(coordinator).post(url, form_data(weight_kg="70.0")).content.decode()
+    version = Screening.objects.get().version
+    html = logged_in(coordinator).post(url, form_data(weight_kg="70.0", version=version)).content.decode()
     assert 'id="reason_for_change_errors"' in html
     assert Screening.objects.get().weight_kg == Decimal("63.5")
-    response = logged_in(coordinator).post(url, form_data(weight_kg="70.0", reason_for_change="Transcription"))
+    response = logged_in(coordinator).post(
+        url, form_data(weight_kg="70.0", reason_for_change="Transcription", version=version)
+    )
     assert response.status_code == 302
     assert Screening.objects.get().weight_kg == Decimal("70.0")
 

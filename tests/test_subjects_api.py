@@ -38,6 +38,11 @@ def api(user=None) -> APIClient:
     return client
 
 
+def read_etag(client, url: str) -> dict:
+    """The If-Match header a client sends after reading `url` (changes of saved records need it)."""
+    return {"HTTP_IF_MATCH": client.get(url).headers["ETag"]}
+
+
 def screening_json(**overrides):
     data = {
         k: (v.isoformat() if isinstance(v, date) else str(v) if not isinstance(v, bool) else v)
@@ -157,6 +162,7 @@ def test_register_screen_signoff_enroll_through_the_api(coordinator, investigato
     assert [v["visit_code"] for v in visits] == ["SCR", "W0", "W2", "W4", "W6", "W8", "W12"]
     assert visits[2] == {
         "visit_code": "W2",
+        "version": 1,
         "visitnum": 2,
         "target_date": "2024-01-24",
         "window_start": "2024-01-21",
@@ -203,11 +209,12 @@ def test_screening_bad_input_400_nothing_saved(coordinator):
 def test_screening_change_needs_reason(coordinator):
     p = screened(coordinator)
     url = f"{BASE}{p.screening_number}/screening/"
-    response = api(coordinator).put(url, screening_json(weight_kg="70.0"), format="json")
+    client = api(coordinator)
+    response = client.put(url, screening_json(weight_kg="70.0"), format="json", **read_etag(client, url))
     assert response.status_code == 400
     assert "reason_for_change" in response.json()
-    response = api(coordinator).put(
-        url, screening_json(weight_kg="70.0", reason_for_change="Scale error"), format="json"
+    response = client.put(
+        url, screening_json(weight_kg="70.0", reason_for_change="Scale error"), format="json", **read_etag(client, url)
     )
     assert response.status_code == 200
     screening = Screening.objects.get()
@@ -218,37 +225,51 @@ def test_screening_change_needs_reason(coordinator):
 def test_patch_participant_needs_reason(coordinator):
     p = register(coordinator)
     url = f"{BASE}{p.screening_number}/"
-    assert api(coordinator).patch(url, {"initials": "AC"}, format="json").json() == {
+    client = api(coordinator)
+    assert client.patch(url, {"initials": "AC"}, format="json", **read_etag(client, url)).json() == {
         "reason_for_change": ["A reason for change is required to change data that has already been saved."]
     }
     assert Participant.objects.get().initials == "AB"
-    response = api(coordinator).patch(url, {"initials": "AC", "reason_for_change": "Typo"}, format="json")
+    response = client.patch(
+        url, {"initials": "AC", "reason_for_change": "Typo"}, format="json", **read_etag(client, url)
+    )
     assert response.status_code == 200
     assert response.json()["initials"] == "AC"
 
 
 def test_enroll_past_target_400_then_data_manager_raises(coordinator, investigator, data_manager, administrator):
     client = api(data_manager)
-    response = client.patch("/api/v1/study/", {"enrollment_target": 1}, format="json")
+    study = "/api/v1/study/"
+    response = client.patch(study, {"enrollment_target": 1}, format="json", **read_etag(client, study))
     assert response.status_code == 400 and "reason_for_change" in response.json()
-    response = client.patch("/api/v1/study/", {"enrollment_target": 1, "reason_for_change": "Pilot"}, format="json")
+    response = client.patch(
+        study, {"enrollment_target": 1, "reason_for_change": "Pilot"}, format="json", **read_etag(client, study)
+    )
     assert response.status_code == 400  # a data manager raises the target, never lowers it
-    response = api(administrator).patch(
-        "/api/v1/study/", {"enrollment_target": 1, "reason_for_change": "Pilot"}, format="json"
+    admin = api(administrator)
+    response = admin.patch(
+        study, {"enrollment_target": 1, "reason_for_change": "Pilot"}, format="json", **read_etag(admin, study)
     )
     assert response.status_code == 200 and response.json()["version"] == 2
-    assert client.patch("/api/v1/study/", {"pasi_threshold": "8.0", "reason_for_change": "x"}).status_code == 400
+    refused = client.patch(study, {"pasi_threshold": "8.0", "reason_for_change": "x"}, **read_etag(client, study))
+    assert refused.status_code == 400
     enrolled(coordinator, investigator, PASSWORD)
     second = signed_off(coordinator, investigator, PASSWORD)
     response = api(coordinator).post(f"{BASE}{second.screening_number}/enroll/")
     assert response.status_code == 400 and "enrollment_target" in response.json()
-    client.patch("/api/v1/study/", {"enrollment_target": 2, "reason_for_change": "DMC approval"}, format="json")
+    client.patch(
+        study, {"enrollment_target": 2, "reason_for_change": "DMC approval"}, format="json", **read_etag(client, study)
+    )
     assert api(coordinator).post(f"{BASE}{second.screening_number}/enroll/").json()["subject_id"] == "002"
 
 
 def test_admin_changes_any_configuration_value(administrator):
-    response = api(administrator).patch(
-        "/api/v1/study/", {"pasi_threshold": "8.0", "reason_for_change": "Protocol amendment 2"}, format="json"
+    client = api(administrator)
+    response = client.patch(
+        "/api/v1/study/",
+        {"pasi_threshold": "8.0", "reason_for_change": "Protocol amendment 2"},
+        format="json",
+        **read_etag(client, "/api/v1/study/"),
     )
     assert response.status_code == 200
     assert response.json()["pasi_threshold"] == "8.0"
@@ -259,10 +280,10 @@ def test_visit_patch_refusals_and_record(coordinator, investigator):
     p = enrolled(coordinator, investigator, PASSWORD)
     url = f"{BASE}{p.screening_number}/visits/W0/"
     client = api(coordinator)
-    assert client.patch(url, {"actual_date": "2024-01-09"}, format="json").json() == {
+    assert client.patch(url, {"actual_date": "2024-01-09"}, format="json", **read_etag(client, url)).json() == {
         "actual_date": ["Actual date cannot be in the future."]
     }
-    response = client.patch(url, {"actual_date": "2024-01-07"}, format="json")
+    response = client.patch(url, {"actual_date": "2024-01-07"}, format="json", **read_etag(client, url))
     assert response.status_code == 200, response.json()
     assert (response.json()["status"], response.json()["study_day"]) == ("done", 1)
     w2 = client.get(f"{BASE}{p.screening_number}/visits/").json()[2]
@@ -272,7 +293,7 @@ def test_visit_patch_refusals_and_record(coordinator, investigator):
         "2024-01-24",
         15,
     )
-    response = client.patch(url, {"actual_date": "2024-01-06"}, format="json")
+    response = client.patch(url, {"actual_date": "2024-01-06"}, format="json", **read_etag(client, url))
     assert "reason_for_change" in response.json()
     assert Visit.objects.get(participant=p, visit_code="W0").actual_date == date(2024, 1, 7)
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from subjects import services
-from subjects.models import Participant, Screening
+from subjects.models import Participant, Screening, Study
 from tests.conftest import PASSWORD, logged_in
 from tests.subjects_helpers import enrolled, register, screened, signed_off
 
@@ -148,10 +148,11 @@ def test_investigator_signs_off_in_the_browser(coordinator, investigator):
     p = screened(coordinator)
     client = logged_in(investigator)
     assert "Sign off eligibility" in client.get(f"/participants/{p.screening_number}/").content.decode()
-    html = client.post(f"/participants/{p.screening_number}/signoff/", {"password": "nope"}).content.decode()
+    url, version = f"/participants/{p.screening_number}/signoff/", Screening.objects.get().version
+    html = client.post(url, {"password": "nope", "version": version}).content.decode()
     assert '<ul class="errorlist" id="password_errors"><li>The password is not correct.</li>' in html
     assert Screening.objects.get().investigator_signoff_at is None
-    response = client.post(f"/participants/{p.screening_number}/signoff/", {"password": PASSWORD})
+    response = client.post(url, {"password": PASSWORD, "version": version})
     assert response.status_code == 302
     assert Screening.objects.get().investigator_signoff_by == investigator
 
@@ -184,7 +185,10 @@ def test_enroll_button_flow_and_refusals(coordinator, investigator, data_manager
     assert "The enrollment target of 1 is reached; a data manager must raise the target first." in (
         response.content.decode()
     )
-    logged_in(data_manager).post("/participants/study/", {"enrollment_target": 2, "reason_for_change": "Approved"})
+    logged_in(data_manager).post(
+        "/participants/study/",
+        {"version": Study.current().version, "enrollment_target": 2, "reason_for_change": "Approved"},
+    )
     response = client.post(f"/participants/{p.screening_number}/enroll/", follow=True)
     assert "Enrolled as S2018-11-002." in response.content.decode()
     assert client.get("/participants/enroll-nothing/").status_code == 404
@@ -193,13 +197,10 @@ def test_enroll_button_flow_and_refusals(coordinator, investigator, data_manager
 def test_withdraw_form(coordinator, investigator):
     p = enrolled(coordinator, investigator, PASSWORD)
     client = logged_in(coordinator)
-    html = client.post(
-        f"/participants/{p.screening_number}/withdraw/", {"withdrawal_date": "2024-01-09"}
-    ).content.decode()
+    url, version = f"/participants/{p.screening_number}/withdraw/", p.version
+    html = client.post(url, {"withdrawal_date": "2024-01-09", "version": version}).content.decode()
     assert 'id="withdrawal_reason_errors"' in html
-    response = client.post(
-        f"/participants/{p.screening_number}/withdraw/", {"withdrawal_date": "2024-01-08", "withdrawal_reason": "Moved"}
-    )
+    response = client.post(url, {"withdrawal_date": "2024-01-08", "withdrawal_reason": "Moved", "version": version})
     assert response.status_code == 302
     html = client.get(f"/participants/{p.screening_number}/").content.decode()
     assert "Withdrawn on 08 Jan 2024: no further visits" in html

@@ -178,13 +178,14 @@ def test_refresh_statuses_constant_queries(coordinator, investigator, django_ass
 def test_visit_form_records_and_shows_errors(participant, coordinator):
     client = logged_in(coordinator)
     url = f"/participants/{participant.screening_number}/visits/W2/"
+    version = visit(participant, "W2").version
     with at(2024, 1, 24):
-        html = client.post(url, {"actual_date": "2024-01-30"}).content.decode()
+        html = client.post(url, {"actual_date": "2024-01-30", "version": version}).content.decode()
         assert '<ul class="errorlist" id="actual_date_errors"><li>Actual date cannot be in the future.</li>' in html
-        html = client.post(url, {"actual_date": "2024-01-19"}).content.decode()
+        html = client.post(url, {"actual_date": "2024-01-19", "version": version}).content.decode()
         assert 'id="deviation_reason_errors"' in html
         assert visit(participant, "W2").actual_date is None
-        response = client.post(url, {"actual_date": "2024-01-19", "deviation_reason": "Holiday"})
+        response = client.post(url, {"actual_date": "2024-01-19", "deviation_reason": "Holiday", "version": version})
         assert response.status_code == 302
         assert visit(participant, "W2").status == "done_out_of_window"
         html = client.get(url).content.decode()

@@ -201,8 +201,9 @@ def test_vitals_edit_page_needs_reason(participant, coordinator):
     url = f"/dosing/{participant.screening_number}/W0/vitals/{vitals.pk}/"
     client = logged_in(coordinator)
     assert client.get(url).status_code == 200
-    assert client.post(url, form(weight_kg="65.3")).status_code == 400
-    assert client.post(url, form(weight_kg="65.3", reason_for_change="Digits swapped")).status_code == 302
+    assert client.post(url, form(weight_kg="65.3", version=vitals.version)).status_code == 400
+    changed = client.post(url, form(weight_kg="65.3", reason_for_change="Digits swapped", version=vitals.version))
+    assert changed.status_code == 302
     vitals.refresh_from_db()
     assert vitals.weight_kg == Decimal("65.3")
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import authenticate, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from trialsite.access import requires
 from trialsite.models import ApiToken
+from trialsite.reauth import PasswordRejected, check_password_again
 from trialsite.roles import Cap
 
 MAX_EXPIRY_DAYS = 3650
@@ -67,8 +68,12 @@ def revoke_token(request: HttpRequest, token_key: str) -> HttpResponse:
 
 
 class LockoutPasswordChangeForm(PasswordChangeForm):
-    """Django's password change, the old password checked by authenticate(request=…) like a login, so
-    django-axes counts a wrong one and locks the account at the fifth (AXES_FAILURE_LIMIT)."""
+    """Django's password change, the old password re-entered through the lockout like every password
+    re-entry (trialsite.reauth): django-axes counts a wrong one and locks the account at the fifth
+    (AXES_FAILURE_LIMIT); `locked` then says so. Validated before the password is saved, as the
+    re-entry's contract asks (no write before it)."""
+
+    locked = False
 
     def __init__(self, user, *args, request: HttpRequest, **kwargs):
         self.request = request
@@ -76,9 +81,13 @@ class LockoutPasswordChangeForm(PasswordChangeForm):
 
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
-        checked = authenticate(self.request, username=self.user.get_username(), password=old_password)
-        if checked is None or checked.pk != self.user.pk:
-            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        try:
+            check_password_again(self.request, self.user, old_password)
+        except PasswordRejected as rejected:
+            self.locked = rejected.locked
+            if self.locked:
+                raise forms.ValidationError(rejected.messages, code="locked") from None
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect") from None
         return old_password
 
 
@@ -95,8 +104,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = LockoutPasswordChangeForm(request.user, request.POST or None, request=request)
     if request.method == "POST":
         valid = form.is_valid()
-        if getattr(request, "axes_locked_out", False):
-            logout(request)  # the fifth wrong password: signed out, and axes answers with its lockout page
+        if form.locked:
+            logout(request)  # the fifth wrong password: signed out, and shown the lockout page
             return render(request, "registration/locked_out.html", status=429)
         if valid:
             user = form.save()

@@ -51,3 +51,74 @@ def add_standard_errors(result, generator, request, public):
             if "400" in responses:  # one shape for every 400, whatever the view declared
                 responses["400"]["content"] = _json(VALIDATION_ERROR_SCHEMA)
     return result
+
+
+IF_MATCH_DESCRIPTION = (
+    'The ETag of the record as you read it (e.g. `"3"`, from the `ETag` header of a GET, POST or PATCH '
+    "response). Stale: 412 with the current ETag; missing: 428."
+)
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The record's version, quoted: send it back in If-Match to change the record.",
+        "schema": {"type": "string"},
+    }
+}
+CONCURRENCY_ERRORS = {
+    "409": "The record was changed by someone else while this request ran: read it again.",
+    "412": "The record was changed after you read it (If-Match is not its current ETag): nothing was saved. "
+    "The response's ETag header is the current one; read the record again and re-apply your change.",
+    "428": "If-Match is missing: send the ETag you read.",
+}
+
+
+def _versioned(result, response) -> bool:
+    """Whether a response's JSON body is one record with a `version` (an audited record)."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = result.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+    return "version" in schema.get("properties", {})
+
+
+def _error(description: str, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def add_concurrency_headers(result, generator, request, public):
+    """ETag on every answer that is one audited record; If-Match on the requests that change one.
+
+    PATCH and DELETE need If-Match (428 without it); PUT needs it once the record exists; a POST
+    action on a record (sign-off, enroll, assess, release …) takes it optionally. A stale one: 412.
+    """
+    for path, path_item in result.get("paths", {}).items():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            versioned = False
+            for code, response in responses.items():
+                if code.startswith("2") and _versioned(result, response):
+                    response.setdefault("headers", {}).update(ETAG_HEADER)
+                    versioned = True
+            changes_record = method in {"put", "patch", "delete"} or (method == "post" and versioned and "{" in path)
+            if not changes_record:
+                continue
+            operation.setdefault("parameters", []).append(
+                {
+                    "in": "header",
+                    "name": "If-Match",
+                    "required": method in {"patch", "delete"},
+                    "schema": {"type": "string"},
+                    "description": IF_MATCH_DESCRIPTION
+                    + (" Needed once the record exists." if method == "put" else "")
+                    + (" Optional here." if method == "post" else ""),
+                }
+            )
+            responses.setdefault("409", _error(CONCURRENCY_ERRORS["409"]))
+            responses.setdefault("412", _error(CONCURRENCY_ERRORS["412"], ETAG_HEADER))
+            if method != "post":
+                responses.setdefault("428", _error(CONCURRENCY_ERRORS["428"]))
+    return result

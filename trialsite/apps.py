@@ -7,7 +7,8 @@ class TrialsiteConfig(AppConfig):
     verbose_name = "Trialsite"
 
     def ready(self):
-        from trialsite import dbguard
+        from trialsite import checks, dbguard  # noqa: F401  (checks: registers them)
 
         # Runs after every app's migrations: history tables exist by then.
         post_migrate.connect(dbguard.protect_history_tables, sender=self)
+        post_migrate.connect(dbguard.grant_application_role, sender=self)

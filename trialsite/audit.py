@@ -6,27 +6,122 @@ Writes go through `audited_save` / `audited_delete`: a first save is recorded as
 "Initial entry"; a change or deletion of an existing record without a reason is refused with
 a ValidationError on `reason_for_change`. The model's own save()/delete() enforce the same
 rule, so no code path can write around it.
+
+Every audited record also has a `version` that increases with each change (optimistic
+concurrency). A save reads the stored row under a lock and refuses with `EditConflict` when it
+moved on since the record was read (or since the version the caller says it read, the
+`expected_version` a form or an If-Match header carries); a save that changes no stored value
+writes nothing, not even a history row. Each history row is a link of the hash chain
+(trialsite.chain).
 """
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
+from trialsite.chain import ChainedHistory
+
 INITIAL_ENTRY = "Initial entry"
 REASON_MAX_LENGTH = 1000  # a reason for change is a sentence or a paragraph; input fields refuse more
 REASON_REQUIRED = "A reason for change is required to change data that has already been saved."
+# Kept by the system, never part of what a change is about.
+BOOKKEEPING_FIELDS = ("id", "created_at", "updated_at", "version")
 
 
 def reason_error() -> ValidationError:
     return ValidationError({"reason_for_change": [REASON_REQUIRED]})
 
 
+@dataclass(frozen=True)
+class Change:
+    """One recorded change of a record: who, when, why and (verbose name, old, new) per field."""
+
+    user: str | None
+    at: datetime
+    reason: str
+    version: int
+    fields: list[tuple[str, object, object]]
+
+
+class EditConflict(Exception):
+    """The record changed after the caller read it: nothing was written.
+
+    `expected` is the version the caller read, `current` the stored one; `changes()` lists what
+    happened in between, from the history.
+    """
+
+    def __init__(self, record, *, expected: int, current: int):
+        self.model = type(record)
+        self.pk = record.pk
+        self.expected = expected
+        self.current = current
+        label = f"{record._meta.verbose_name} {record.pk}"
+        super().__init__(f"{label} is at version {current}, not {expected}: it was changed after it was read.")
+
+    def record(self):
+        return self.model._default_manager.get(pk=self.pk)
+
+    def changes(self) -> list[Change]:
+        return changes_since(self.model, self.pk, self.expected)
+
+    def describe(self) -> str:
+        """Who changed what and when, in one sentence per change (for messages and API errors)."""
+        parts = [describe_change(change) for change in self.changes()]
+        what = " ".join(parts) if parts else "It was changed by someone else."
+        return f"This record was changed after you read it (version {self.expected}, now {self.current}). {what}"
+
+
+def describe_change(change: Change) -> str:
+    from django.utils import timezone
+
+    when = timezone.localtime(change.at).strftime("%d %b %Y %H:%M %Z")
+    fields = "; ".join(f"{name} {_shown(old)} → {_shown(new)}" for name, old, new in change.fields)
+    reason = f" (reason: {change.reason})" if change.reason else ""
+    return f"{change.user or 'The system'} changed it on {when}{reason}: {fields or 'no field shown'}."
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True or value is False:
+        return "yes" if value else "no"
+    return str(value)
+
+
+def changes_since(model, pk, version: int) -> list[Change]:
+    """The recorded changes of one record after `version`, oldest first."""
+    rows = list(model.history.filter(id=pk, version__gte=version).select_related("history_user").order_by("history_id"))
+    base = next((row for row in reversed(rows) if row.version == version), None)
+    later = [row for row in rows if row.version > version]
+    out, previous = [], base
+    for row in later:
+        user = row.history_user.get_username() if row.history_user else None
+        out.append(
+            Change(
+                user=user,
+                at=row.history_date,
+                reason=row.history_change_reason or "",
+                version=row.version,
+                fields=field_changes(row, previous) if previous is not None else [],
+            )
+        )
+        previous = row
+    return out
+
+
 class AuditedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Increases with every change (the ETag; edit forms carry it)."
+    )
 
     history = HistoricalRecords(
         inherit=True,
+        bases=[ChainedHistory],
         history_change_reason_field=models.TextField(null=True),
         cascade_delete_history=False,
     )
@@ -40,7 +135,26 @@ class AuditedModel(models.Model):
             raise reason_error()
         if self._state.adding and not reason:
             self._change_reason = INITIAL_ENTRY
-        super().save(*args, **kwargs)
+        expected, self._expected_version = getattr(self, "_expected_version", None), None
+        read_version = self.version
+        with transaction.atomic(using=kwargs.get("using")):
+            stored = None if self._state.adding else self._stored_row(kwargs.get("using"))
+            if stored is not None:
+                if stored["version"] != read_version or (expected is not None and expected != stored["version"]):
+                    raise EditConflict(
+                        self, expected=read_version if expected is None else expected, current=stored["version"]
+                    )
+                if not self.differs_from(stored):
+                    self._change_reason = None
+                    return  # nothing changed: nothing written, no history row
+                self.version = stored["version"] + 1
+                if kwargs.get("update_fields") is not None:
+                    kwargs = {**kwargs, "update_fields": {*kwargs["update_fields"], "version", "updated_at"}}
+            try:
+                super().save(*args, **kwargs)
+            except BaseException:
+                self.version = read_version
+                raise
         self._change_reason = None  # a reason covers one write, never the next one
 
     def delete(self, *args, **kwargs):
@@ -48,9 +162,41 @@ class AuditedModel(models.Model):
             raise reason_error()
         return super().delete(*args, **kwargs)
 
+    def _stored_row(self, using) -> dict | None:
+        """The stored values of this record, locked until the end of the transaction."""
+        manager = type(self)._base_manager.db_manager(using)
+        attnames = [field.attname for field in self._compared_fields()]
+        return manager.select_for_update().filter(pk=self.pk).values(*attnames, "version").first()
 
-def audited_save(obj: AuditedModel, *, user, reason: str | None = None, validate: bool = True) -> AuditedModel:
-    """Validate and save `obj` in a transaction, recording `user` and `reason` in its history."""
+    @classmethod
+    def _compared_fields(cls) -> list[models.Field]:
+        return [field for field in cls._meta.concrete_fields if field.name not in BOOKKEEPING_FIELDS]
+
+    def differs_from(self, stored: dict) -> bool:
+        """Whether any value of this instance differs from `stored` (attname -> stored value)."""
+        for field in self._compared_fields():
+            try:
+                mine = field.to_python(getattr(self, field.attname))
+            except ValidationError:
+                return True
+            if mine != stored[field.attname]:
+                return True
+        return False
+
+
+def audited_save(
+    obj: AuditedModel,
+    *,
+    user,
+    reason: str | None = None,
+    validate: bool = True,
+    expected_version: int | None = None,
+) -> AuditedModel:
+    """Validate and save `obj` in a transaction, recording `user` and `reason` in its history.
+
+    `expected_version`: the version the caller read (a form's hidden field, an If-Match header);
+    EditConflict when the stored record is at another one. Nothing is written when no value changed.
+    """
     reason = (reason or "").strip()
     if not obj._state.adding and not reason:
         raise reason_error()
@@ -59,8 +205,15 @@ def audited_save(obj: AuditedModel, *, user, reason: str | None = None, validate
             obj.full_clean()
         obj._history_user = user
         obj._change_reason = reason or INITIAL_ENTRY
+        obj._expected_version = expected_version
         obj.save()
     return obj
+
+
+def check_version(obj: AuditedModel, expected_version: int | None) -> None:
+    """EditConflict unless `obj` (read under a lock) is at the version the caller read (None: no check)."""
+    if expected_version is not None and obj.version != expected_version:
+        raise EditConflict(obj, expected=expected_version, current=obj.version)
 
 
 def audited_delete(obj: AuditedModel, *, user, reason: str) -> None:
@@ -79,8 +232,8 @@ def field_changes(new_record, old_record) -> list[tuple[str, object, object]]:
         return [
             (field.verbose_name, None, getattr(new_record, field.attname))
             for field in new_record.instance_type._meta.concrete_fields
-            if field.name not in {"id", "created_at", "updated_at"}
+            if field.name not in BOOKKEEPING_FIELDS
         ]
-    delta = new_record.diff_against(old_record, excluded_fields=["created_at", "updated_at"])
+    delta = new_record.diff_against(old_record, excluded_fields=["created_at", "updated_at", "version"])
     meta = new_record.instance_type._meta
     return [(meta.get_field(change.field).verbose_name, change.old, change.new) for change in delta.changes]

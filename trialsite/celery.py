@@ -29,4 +29,9 @@ app.conf.beat_schedule = {
         "task": "safety.tasks.deliver_pending",
         "schedule": 300.0,
     },
+    # Recomputes the audit trail's hash chain; the data managers are e-mailed when it is broken.
+    "nightly-audit-verification": {
+        "task": "trialsite.tasks.verify_audit_trail",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

@@ -1,7 +1,26 @@
-"""Helpers shared by the apps' browser forms."""
+"""Helpers shared by the apps' browser forms: a service's errors on a form (`show_errors`), and edit
+forms of audited records that carry the version they were read at and show a conflict.
+
+A form that mixes in `VersionedForm` and calls `carry_version(record)` gets a hidden `version`
+field. Posted against a record that someone changed meanwhile (found when the form is cleaned, or
+by the write door's EditConflict, `show_conflict`), the form becomes invalid and is shown again:
+
+- a message naming who changed what and when (from the history);
+- each field the other user changed marked (`changed-meanwhile`) with a note; its input takes the
+  value now stored unless the user changed that field too (then the user's value stays, to check);
+- everything the user typed kept; the hidden version moved on, so saving again succeeds.
+
+Views answer such a form with status 409.
+"""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+
+from trialsite.audit import EditConflict, changes_since, describe_change
+
+CONFLICT_CLASS = "changed-meanwhile"
+_MISSING = object()
 
 
 def show_errors(form: forms.Form, error: ValidationError) -> None:
@@ -12,3 +31,137 @@ def show_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+class VersionedForm:
+    """Mix into a Form or ModelForm (before it); call `carry_version(record)` at the end of __init__."""
+
+    record = None
+    conflict = None  # the changes made meanwhile, once a conflict was found
+
+    def carry_version(self, record) -> None:
+        self.record = record
+        if record is not None and record.pk is not None:
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, initial=record.version, min_value=1)
+
+    @property
+    def expected_version(self) -> int | None:
+        """The version the user's form was read at (None: a form that creates the record)."""
+        return self.cleaned_data.get("version") if "version" in self.fields else None
+
+    def initial_from(self, record) -> dict:
+        """The form's values for a stored record (or one of its history rows): override when a form
+        shows stored values differently (yes/no radios, local times, …)."""
+        if isinstance(self, forms.ModelForm):
+            return forms.model_to_dict(record, fields=[name for name in self.fields if name != "version"])
+        names = {field.name for field in record._meta.concrete_fields}
+        return {name: getattr(record, name) for name in self.fields if name in names and name != "version"}
+
+    def full_clean(self):
+        super().full_clean()
+        expected = self.cleaned_data.get("version") if hasattr(self, "cleaned_data") else None
+        if self.record is not None and expected is not None and expected != self.record.version:
+            self.show_conflict(expected)
+
+    def show_conflict(self, expected: int | None = None, conflict: EditConflict | None = None) -> None:
+        """Show the form again with what changed since `expected` (or since what `conflict` says)."""
+        if conflict is not None and (conflict.model is not type(self.record) or conflict.pk != self.record.pk):
+            self.conflict = []  # another record of the same action changed: nothing to merge here
+            self.add_error(None, f"{conflict.describe()} Nothing was saved: check and save again.")
+            return
+        expected = conflict.expected if conflict is not None else expected
+        model = type(self.record)
+        current = model._default_manager.get(pk=self.record.pk)
+        changes = changes_since(model, current.pk, expected)
+        base = model.history.filter(id=current.pk, version=expected).order_by("-history_id").first()
+        self.conflict = changes
+        data = self.data.copy()
+        notes = self._merge(data, current, base, changes)
+        data["version"] = str(current.version)
+        self.data = data
+        self.record = current
+        who = "; ".join(describe_change(change) for change in changes) or "It was changed by someone else."
+        self.add_error(
+            None,
+            f"This record was changed after you opened this form. {who} Nothing was saved: your entries are kept "
+            "below and the fields changed meanwhile are marked; check them and save again.",
+        )
+        for name, note in notes.items():
+            self.add_error(name, note)
+
+    def _merge(self, data, current, base, changes) -> dict[str, str]:
+        """Take the other user's values into `data` where the user left the field as it was; notes per field."""
+        theirs_initial = self.initial_from(current)
+        base_initial = self.initial_from(base) if base is not None else {}
+        by = changes[-1].user if changes else "someone else"
+        notes = {}
+        for name, field in self.fields.items():
+            if name == "version" or field.disabled or name not in theirs_initial:
+                continue
+            theirs = _clean(field, theirs_initial[name])
+            base_value = _clean(field, base_initial[name]) if name in base_initial else _MISSING
+            if base_value is not _MISSING and theirs == base_value:
+                continue  # not changed meanwhile
+            mine = self.cleaned_data.get(name, _MISSING) if hasattr(self, "cleaned_data") else _MISSING
+            if mine is not _MISSING and mine == theirs:
+                continue
+            shown = _as_data(field, theirs_initial[name])
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {CONFLICT_CLASS}".strip()
+            if mine is not _MISSING and base_value is not _MISSING and mine == base_value:
+                _set(data, name, shown, unchecked=isinstance(field.widget, forms.CheckboxInput) and not shown)
+                was = _display(field, base_value)
+                notes[name] = f"Changed meanwhile by {by}: {was} → {_display(field, theirs)} (shown here)."
+            else:
+                shown_value = _display(field, theirs)
+                notes[name] = f"Changed meanwhile by {by} to {shown_value}; your entry is kept: check it before saving."
+        return notes
+
+
+def form_status(form, *, invalid: int = 200) -> int:
+    """The HTTP status of an edit page: 409 for a conflict, `invalid` for other errors, else 200."""
+    if getattr(form, "conflict", None) is not None:
+        return 409
+    return invalid if form is not None and form.is_bound and form.errors else 200
+
+
+def _set(data, name: str, value: str, *, unchecked: bool) -> None:
+    if unchecked:  # an unticked checkbox is not posted at all
+        data.pop(name, None)
+    elif hasattr(data, "setlist"):
+        data.setlist(name, [value])
+    else:
+        data[name] = value
+
+
+def _clean(field: forms.Field, initial):
+    """A stored value in the form's own terms (what cleaning the same input would give)."""
+    try:
+        return field.clean(field.prepare_value(initial))
+    except ValidationError:
+        return initial
+
+
+def _as_data(field: forms.Field, initial) -> str:
+    """A stored value as the browser would post it."""
+    value = field.prepare_value(initial)
+    if isinstance(field.widget, forms.CheckboxInput):
+        return "on" if value else ""
+    formatted = field.widget.format_value(value)
+    if isinstance(formatted, list):
+        return formatted[0] if formatted else ""
+    return "" if formatted is None else str(formatted)
+
+
+def _display(field: forms.Field, value) -> str:
+    if value is None or value == "":
+        return "empty"
+    if isinstance(value, models.Model):
+        return str(value)
+    choices = dict(getattr(field, "choices", ()) or ())
+    if value in choices:
+        return str(choices[value])
+    if str(value) in choices:
+        return str(choices[str(value)])
+    if value is True or value is False:
+        return "yes" if value else "no"
+    return str(value)

@@ -26,3 +26,34 @@ class ExportLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class AuditChainHead(models.Model):
+    """Where the audit trail's hash chain ends (a single row): its last position and link.
+
+    Appending a history row locks it (trialsite.chain), so writers append one after another in one
+    global order; `verify_audit` checks that the chain's last row is this one, so a deleted tail is
+    noticed too.
+    """
+
+    position = models.BigIntegerField(default=0)
+    chain_hash = models.CharField(max_length=64)
+
+
+class AuditCheck(models.Model):
+    """One verification of the audit trail (the nightly task): the result and, for a failed one,
+    whether the data managers were told (claimed with a conditional update, sent once)."""
+
+    checked_at = models.DateTimeField(auto_now_add=True)
+    intact = models.BooleanField()
+    rows = models.PositiveIntegerField(default=0)
+    head_position = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+    problem = models.TextField(blank=True)
+    notify_claimed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notify_attempts = models.PositiveSmallIntegerField(default=0)
+    notify_last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at"]

@@ -109,6 +109,9 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The application's own database role, named when `migrate` runs as the owner: it is granted its
+# rights then (trialsite.dbguard). Empty: one role for everything (make run, tests).
+DB_APP_ROLE = env_str("DB_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: the DMC dashboard's computed figures (safety.dashboard) ------------------------
@@ -278,8 +281,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Trialsite API",
     "DESCRIPTION": "Clinical data of study S2018-11 (NCT03745417). Authenticate with "
     "`Authorization: Token <key>`. Every change of existing data needs `reason_for_change` (at most 1 000 "
-    "characters). Errors are JSON: 400 `{field: [messages]}`, 401, 403, 404 and 413 `{detail}`; a method a path "
-    "does not list is 405 with `Allow`; while the database is unavailable 503 with `Retry-After`.",
+    "characters) and the `If-Match` header with the record's ETag as you read it (412 when someone changed it "
+    "meanwhile, 428 without it). Errors are JSON: 400 `{field: [messages]}`, 401, 403, 404 and 413 `{detail}`; a "
+    "method a path does not list is 405 with `Allow`; while the database is unavailable 503 with `Retry-After`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -290,6 +294,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "trialsite.api_schema.add_standard_errors",
+        "trialsite.api_schema.add_concurrency_headers",
     ],
 }
 

@@ -18,6 +18,7 @@ class PasiAssessmentSerializer(serializers.Serializer):
     """CRF PASI. `pasi_total`, subtotals, improvement and responder flags are derived (read-only)."""
 
     id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     visit_code = serializers.CharField(source="visit.visit_code")
     assessment_date = serializers.DateField()
@@ -96,6 +97,7 @@ class PasiAssessmentSerializer(serializers.Serializer):
                 bsa_percent=data.get("bsa_percent"),
                 regions=regions,
                 reason=reason,
+                expected_version=self.context.get("expected_version"),
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error

@@ -15,6 +15,7 @@ class InfusionSerializer(serializers.Serializer):
     """CRF infusion. The planned dose and the deviation flag are derived by the service (read-only)."""
 
     id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     visit_code = serializers.CharField(source="visit.visit_code")
     infusion_number = serializers.IntegerField(read_only=True)
@@ -48,6 +49,7 @@ class InfusionSerializer(serializers.Serializer):
                 visit=visit,
                 user=self.context["request"].user,
                 reason=reason,
+                expected_version=self.context.get("expected_version"),
                 **{name: data.get(name) for name in ENTERED_FIELDS},
             )
         except DjangoValidationError as error:

@@ -17,6 +17,7 @@ class VitalSignsSerializer(serializers.Serializer):
     """CRF vital signs of a visit or infusion time point; ranges are checked by the service."""
 
     id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     visit_code = serializers.CharField(source="visit.visit_code")
     timepoint = serializers.ChoiceField(choices=Timepoint.choices)
@@ -46,6 +47,7 @@ class VitalSignsSerializer(serializers.Serializer):
                 minutes_after_start=data.get("minutes_after_start"),
                 reason=reason,
                 vital_signs=record,
+                expected_version=self.context.get("expected_version"),
                 **{name: data.get(name) for name in VITAL_VALUE_FIELDS},
             )
         except DjangoValidationError as error:

@@ -19,6 +19,7 @@ from exports import audit, forms, odm, sdtm
 from exports.streaming import log_export
 from subjects.models import Participant
 from subjects.sitetime import site_zone
+from trialsite import chain
 from trialsite.api import Pagination
 from trialsite.roles import Cap, has_cap
 
@@ -170,7 +171,9 @@ class AuditQuerySerializer(serializers.Serializer):
         return attrs
 
 
-def audit_filter_from(data: dict, *, tz: str, newest_first: bool = True) -> audit.AuditFilter:
+def audit_filter_from(
+    data: dict, *, tz: str, newest_first: bool = True, up_to_position: int | None = None
+) -> audit.AuditFilter:
     participant_id, empty = None, False
     if data.get("participant"):
         participant_id = (
@@ -186,6 +189,7 @@ def audit_filter_from(data: dict, *, tz: str, newest_first: bool = True) -> audi
         tz=tz,
         newest_first=newest_first,
         empty=empty,
+        up_to_position=up_to_position,
     )
 
 
@@ -219,7 +223,9 @@ class AuditTrailView(APIView):
         description=(
             "Every create (+), change (~) and delete (-) of clinical and configuration records, with who, when "
             "(UTC), why, and old -> new per field. An unknown participant matches nothing (empty list). "
-            "`page_size` is capped at 500."
+            "`page_size` is capped at 500. `chain_head` is the audit trail's hash chain head (position and "
+            "SHA-256) the rows are read up to: a copy kept elsewhere shows later whether the trail was rewritten "
+            "(`manage.py verify_audit`)."
         ),
         parameters=[
             AuditQuerySerializer,
@@ -232,6 +238,9 @@ class AuditTrailView(APIView):
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                     "results": inline_serializer("AuditTrailRow", AUDIT_ROW_FIELDS, many=True),
+                    "chain_head": inline_serializer(
+                        "AuditChainHead", {"position": serializers.IntegerField(), "hash": serializers.CharField()}
+                    ),
                 },
             ),
             400: FIELD_ERRORS,
@@ -244,12 +253,15 @@ class AuditTrailView(APIView):
         params = AuditQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         log_export(user=request.user, export="audit-trail", query=request.GET.urlencode())
-        audit_filter = audit_filter_from(params.validated_data, tz=site_zone().key)
+        head = chain.head()
+        audit_filter = audit_filter_from(params.validated_data, tz=site_zone().key, up_to_position=head.position)
         queryset = audit.trail_queryset(audit_filter)
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset if queryset is not None else [], request, view=self)
         rows = audit.resolve_rows(list(page))
-        return paginator.get_paginated_response([row.as_json() for row in rows])
+        response = paginator.get_paginated_response([row.as_json() for row in rows])
+        response.data["chain_head"] = {"position": head.position, "hash": head.chain_hash}
+        return response
 
 
 class AuditTrailCsvView(APIView):

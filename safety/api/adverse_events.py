@@ -24,7 +24,7 @@ from safety.services import (
 from subjects.models import Participant, Study
 from trialsite.audit import REASON_MAX_LENGTH, REASON_REQUIRED
 from trialsite.roles import Cap, has_cap
-from trialsite.viewsets import ClinicalRecordViewSet
+from trialsite.viewsets import ClinicalRecordViewSet, VersionedResourceMixin
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: `{field: [messages]}`"),
@@ -49,6 +49,7 @@ class AdverseEventSerializer(serializers.Serializer):
     """CRF adverse event plus derived SAE clock, treatment-emergent and related flags (read-only)."""
 
     id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
     ae_number = serializers.IntegerField(read_only=True)
@@ -129,7 +130,11 @@ class AdverseEventSerializer(serializers.Serializer):
         changes = {name: validated_data[name] for name in AE_FIELDS if name in self.initial_data}
         try:
             return adverse_event_update(
-                adverse_event=instance, user=self.context["request"].user, reason=reason, **changes
+                adverse_event=instance,
+                user=self.context["request"].user,
+                reason=reason,
+                expected_version=self.context.get("expected_version"),
+                **changes,
             )
         except DjangoValidationError as error:
             raise _service_errors(error) from error
@@ -184,11 +189,12 @@ class AdverseEventViewSet(ClinicalRecordViewSet):
     def assess(self, request, pk=None):
         """Investigator (re-)assessment of relationship and expectedness, with a reason."""
         adverse_event = self.get_object()
+        expected = self.expected_version(adverse_event)
         form = AssessmentSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             assessed = adverse_event_assess(
-                adverse_event=adverse_event, investigator=request.user, **form.validated_data
+                adverse_event=adverse_event, investigator=request.user, expected_version=expected, **form.validated_data
             )
         except DjangoValidationError as error:
             raise _service_errors(error) from error
@@ -212,6 +218,7 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
         model = SafetyHold
         fields = [
             "id",
+            "version",
             "participant",
             "subject_id",
             "adverse_event",
@@ -268,7 +275,9 @@ class SafetyHoldFilter(filters.FilterSet):
     list=extend_schema(responses={200: SafetyHoldSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: SafetyHoldSerializer, **READ_ERRORS}),
 )
-class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SafetyHoldViewSet(
+    VersionedResourceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Safety holds; `release/` is for investigators and needs a reason."""
 
     serializer_class = SafetyHoldSerializer
@@ -294,10 +303,13 @@ class SafetyHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         hold = self.get_object()
+        expected = self.expected_version(hold)
         form = ReleaseSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            released = safety_hold_release(hold=hold, investigator=request.user, reason=form.validated_data["reason"])
+            released = safety_hold_release(
+                hold=hold, investigator=request.user, reason=form.validated_data["reason"], expected_version=expected
+            )
         except DjangoValidationError as error:
             raise _service_errors(error) from error
         released = self.get_queryset().get(pk=released.pk)

@@ -25,6 +25,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         model = Participant
         fields = [
             "screening_number",
+            "version",
             "subject_id",
             "subject_label",
             "usubjid",
@@ -79,6 +80,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
     class Meta:
         model = Screening
         fields = [
+            "version",
             *services.SCREENING_FIELDS,
             "screening_pasi",
             "eligible",
@@ -129,6 +131,7 @@ class VisitSerializer(serializers.ModelSerializer):
         model = Visit
         fields = [
             "visit_code",
+            "version",
             "visitnum",
             "target_date",
             "window_start",

@@ -13,6 +13,7 @@ from subjects import services
 from subjects.api import serializers as s
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 from trialsite.roles import Cap
+from trialsite.viewsets import VersionedResourceMixin
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: `{field: [messages]}`"),
@@ -56,10 +57,14 @@ def _reason(data) -> str | None:
     retrieve=extend_schema(responses={200: s.ParticipantSerializer, **READ_ERRORS, **NOT_FOUND}),
 )
 class ParticipantViewSet(
+    VersionedResourceMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Participants, their screening form, sign-off, enrollment, withdrawal and visits. A change of a
+    saved record needs `reason_for_change` and If-Match with the ETag you read."""
+
     lookup_field = "screening_number"
     lookup_value_regex = r"[A-Za-z0-9-]+"
     filterset_class = ParticipantFilter
@@ -75,6 +80,7 @@ class ParticipantViewSet(
         "enroll": Cap.ENTER_DATA,
         "withdraw": Cap.ENTER_DATA,
         "visits": Cap.VIEW_CLINICAL,
+        "visit": Cap.VIEW_CLINICAL,
         "visit_update": Cap.ENTER_DATA,
     }
 
@@ -99,11 +105,15 @@ class ParticipantViewSet(
     )
     def partial_update(self, request, screening_number=None):
         participant = self.get_object()
+        expected = self.expected_version(participant)
         form = s.ParticipantUpdateSerializer(data=request.data)
+        self.refuse_unwritable(request.data, form, s.ParticipantSerializer())
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         reason = _reason(data)
-        services.participant_update(participant=participant, user=request.user, reason=reason, **data)
+        services.participant_update(
+            participant=participant, user=request.user, reason=reason, expected_version=expected, **data
+        )
         return self._detail(participant)
 
     @extend_schema(responses={200: s.ScreeningSerializer, **READ_ERRORS, **NOT_FOUND})
@@ -118,38 +128,54 @@ class ParticipantViewSet(
     @extend_schema(request=s.ScreeningWriteSerializer, responses={200: s.ScreeningSerializer, **ERRORS, **NOT_FOUND})
     @screening.mapping.put
     def screening_put(self, request, screening_number=None):
+        """Record the screening form, or (with If-Match, needed once it exists) replace it."""
         participant = self.get_object()
+        existing = Screening.objects.filter(participant=participant).first()
+        expected = self.expected_version(existing, required=existing is not None)
         form = s.ScreeningWriteSerializer(data=request.data)
+        self.refuse_unwritable(request.data, form, s.ScreeningSerializer())
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         reason = _reason(data)
-        screening = services.screening_save(participant=participant, user=request.user, reason=reason, **data)
+        screening = services.screening_save(
+            participant=participant, user=request.user, reason=reason, expected_version=expected, **data
+        )
         return Response(s.ScreeningSerializer(screening).data)
 
     @extend_schema(request=s.SignoffSerializer, responses={200: s.ScreeningSerializer, **ERRORS, **NOT_FOUND})
     @action(detail=True, methods=["post"])
     def signoff(self, request, screening_number=None):
         participant = self.get_object()
+        expected = self.expected_version(Screening.objects.filter(participant=participant).first())
         form = s.SignoffSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         screening = services.eligibility_signoff(
-            participant=participant, investigator=request.user, password=form.validated_data["password"]
+            participant=participant,
+            investigator=request.user,
+            password=form.validated_data["password"],
+            request=request,
+            expected_version=expected,
         )
         return Response(s.ScreeningSerializer(screening).data)
 
     @extend_schema(request=None, responses={200: s.ParticipantSerializer, **ERRORS, **NOT_FOUND})
     @action(detail=True, methods=["post"])
     def enroll(self, request, screening_number=None):
-        participant = services.participant_enroll(participant=self.get_object(), user=request.user)
+        participant = self.get_object()
+        expected = self.expected_version(participant)
+        participant = services.participant_enroll(participant=participant, user=request.user, expected_version=expected)
         return self._detail(participant)
 
     @extend_schema(request=s.WithdrawSerializer, responses={200: s.ParticipantSerializer, **ERRORS, **NOT_FOUND})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, screening_number=None):
         participant = self.get_object()
+        expected = self.expected_version(participant)
         form = s.WithdrawSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.participant_withdraw(participant=participant, user=request.user, **form.validated_data)
+        services.participant_withdraw(
+            participant=participant, user=request.user, expected_version=expected, **form.validated_data
+        )
         return self._detail(participant)
 
     @extend_schema(responses={200: s.VisitSerializer(many=True), **READ_ERRORS, **NOT_FOUND})
@@ -159,12 +185,22 @@ class ParticipantViewSet(
         visits = participant.visits.select_related("participant").order_by("visitnum")
         return Response(s.VisitSerializer(visits, many=True).data)
 
+    @extend_schema(responses={200: s.VisitSerializer, **READ_ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["get"], url_path=r"visits/(?P<visit_code>[A-Za-z0-9]+)", filterset_class=None)
+    def visit(self, request, screening_number=None, visit_code=None):
+        visit = get_object_or_404(
+            Visit.objects.select_related("participant"), participant=self.get_object(), visit_code=visit_code.upper()
+        )
+        return Response(s.VisitSerializer(visit).data)
+
     @extend_schema(request=s.VisitUpdateSerializer, responses={200: s.VisitSerializer, **ERRORS, **NOT_FOUND})
-    @action(detail=True, methods=["patch"], url_path=r"visits/(?P<visit_code>[A-Za-z0-9]+)", filterset_class=None)
+    @visit.mapping.patch
     def visit_update(self, request, screening_number=None, visit_code=None):
         participant = self.get_object()
         visit = get_object_or_404(Visit, participant=participant, visit_code=visit_code.upper())
+        expected = self.expected_version(visit)
         form = s.VisitUpdateSerializer(data=request.data)
+        self.refuse_unwritable(request.data, form, s.VisitSerializer())
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         reason = _reason(data)
@@ -173,11 +209,15 @@ class ParticipantViewSet(
             "not_done_reason": data.get("not_done_reason", visit.not_done_reason),
             "deviation_reason": data.get("deviation_reason", visit.deviation_reason),
         }
-        visit = services.visit_record(visit=visit, user=request.user, reason=reason, **values)
+        visit = services.visit_record(
+            visit=visit, user=request.user, reason=reason, expected_version=expected, **values
+        )
         return Response(s.VisitSerializer(Visit.objects.select_related("participant").get(pk=visit.pk)).data)
 
 
-class StudyView(APIView):
+class StudyView(VersionedResourceMixin, APIView):
+    """The study configuration (protocol values and site defaults)."""
+
     capabilities = {
         "GET": (Cap.VIEW_CLINICAL, Cap.CHANGE_TARGET, Cap.CONFIGURE_STUDY),
         "PATCH": (Cap.CHANGE_TARGET, Cap.CONFIGURE_STUDY),
@@ -193,9 +233,12 @@ class StudyView(APIView):
         description="A data manager may change `enrollment_target` only; an administrator every value.",
     )
     def patch(self, request):
-        form = s.StudyUpdateSerializer(Study.current(), data=request.data, partial=True)
+        study = Study.current()
+        expected = self.expected_version(study)
+        form = s.StudyUpdateSerializer(study, data=request.data, partial=True)
+        self.refuse_unwritable(request.data, form, s.StudySerializer())
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         reason = _reason(data)
-        study = services.study_update(user=request.user, reason=reason, **data)
+        study = services.study_update(user=request.user, reason=reason, expected_version=expected, **data)
         return Response(s.StudySerializer(study).data)

@@ -19,8 +19,15 @@ class Command(BaseCommand):
     help = "Create the demo accounts (demo/DEBUG mode only) and print the logins. Idempotent."
 
     def handle(self, *args, **options):
+        # Production never has demo accounts, whatever TRIALSITE_DEMO says: its first administrator
+        # comes from `manage.py createsuperuser`.
+        if not settings.DEBUG:
+            raise CommandError(
+                "Demo accounts are never created in production (DJANGO_DEBUG=0): create the first administrator "
+                "with `manage.py createsuperuser`."
+            )
         if not settings.TRIALSITE_DEMO:
-            raise CommandError("Demo accounts are only created in demo mode (DJANGO_DEBUG=1 or TRIALSITE_DEMO=1).")
+            raise CommandError("Demo accounts are turned off (TRIALSITE_DEMO=0).")
         for username, role in DEMO_USERS.items():
             user, created = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@trialsite.invalid"}
