@@ -4,6 +4,7 @@ One row per history record: model, object, participant, type (+ created, ~ chang
 user, UTC time, reason, and the changed fields old -> new (against the previous record of the
 same object). Listing = one UNION query over the history tables + a constant number of queries
 per page; the study-wide CSV streams table by table in (object, time) order with constant memory.
+The page and the CSV write the type as a word (created, changed, deleted); the JSON API its code.
 """
 
 import csv
@@ -28,6 +29,8 @@ from trialsite.audit import AuditedModel
 
 _ONE_DAY = timedelta(days=1)
 HIDDEN_FIELDS = {"created_at", "updated_at", "version", *chain.CHAIN_COLUMNS}
+# django-simple-history's codes as words: the page and the CSV write the words, so no cell of ours starts
+# like a formula (a bare "+" or "-" would need neutralising); the JSON API keeps the codes (documented).
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 CSV_COLUMNS = [
     "history_id",
@@ -130,6 +133,11 @@ def trail_queryset(audit_filter: AuditFilter):
     return union.order_by(*order)
 
 
+def history_type_label(code: str) -> str:
+    """created, changed or deleted for simple-history's +, ~ or -."""
+    return HISTORY_TYPES.get(code, code)
+
+
 @dataclass
 class TrailRow:
     history_id: int
@@ -144,7 +152,7 @@ class TrailRow:
 
     @property
     def history_type_label(self) -> str:
-        return HISTORY_TYPES.get(self.history_type, self.history_type)
+        return history_type_label(self.history_type)
 
     @property
     def model_name(self) -> str:
@@ -273,7 +281,7 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
                 label,
                 record.id,
                 participant or "",
-                record.history_type,
+                history_type_label(record.history_type),
                 users.get(record.history_user_id, ""),
                 stamp,
                 record.history_change_reason or "",

@@ -8,7 +8,7 @@ from django.test import Client
 
 from tests.conftest import logged_in
 from tests.export_data import add_participants, build_study_data
-from trialsite.audit import audited_save
+from trialsite.audit import audited_delete, audited_save
 from trialsite.models import ExportLog
 
 API = "/api/v1/audit-trail/"
@@ -86,12 +86,31 @@ def test_study_wide_csv(data, data_manager):
     response = logged_in(data_manager).get("/api/v1/audit-trail.csv")
     assert response.status_code == 200 and response.streaming
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    change = [r for r in rows if r["model"] == "safety.adverseevent" and r["history_type"] == "~"]
+    change = [r for r in rows if r["model"] == "safety.adverseevent" and r["history_type"] == "changed"]
     assert [(r["field"], r["old"], r["new"], r["user"], r["reason"]) for r in change] == [
         ("grade", "1", "2", "dana", "Source document says grade 2")
     ]
     assert ExportLog.objects.filter(export="audit-trail.csv").count() == 1
     assert logged_in(data_manager).get("/api/v1/exports/audit-trail.csv").status_code == 200
+
+
+def test_history_types_are_words_in_the_csv_and_on_the_page_codes_in_the_api(data, data_manager, coordinator):
+    participant = data["p2"]
+    audited_delete(participant.screening, user=coordinator, reason="Entered for the wrong participant")
+    client = logged_in(data_manager)
+    response = client.get("/api/v1/audit-trail.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    *trail, head = rows
+    assert {row["history_type"] for row in trail} == {"created", "changed", "deleted"}
+    assert head["model"] == "audit_chain_head" and head["history_type"] == ""
+    deleted = [row for row in trail if row["history_type"] == "deleted"]
+    assert [(row["model"], row["participant"], row["reason"]) for row in deleted] == [
+        ("subjects.screening", participant.screening_number, "Entered for the wrong participant")
+    ]
+    page = client.get("/audit-trail/", {"participant": participant.screening_number}).content.decode()
+    assert all(f'<span class="badge">{word}</span>' in page for word in ("created", "deleted"))
+    codes = {row["history_type"] for row in client.get(API, {"page_size": 500}).json()["results"]}
+    assert codes == {"+", "~", "-"}
 
 
 def test_browser_audit_trail_page(data, data_manager, coordinator):
@@ -169,6 +188,8 @@ def test_audit_trail_csv_neutralises_formulas_sdtm_keeps_values(coordinator, dat
     assert "'@SUM(1+1)" in {row["reason"] for row in rows}
     cells = [cell for row in rows for cell in row.values()]
     assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in cells)
+    # Only the entered text was neutralised: none of the CSV's own values needed it.
+    assert {cell for cell in cells if cell.startswith("'")} == {"'" + formula, "'\tTab", "'@SUM(1+1)"}
     sdtm = client.get("/api/v1/exports/sdtm/ae.csv")
     ae_rows = list(csv_module.DictReader(io.StringIO(b"".join(sdtm.streaming_content).decode())))
     assert ae_rows[0]["AETERM"] == "\tTab"  # SDTM keeps values exactly

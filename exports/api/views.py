@@ -198,7 +198,9 @@ AUDIT_ROW_FIELDS = {
     "model": serializers.CharField(),
     "object_id": serializers.IntegerField(),
     "participant": serializers.CharField(allow_null=True),
-    "history_type": serializers.ChoiceField(choices=["+", "~", "-"]),
+    "history_type": serializers.ChoiceField(
+        choices=["+", "~", "-"], help_text="+ created, ~ changed, - deleted (the CSV and the page write the words)."
+    ),
     "user": serializers.CharField(allow_null=True),
     "history_date": serializers.DateTimeField(help_text="UTC"),
     "reason": serializers.CharField(allow_blank=True),
@@ -273,7 +275,9 @@ class AuditTrailCsvView(APIView):
         summary="The whole study's audit trail (CSV)",
         description=(
             "One line per changed field (history_id, model, object_id, participant, history_type, user, "
-            "history_date_utc, reason, field, old, new), grouped by model and object in time order. Streams; logged."
+            "history_date_utc, reason, field, old, new), grouped by model and object in time order; history_type "
+            "is a word: created, changed or deleted. Text cells starting like a formula get a leading '. The last "
+            "line is the hash chain head. Streams; logged."
         ),
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV"), **AUTH_ERRORS},
         tags=["audit"],
