@@ -14,8 +14,9 @@ from dosing.models import Infusion, VitalSigns
 from exports import sdtm
 from safety.models import AdverseEvent
 from subjects.models import Participant, Screening, Visit
+from trialsite.audit import BOOKKEEPING_FIELDS
 
-HIDDEN = {"id", "created_at", "updated_at"}
+HIDDEN = set(BOOKKEEPING_FIELDS)  # kept by the system (id, timestamps, the edit version), never a CRF item
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def unit_of(field_name: str) -> str:
 
 
 def data_fields(model) -> list[models.Field]:
-    """The fields a form carries (not ids, timestamps or links to other records)."""
+    """The fields a form carries (not ids, timestamps, versions or links to other records)."""
     return [f for f in model._meta.concrete_fields if f.name not in HIDDEN and not f.is_relation]
 
 

@@ -30,6 +30,8 @@ def test_dictionary_entries(data_manager):
     assert {e["form"] for e in entries} == {
         "participant", "screening", "visit", "vital_signs", "pasi_assessment", "infusion", "adverse_event",
     }  # fmt: skip
+    bookkeeping = {"id", "created_at", "updated_at", "version"}  # the system's, not CRF items
+    assert not [(e["form"], e["field"]) for e in entries if e["field"] in bookkeeping]
 
 
 def test_dictionary_roles(personas):
