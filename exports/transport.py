@@ -121,15 +121,22 @@ def xpt_variables(dataset: Dataset, found: Profile, *, safety: bool = False) -> 
     ]
 
 
-def xpt_stream(dataset: Dataset, found: Profile, *, safety: bool = False, created: datetime | None = None
-               ) -> Iterator[bytes]:  # fmt: skip
-    """Second pass: the dataset's XPORT v5 file, from its CSV stream."""
-    records = csv_rows(dataset.csv(safety=safety))
-    next(records)
-    return xpt.xpt_chunks(
-        dataset=dataset.name, label=dataset.label, variables=xpt_variables(dataset, found, safety=safety),
-        rows=(tuple(value or None for value in row) for row in records), created=created or timezone.now(),
-    )  # fmt: skip
+def xpt_stream(
+    dataset: Dataset, found: Profile, *, safety: bool = False, created: datetime | None = None
+) -> Iterator[bytes]:
+    """Second pass: the dataset's XPORT v5 file, from its CSV stream. Nothing is read before the first
+    chunk is asked for: the response, not the view, starts the COPY (the view's connection is then free)."""
+    variables = xpt_variables(dataset, found, safety=safety)
+    created = created or timezone.now()
+
+    def chunks() -> Iterator[bytes]:
+        records = csv_rows(dataset.csv(safety=safety))
+        next(records)
+        rows = (tuple(value or None for value in row) for row in records)
+        yield from xpt.xpt_chunks(dataset=dataset.name, label=dataset.label, variables=variables, rows=rows,
+                                  created=created)  # fmt: skip
+
+    return chunks()
 
 
 class _Sink:
