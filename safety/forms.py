@@ -179,3 +179,7 @@ class CodeForm(VersionedForm, forms.Form):
     reason_for_change = forms.CharField(
         max_length=REASON_MAX_LENGTH, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)
