@@ -17,6 +17,12 @@ class ReasonField(serializers.CharField):
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
+    race = serializers.ChoiceField(
+        choices=Race.choices, allow_blank=True, read_only=True, help_text="Blank: not collected."
+    )
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices, allow_blank=True, read_only=True, help_text="Blank: not collected."
+    )
     eligible = serializers.SerializerMethodField()
     next_action = serializers.SerializerMethodField()
     subject_label = serializers.CharField(read_only=True)
