@@ -72,7 +72,10 @@ def _write(out: Path, participants: int) -> None:
         client = Client()
         client.force_login(user)
         out.mkdir(parents=True, exist_ok=True)
-        urls = [f"/api/v1/exports/sdtm/{d}.csv" for d in ("dm", "ie", "sv", "vs", "ex", "rs", "ae")]
+        from exports import sdtm
+
+        urls = [f"/api/v1/exports/sdtm/{d}.csv" for d in sdtm.DATASETS]
+        urls += ["/api/v1/exports/define.xml", "/api/v1/exports/sdtm.zip"]
         urls += ["/api/v1/exports/odm.xml", "/api/v1/audit-trail.csv", "/api/v1/data-dictionary/"]
         for url in urls:
             response = client.get(url)

@@ -1,6 +1,7 @@
-"""The exports app: CDISC SDTM-style CSV, CDISC ODM 1.3.2, the data dictionary and the audit trail.
+"""The exports app: CDISC SDTM (CSV, SAS XPORT v5, Define-XML 2.1, the submission ZIP), CDISC ODM 1.3.2,
+the data dictionary and the audit trail.
 
-Exports read straight from the clinical tables. An SDTM dataset is one SQL statement
-(`sdtm_sql.py`) streamed in bounded memory by PostgreSQL's `COPY (...) TO STDOUT WITH CSV HEADER`;
-on SQLite (development) the same rows are built in Python (`sdtm.py`). See `streaming.py`.
+Exports read straight from the clinical tables. An SDTM dataset is one module of `sdtm/` (its variables'
+metadata, one SQL statement streamed in bounded memory by PostgreSQL's `COPY (...) TO STDOUT WITH CSV
+HEADER`, and the same rows built in Python for SQLite); see `sdtm/base.py` and `streaming.py`.
 """

@@ -1,7 +1,8 @@
 """The CRF forms as exported: which model is which form, its SDTM domain and variable per field.
 
-The data dictionary and the ODM metadata are both generated from these models' fields plus
-this one small mapping (VS/RS test codes come from sdtm.py), so nothing is typed twice.
+The data dictionary and the ODM metadata are both generated from these models' fields; the SDTM
+variable each field maps to comes from the SDTM datasets' metadata (exports.sdtm: each variable's
+`crf`), which define.xml publishes, so nothing is typed twice.
 """
 
 from dataclasses import dataclass
@@ -39,59 +40,34 @@ FORMS = (
     Form("adverse_event", "Adverse event", AdverseEvent, "AE", visit_based=False, repeating=True),
 )
 
-SDTM_VARIABLES: dict[str, dict[str, str]] = {
-    "participant": {
-        "subject_id": "SUBJID",
-        "usubjid": "USUBJID",
-        "site_id": "SITEID",
-        "sex": "SEX",
-        "date_of_birth": "BRTHDTC, AGE",
-        "consent_date": "RFICDTC",
-        "day1_date": "RFSTDTC",
-        "withdrawal_date": "DSSTDTC",
-        "withdrawal_reason": "DSTERM",
-    },
-    "screening": {"failed_criteria": "IETESTCD, IETEST, IECAT, IEORRES", "screening_date": "IEDTC"},
-    "visit": {"visit_code": "VISIT", "visitnum": "VISITNUM", "actual_date": "SVSTDTC"},
-    "vital_signs": {
-        "timepoint": "VSTPT, VSTPTNUM",
-        "minutes_after_start": "VSELTM",
-        "measured_at": "VSDTC",
-        **{f: f"VSORRES (VSTESTCD={code})" for code, _l, f, _u in sdtm.VS_TESTS},
-    },
-    "pasi_assessment": {
-        "assessment_date": "RSDTC",
-        **{f: f"RSORRES (RSTESTCD={code})" for code, _l, f, _u in sdtm.RS_TESTS},
-    },
-    "infusion": {
-        "infusion_number": "EXSEQ",
-        "administered_cells": "EXDOSE (EXDOSU=10^6 cells)",
-        "product_lot": "EXLOT",
-        "route": "EXROUTE",
-        "start_time": "EXSTDTC",
-        "end_time": "EXENDTC",
-        "dose_deviation": "EXDOSDEV",
-        "deviation_reason": "EXADJ",
-    },
-    "adverse_event": {
-        "ae_number": "AESEQ",
-        "term": "AETERM, AEDECOD",
-        "onset_date": "AESTDTC",
-        "end_date": "AEENDTC",
-        "ongoing": "AEENRF",
-        "grade": "AETOXGR",
-        "serious": "AESER",
-        "death": "AESDTH",
-        "life_threatening": "AESLIFE",
-        "hospitalization": "AESHOSP",
-        "disability": "AESDISAB",
-        "congenital_anomaly": "AESCONG",
-        "important_medical_event": "AESMIE",
-        "relationship": "AEREL",
-        "action_taken": "AEACN",
-        "outcome": "AEOUT",
-    },
-}
+
+def _sdtm_index() -> dict[tuple[str, str], list[str]]:
+    """(form, field) -> the SDTM variables whose values come from it, from the datasets' metadata
+    (each Variable's and value-level entry's `crf`): the one source define.xml reads too."""
+    index: dict[tuple[str, str], list[str]] = {}
+
+    def add(crf: str, name: str) -> None:
+        for source in filter(None, (part.strip() for part in crf.split(","))):
+            form, _dot, field_name = source.partition(".")
+            if field_name and name not in index.setdefault((form, field_name), []):
+                index[(form, field_name)].append(name)
+
+    for dataset in sdtm.DATASETS.values():
+        for variable in dataset.variables:
+            add(variable.crf, variable.name)
+        for entry in dataset.value_level:
+            add(entry.crf, f"{entry.variable} ({entry.where}={entry.value})")
+    return index
+
+
+SDTM_INDEX = _sdtm_index()
+
+
+def sdtm_variables(form: str, field_name: str) -> str | None:
+    """The SDTM variables a CRF field maps to, comma-separated (None: not exported as such)."""
+    names = SDTM_INDEX.get((form, field_name))
+    return ", ".join(names) if names else None
+
 
 _UNIT_BY_SUFFIX = (("_kg", "kg"), ("_cm", "cm"), ("_percent", "%"), ("_ml", "mL"), ("_bp", "mmHg"), ("_c", "C"))
 UNITS: dict[str, str] = {
@@ -145,7 +121,6 @@ def dictionary() -> list[dict]:
     """The define-like data dictionary: one entry per (form, field)."""
     entries = []
     for form in FORMS:
-        mapping = SDTM_VARIABLES.get(form.key, {})
         for field in data_fields(form.model):
             low, high = value_range(field)
             entries.append(
@@ -163,7 +138,7 @@ def dictionary() -> list[dict]:
                     "choices": [value for value, _label in field.choices] if field.choices else None,
                     "required": not (field.null or field.blank) and field.editable,
                     "derived": not field.editable,
-                    "sdtm_variable": mapping.get(field.name),
+                    "sdtm_variable": sdtm_variables(form.key, field.name),
                 }
             )
     return entries

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
 
-from exports.forms import FORMS, Form, data_fields, type_of
+from exports.forms import FORMS, SDTM_INDEX, Form, data_fields, type_of
 from subjects.models import Participant, Study
 
 NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
@@ -291,7 +291,11 @@ def _metadata(study: Study, definitions, mdv: str) -> str:
                 extra = f' Length="{f.max_digits}" SignificantDigits="{f.decimal_places}"'
             elif kind == "text" and getattr(f, "max_length", None):
                 extra = f' Length="{f.max_length}"'
-            out.append(f"<ItemDef OID={_a(item_oid(form, f.name))} Name={_a(f.name)} DataType={_a(kind)}{extra}/>\n")
+            # the SDTM variables the item maps to, from the datasets' metadata (as the data dictionary and define.xml)
+            sdtm = ", ".join(SDTM_INDEX.get((form.key, f.name), ()))
+            aliases = f'<Alias Context="SDTM" Name={_a(sdtm)}/>' if sdtm else ""
+            head = f"<ItemDef OID={_a(item_oid(form, f.name))} Name={_a(f.name)} DataType={_a(kind)}{extra}"
+            out.append(f"{head}>{aliases}</ItemDef>\n" if aliases else f"{head}/>\n")
     out.append("</MetaDataVersion>\n</Study>\n")
     return "".join(out)
 

@@ -17,24 +17,15 @@ from trialsite.models import AuditCheck
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
-DATASET_LABELS = {
-    "dm": "Demographics (DM)",
-    "ie": "Inclusion/exclusion not met (IE)",
-    "sv": "Subject visits (SV)",
-    "vs": "Vital signs (VS)",
-    "ex": "Exposure (EX)",
-    "rs": "PASI responses (RS)",
-    "ae": "Adverse events (AE)",
-}
 
 
 @requires(Cap.EXPORT, Cap.EXPORT_SAFETY)
 def exports(request: HttpRequest) -> HttpResponse:
     full = has_cap(request.user, Cap.EXPORT)
     datasets = [
-        {"domain": domain, "label": label, "safety_variant": not full and domain == "dm"}
-        for domain, label in DATASET_LABELS.items()
-        if full or domain in sdtm.SAFETY_DOMAINS
+        {"domain": key, "name": d.name, "label": d.label, "safety_variant": not full and bool(d.safety_hidden)}
+        for key, d in sdtm.DATASETS.items()
+        if full or d.safety
     ]
     context = {"datasets": datasets, "full": full, "can_audit": has_cap(request.user, Cap.VIEW_AUDIT)}
     return render(request, "exports/exports.html", context)

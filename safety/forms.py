@@ -1,6 +1,7 @@
 """Browser forms of the safety app; the consistency rules themselves run in services (rules.py)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from dosing.models import Infusion
 from safety import rules
@@ -155,3 +156,30 @@ SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}  # reminders s
 class ReminderFilterForm(PageFilterForm):
     show = forms.ChoiceField(required=False, choices=[(name, name) for name in SHOW_CHOICES])
     kind = forms.ChoiceField(required=False, choices=[("", "—"), *Reminder.Kind.choices])
+
+
+class CodingQueueFilterForm(PageFilterForm):
+    """The coding queue: uncoded AEs by default, or every AE with its coding."""
+
+    show = forms.ChoiceField(
+        required=False,
+        choices=[("uncoded", _("Uncoded")), ("all", _("All adverse events"))],
+        label=_("Show"),
+    )
+
+
+class TermSearchForm(forms.Form):
+    search = forms.CharField(required=False, max_length=100, label=_("Search MedDRA terms"))
+
+
+class CodeForm(VersionedForm, forms.Form):
+    """Code (or re-code) an AE to a lowest level term of the active release, with a reason."""
+
+    llt_code = forms.IntegerField(min_value=1, label=_("Lowest level term code"))
+    reason_for_change = forms.CharField(
+        max_length=REASON_MAX_LENGTH, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carry_version(record)

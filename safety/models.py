@@ -72,6 +72,12 @@ class AdverseEvent(AuditedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     causality_assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The MedDRA lowest level term the verbatim term is coded to (None: not coded yet, in the coding
+    # queue). Set by the coding services only: exact matches when the term is saved, a data manager
+    # for the rest; a changed verbatim term is coded afresh.
+    coded_llt = models.ForeignKey(
+        "coding.LowestLevelTerm", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     # Treatment-emergent is never stored: it is derived from onset_date and the participant's Day 1
     # (rules.is_treatment_emergent; in SQL rules.treatment_emergent_condition), so it follows Day 1.
 

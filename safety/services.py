@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dosing.models import Infusion
 from safety import rules
+from safety.ae_coding import code_on_save
 from safety.models import AdverseEvent, Notification, Relationship, SafetyHold
 from subjects.models import Participant, Study
 from subjects.sitetime import site_today
@@ -64,6 +65,7 @@ def adverse_event_record(*, participant: Participant, user, **fields) -> Adverse
             adverse_event.causality_assessed_by = user
             adverse_event.causality_assessed_at = timezone.now()
         _validate(adverse_event)
+        code_on_save(adverse_event, previous_term=None)
         audited_save(adverse_event, user=user)
         _after_write(adverse_event, user=user)
     participant.refresh_from_db()
@@ -90,9 +92,11 @@ def adverse_event_update(
                 raise ValidationError({f: [CAUSALITY_INVESTIGATOR_ONLY] for f in changed_causality})
             locked.causality_assessed_by = user
             locked.causality_assessed_at = timezone.now()
+        previous_term = locked.term
         for name, value in fields.items():
             setattr(locked, name, value)
         _validate(locked)
+        code_on_save(locked, previous_term=previous_term)
         audited_save(locked, user=user, reason=reason)
         _after_write(locked, user=user)
     return locked

@@ -12,6 +12,8 @@ urlpatterns = [
     path("adverse-events/<int:pk>/assess/", views.ae_assess, name="ae_assess"),
     path("adverse-events/<int:pk>/reported/", views.ae_report, name="ae_report"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
+    path("coding/", views.coding_queue, name="coding_queue"),
+    path("coding/adverse-events/<int:pk>/", views.coding_ae, name="coding_ae"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/listing/<slug:name>/", views.listing, name="listing"),
 ]

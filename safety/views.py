@@ -6,18 +6,26 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coding import services as coding
+from coding.services import HIERARCHY_RELATED
 from safety import dashboard as dmc
 from safety import rules
+from safety.ae_coding import adverse_event_code
 from safety.clocks import with_clocks
+from safety.coding_search import search_terms
 from safety.forms import (
     AdverseEventFilterForm,
     AdverseEventForm,
     AssessmentForm,
+    CodeForm,
+    CodingQueueFilterForm,
     HoldReleaseForm,
     ListingFilterForm,
     ReportedForm,
+    TermSearchForm,
 )
 from safety.models import AdverseEvent, SafetyHold
 from safety.services import (
@@ -221,3 +229,66 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
         {"listing": result, "page": page, "rows": rows, "name": name, "query": query.urlencode()},
         status=status,
     )
+
+
+CODED_RELATED = ["participant", *(f"coded_llt__{name}" for name in HIERARCHY_RELATED)]
+
+
+@requires(Cap.CODE_TERMS)
+def coding_queue(request: HttpRequest) -> HttpResponse:
+    """The coding queue: AEs whose verbatim term is not coded to MedDRA yet (or all, with their coding)."""
+    filters, status = filters_from(request, CodingQueueFilterForm)
+    show_all = status == 200 and filters.cleaned_data.get("show") == "all"
+    events = AdverseEvent.objects.select_related(*CODED_RELATED).order_by("participant__screening_seq", "ae_number")
+    if status != 200:
+        events = events.none()
+    elif not show_all:
+        events = events.filter(coded_llt__isnull=True)
+    page = Paginator(events, 50).get_page(filters.cleaned_data.get("page"))
+    context = {
+        "page": page,
+        "show_all": show_all,
+        "release": coding.active_release(),
+        "uncoded": AdverseEvent.objects.filter(coded_llt__isnull=True).count(),
+    }
+    return render(request, "safety/coding_queue.html", context, status=status)
+
+
+@requires(Cap.CODE_TERMS)
+def coding_ae(request: HttpRequest, pk: int) -> HttpResponse:
+    """Code or re-code one AE: search the active release, pick a lowest level term, give a reason."""
+    adverse_event = get_object_or_404(AdverseEvent.objects.select_related(*CODED_RELATED), pk=pk)
+    search = TermSearchForm(request.GET or {"search": adverse_event.term})
+    status = 200 if search.is_valid() else 400
+    terms = search_terms(search.cleaned_data["search"]) if status == 200 else []
+    form = CodeForm(request.POST or None, record=adverse_event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adverse_event_code(
+                adverse_event=adverse_event,
+                llt_code=form.cleaned_data["llt_code"],
+                user=request.user,
+                reason=form.cleaned_data["reason_for_change"],
+                expected_version=form.expected_version,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict=conflict)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("AE %(number)s of %(participant)s coded.")
+                % {"number": adverse_event.ae_number, "participant": adverse_event.participant.display_id},
+            )
+            return redirect("safety:coding_queue")
+    context = {
+        "adverse_event": adverse_event,
+        "hierarchy": coding.hierarchy(adverse_event.coded_llt) if adverse_event.coded_llt_id else None,
+        "search": search,
+        "terms": terms,
+        "form": form,
+        "release": coding.active_release(),
+    }
+    form_code = form_status(form, invalid=400)
+    return render(request, "safety/coding_ae.html", context, status=form_code if form_code != 200 else status)

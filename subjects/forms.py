@@ -1,9 +1,10 @@
 """Browser forms of the subjects app: they parse input; the services in services.py decide."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from subjects import eligibility, services
-from subjects.models import ParticipantStatus, Sex, Study
+from subjects.models import Ethnicity, ParticipantStatus, Race, Sex, Study
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm
 from trialsite.forms import VersionedForm
@@ -35,6 +36,15 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
     initials = forms.CharField(max_length=4, help_text="2–4 capital letters, e.g. ZLW.")
     sex = forms.ChoiceField(choices=Sex.choices)
     date_of_birth = forms.DateField(widget=DATE)
+    race = forms.ChoiceField(
+        choices=[("", _("Not collected"))] + Race.choices, required=False, label=_("Race"), help_text=_("Optional.")
+    )
+    ethnicity = forms.ChoiceField(
+        choices=[("", _("Not collected"))] + Ethnicity.choices,
+        required=False,
+        label=_("Ethnicity"),
+        help_text=_("Optional."),
+    )
     consent_date = forms.DateField(widget=DATE, label="Informed consent date")
     consent_version = forms.CharField(max_length=20, help_text="e.g. 1.0")
 
@@ -45,7 +55,7 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
         self.add_reason(record is not None)
         self.carry_version(record)
 
-    FIELDS = ("initials", "sex", "date_of_birth", "consent_date", "consent_version")
+    FIELDS = ("initials", "sex", "date_of_birth", "race", "ethnicity", "consent_date", "consent_version")
 
     @staticmethod
     def initial_from(participant) -> dict:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from subjects import eligibility, schedule
 from trialsite.audit import AuditedModel
@@ -107,6 +108,30 @@ class Sex(models.TextChoices):
     FEMALE = "F", "Female"
 
 
+class Race(models.TextChoices):
+    """Race as the participant reports it (optional; SDTM DM RACE, CDISC terms in exports.sdtm.dm)."""
+
+    AMERICAN_INDIAN_OR_ALASKA_NATIVE = "american_indian_or_alaska_native", _("American Indian or Alaska Native")
+    ASIAN = "asian", _("Asian")
+    BLACK_OR_AFRICAN_AMERICAN = "black_or_african_american", _("Black or African American")
+    NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER = (
+        "native_hawaiian_or_other_pacific_islander",
+        _("Native Hawaiian or Other Pacific Islander"),
+    )
+    WHITE = "white", _("White")
+    MULTIPLE = "multiple", _("More than one race")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Ethnicity(models.TextChoices):
+    """Ethnicity as the participant reports it (optional; SDTM DM ETHNIC)."""
+
+    HISPANIC_OR_LATINO = "hispanic_or_latino", _("Hispanic or Latino")
+    NOT_HISPANIC_OR_LATINO = "not_hispanic_or_latino", _("Not Hispanic or Latino")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class Participant(AuditedModel):
     """A pseudonymous participant (PROTOCOL §7): no names, phones or national IDs."""
 
@@ -121,6 +146,8 @@ class Participant(AuditedModel):
     )
     sex = models.CharField(max_length=1, choices=Sex.choices)
     date_of_birth = models.DateField()
+    race = models.CharField(_("race"), max_length=48, choices=Race.choices, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=24, choices=Ethnicity.choices, blank=True)
     consent_date = models.DateField()
     consent_version = models.CharField(max_length=20)
     status = models.CharField(

@@ -137,6 +137,39 @@ def study_day(on: date, day1: date | None) -> int | None:
     return offset + 1 if offset >= 0 else offset
 
 
+SCREENING_EPOCH = "SCREENING"
+TREATMENT_EPOCH = "TREATMENT"
+FOLLOW_UP_EPOCH = "FOLLOW-UP"
+EPOCHS = (SCREENING_EPOCH, TREATMENT_EPOCH, FOLLOW_UP_EPOCH)
+
+
+def treatment_end(
+    *, last_dosing_visit_infusion: date | None, last_infusion: date | None, dosing_over: bool
+) -> date | None:
+    """The last day of the TREATMENT epoch (PROTOCOL §11), None while it is still open.
+
+    The day of the infusion at the last dosing visit (W8) when it was given; once no infusion can
+    follow (`dosing_over`: the participant withdrew or completed the study), the day of the last
+    infusion given; otherwise (still on treatment, or never dosed) None.
+    """
+    if last_dosing_visit_infusion is not None:
+        return last_dosing_visit_infusion
+    return last_infusion if dosing_over else None
+
+
+def epoch(on: date | None, *, day1: date | None, treatment_end: date | None) -> str | None:
+    """The SDTM EPOCH of an observation dated `on` (PROTOCOL §11): SCREENING before Day 1 and for
+    people never dosed, TREATMENT from Day 1 to `treatment_end` inclusive (open-ended while it is
+    None), FOLLOW-UP after it. None when the observation has no date."""
+    if on is None:
+        return None
+    if day1 is None or on < day1:
+        return SCREENING_EPOCH
+    if treatment_end is None or on <= treatment_end:
+        return TREATMENT_EPOCH
+    return FOLLOW_UP_EPOCH
+
+
 def is_in_window(on: date, window_start: date, window_end: date) -> bool:
     """True when ``window_start <= on <= window_end`` (both ends inclusive)."""
     return window_start <= on <= window_end

@@ -16,9 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from subjects import eligibility
-from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit, VisitStatus
+from subjects.models import Ethnicity, Participant, ParticipantStatus, Race, Screening, Study, Visit, VisitStatus
 from subjects.sitetime import site_date
 from subjects.visits import (  # noqa: F401  (re-exported: the one door for visits too)
     ENROLLED_STATUSES,
@@ -103,9 +104,20 @@ def _check_identity(*, initials, sex, date_of_birth, consent_date, consent_versi
         raise ValidationError(errors)
 
 
+def _check_optional_choices(race: str, ethnicity: str) -> None:
+    """Race and ethnicity are optional (blank: not collected), else one of their choices."""
+    errors: dict[str, list[str]] = {}
+    if race and race not in Race.values:
+        errors["race"] = [_("Race is not one of the listed choices.")]
+    if ethnicity and ethnicity not in Ethnicity.values:
+        errors["ethnicity"] = [_("Ethnicity is not one of the listed choices.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def participant_register(
-    *, user, initials, sex, date_of_birth, consent_date, consent_version, site_id=None
+    *, user, initials, sex, date_of_birth, consent_date, consent_version, site_id=None, race="", ethnicity=""
 ) -> Participant:
     """Register a participant; screening numbers SCR-001… are gapless under the Study row lock."""
     study = _lock_study()
@@ -117,6 +129,7 @@ def participant_register(
         consent_version=consent_version,
         today=site_today(study),
     )
+    _check_optional_choices(race or "", ethnicity or "")
     seq = (Participant.objects.aggregate(m=Max("screening_seq"))["m"] or 0) + 1
     participant = Participant(
         screening_seq=seq,
@@ -127,6 +140,8 @@ def participant_register(
         date_of_birth=date_of_birth,
         consent_date=consent_date,
         consent_version=consent_version.strip(),
+        race=race or "",
+        ethnicity=ethnicity or "",
     )
     figures.study_data_changed()
     return audited_save(participant, user=user)
@@ -134,12 +149,12 @@ def participant_register(
 
 @transaction.atomic
 def participant_update(*, participant, user, reason, expected_version: int | None = None, **fields) -> Participant:
-    """Correct registration data (initials, sex, date of birth, consent) with a reason.
+    """Correct registration data (initials, sex, date of birth, race, ethnicity, consent) with a reason.
 
     `expected_version` (here and in every door below): the version of the record the caller read;
     EditConflict when it changed since (None: the caller read it in this transaction).
     """
-    allowed = {"initials", "sex", "date_of_birth", "consent_date", "consent_version"}
+    allowed = {"initials", "sex", "date_of_birth", "race", "ethnicity", "consent_date", "consent_version"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
@@ -156,6 +171,8 @@ def participant_update(*, participant, user, reason, expected_version: int | Non
         consent_version=participant.consent_version,
         today=site_today(study),
     )
+    participant.race, participant.ethnicity = participant.race or "", participant.ethnicity or ""
+    _check_optional_choices(participant.race, participant.ethnicity)
     screening = Screening.objects.filter(participant=participant).first()
     if screening is not None and participant.consent_date > screening.screening_date:
         raise error("consent_date", "Consent date cannot be after the screening date.")

@@ -36,6 +36,8 @@ def participant(
     date_of_birth: date = date(1980, 5, 17),
     consent_date: date = date(2024, 1, 2),
     status: str = ParticipantStatus.SCREENING,
+    race: str = "",
+    ethnicity: str = "",
 ) -> Participant:
     study = Study.objects.select_for_update().get()
     seq = (Participant.objects.order_by("-screening_seq").values_list("screening_seq", flat=True).first() or 0) + 1
@@ -49,6 +51,8 @@ def participant(
         consent_date=consent_date,
         consent_version="1.0",
         status=status,
+        race=race,
+        ethnicity=ethnicity,
     )
     return audited_save(p, user=user)
 

@@ -25,8 +25,24 @@ def test_dictionary_entries(data_manager):
     assert entry(entries, "adverse_event", "outcome")["choices"] == [
         "recovered", "recovering", "not_recovered", "recovered_with_sequelae", "fatal", "unknown",
     ]  # fmt: skip
-    assert entry(entries, "infusion", "administered_cells")["sdtm_variable"] == "EXDOSE (EXDOSU=10^6 cells)"
+    assert entry(entries, "infusion", "administered_cells")["sdtm_variable"] == "EXDOSE"
+    assert entry(entries, "infusion", "dose_deviation")["sdtm_variable"] == "EXDOSDEV"  # in SUPPEX
     assert entry(entries, "participant", "date_of_birth")["sdtm_variable"] == "BRTHDTC, AGE"
+    assert entry(entries, "participant", "race")["sdtm_variable"] == "RACE"
+    assert entry(entries, "participant", "consent_date")["sdtm_variable"] == "RFICDTC, DSSTDTC"
+
+
+def test_every_mapping_names_a_variable_of_a_dataset(data_manager):
+    """The dictionary's SDTM column comes from the datasets' metadata: each name is a published variable."""
+    from exports import sdtm
+
+    names = {v.name for d in sdtm.DATASETS.values() for v in d.variables}
+    entries = logged_in(data_manager).get(URL).json()
+    mapped = [e["sdtm_variable"] for e in entries if e["sdtm_variable"]]
+    assert len(mapped) > 40
+    for mapping in mapped:
+        for part in mapping.split(", "):
+            assert part.split(" (")[0] in names, mapping
     assert {e["form"] for e in entries} == {
         "participant", "screening", "visit", "vital_signs", "pasi_assessment", "infusion", "adverse_event",
     }  # fmt: skip

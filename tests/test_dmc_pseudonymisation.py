@@ -12,6 +12,7 @@ import time_machine
 from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
+from exports import sdtm
 from safety.models import SafetyHold
 from subjects.models import Participant
 from tests import factories
@@ -81,7 +82,7 @@ def dmc_visible_responses(user) -> dict[str, str]:
     urls += [f"/safety/dashboard/listing/{name}/{query}" for name in LISTINGS for query in LISTING_FILTERS]
     hold = SafetyHold.objects.get()
     api_urls = ["/api/v1/safety-holds/", f"/api/v1/safety-holds/{hold.pk}/", "/api/v1/data-dictionary/"]
-    api_urls += [f"/api/v1/exports/sdtm/{domain}.csv" for domain in ("dm", "ex", "ae")]
+    api_urls += [f"/api/v1/exports/sdtm/{domain}.csv" for domain in sorted(sdtm.SAFETY_DOMAINS)]
     seen = {}
     with time_machine.travel(NOW, tick=False):
         for url in urls:
@@ -126,7 +127,7 @@ def test_safety_holds_api_is_pseudonymised_for_the_dmc(study_with_holds, dmc_rev
 def test_dmc_exports_hold_enrolled_participants_only(study_with_holds, dmc_reviewer):
     response = APIClient()
     response.force_authenticate(dmc_reviewer)
-    for domain in ("dm", "ae"):
+    for domain in ("dm", "ds", "ae", "suppae"):
         rows = list(csv.DictReader(io.StringIO(body(response.get(f"/api/v1/exports/sdtm/{domain}.csv")))))
         assert {row["USUBJID"] for row in rows} <= {"S2018-11-01-001", "S2018-11-01-002"}
         assert rows

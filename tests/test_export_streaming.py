@@ -152,4 +152,4 @@ def test_the_csv_path_has_flat_memory_too():
 def test_every_dataset_header_is_its_columns(db):
     for domain, dataset in sdtm.DATASETS.items():
         header = next(csv.reader(io.StringIO(b"".join(dataset.csv()).decode())))
-        assert tuple(header) == dataset.columns, domain
+        assert tuple(header) == dataset.columns(), domain

@@ -54,7 +54,7 @@ def treatment_emergent_everywhere(adverse_event, data_manager) -> dict:
         page = client.get(f"/safety/adverse-events/{adverse_event.pk}/").content.decode()
         figures = dashboard.dashboard_data(Study.current())
         listing = client.get("/safety/dashboard/listing/adverse-events/?treatment_emergent=yes").content.decode()
-        response = client.get("/api/v1/exports/sdtm/ae.csv")
+        response = client.get("/api/v1/exports/sdtm/suppae.csv")  # AETRTEM is a supplemental qualifier
     on_page = re.search(r"<dt>Treatment-emergent</dt><dd>(\w+)</dd>", page).group(1)
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     return {
@@ -62,7 +62,7 @@ def treatment_emergent_everywhere(adverse_event, data_manager) -> dict:
         "page": on_page == "Yes",
         "dashboard": figures["incidence"]["te_events"] == 1,
         "listing": bool(re.search(r'id="listing-count">1<', listing)),
-        "sdtm": rows[0]["AETRTEM"] == "Y",
+        "sdtm": {row["QNAM"]: row["QVAL"] for row in rows}["AETRTEM"] == "Y",
     }
 
 

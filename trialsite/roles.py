@@ -38,6 +38,7 @@ class Cap(StrEnum):
     EXPORT = "export"  # SDTM/ODM/data dictionary exports, read-only API
     EXPORT_SAFETY = "export_safety"  # pseudonymised safety exports (AE, EX, DM without BRTHDTC)
     VIEW_AUDIT = "view_audit"  # full audit trail, old -> new values
+    CODE_TERMS = "code_terms"  # code AE verbatim terms to MedDRA (coding queue), re-code with a reason
     CHANGE_TARGET = "change_target"  # raise the enrollment target
     CONFIGURE_STUDY = "configure_study"  # every other study configuration value
     MANAGE_USERS = "manage_users"
@@ -58,6 +59,7 @@ CAPABILITIES: dict[Cap, frozenset[Role]] = {
     Cap.EXPORT: frozenset({R.DATA_MANAGER, R.API_CLIENT, R.ADMIN}),
     Cap.EXPORT_SAFETY: frozenset({R.DATA_MANAGER, R.API_CLIENT, R.DMC_REVIEWER, R.ADMIN}),
     Cap.VIEW_AUDIT: frozenset({R.DATA_MANAGER, R.ADMIN}),
+    Cap.CODE_TERMS: frozenset({R.DATA_MANAGER}),
     Cap.CHANGE_TARGET: frozenset({R.DATA_MANAGER, R.ADMIN}),
     Cap.CONFIGURE_STUDY: frozenset({R.ADMIN}),
     Cap.MANAGE_USERS: frozenset({R.ADMIN}),

@@ -15,7 +15,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports import audit, forms, odm, sdtm
+from exports import audit, forms, odm, package, sdtm, transport
 from exports.streaming import log_export
 from subjects.models import Participant
 from subjects.sitetime import site_zone
@@ -59,8 +59,26 @@ class DatasetDownloadView(APIView):
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
 
-class SdtmExportView(DatasetDownloadView):
-    """One SDTM-style dataset as CSV."""
+UNTRANSPORTABLE = OpenApiResponse(
+    inline_serializer(
+        "Untransportable",
+        {
+            "detail": serializers.CharField(),
+            "dataset": serializers.CharField(),
+            "variable": serializers.CharField(),
+            "record": serializers.DictField(help_text="USUBJID and --SEQ of the record (or its row number)."),
+            "problem": serializers.CharField(),
+            "to_do": serializers.CharField(),
+        },
+    ),
+    description="A value SAS V5 transport files cannot hold (not printable ASCII, or over 200 characters): "
+    "nothing is sent; the answer names the dataset, variable and record to correct.",
+)
+DOMAIN = OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(sdtm.DATASETS))
+
+
+class SdtmDatasetView(DatasetDownloadView):
+    """One SDTM dataset; DMC reviewers (EXPORT_SAFETY) get the safety datasets' pseudonymised variant."""
 
     @property
     def capabilities(self):
@@ -68,18 +86,28 @@ class SdtmExportView(DatasetDownloadView):
             return {"GET": (Cap.EXPORT, Cap.EXPORT_SAFETY)}
         return {"GET": Cap.EXPORT}
 
+    def dataset(self, domain: str) -> sdtm.Dataset:
+        if domain not in sdtm.DATASETS:
+            raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DATASETS)}.")
+        return sdtm.DATASETS[domain]
+
+
+SAFETY_NOTE = (
+    f"{', '.join(f'`{d}`' for d in sorted(sdtm.SAFETY_DOMAINS))} are also open to DMC reviewers (EXPORT_SAFETY): "
+    "enrolled participants only, and their DM has no BRTHDTC; the others need EXPORT (data manager, API client, "
+    "admin). Each download is logged."
+)
+
+
+class SdtmExportView(SdtmDatasetView):
+    """One SDTM dataset as CSV."""
+
     @extend_schema(
         operation_id="export_sdtm",
-        summary="SDTM-style dataset (CSV)",
-        description=(
-            "Streams one SDTM-style dataset of the whole study as CSV (header row, one record per line). "
-            "`dm`, `ex` and `ae` are also open to DMC reviewers (EXPORT_SAFETY): enrolled participants only, "
-            "and their DM has no BRTHDTC. "
-            "`ie`, `sv`, `vs`, `rs` need EXPORT (data manager, API client, admin). Each download is logged."
-        ),
-        parameters=[
-            OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(sdtm.DATASETS)),
-        ],
+        summary="SDTM dataset (CSV)",
+        description="Streams one SDTM dataset (SDTMIG 3.4) of the whole study as CSV (header row, one record "
+        "per line). " + SAFETY_NOTE,
+        parameters=[DOMAIN],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV dataset"),
             **AUTH_ERRORS,
@@ -88,12 +116,84 @@ class SdtmExportView(DatasetDownloadView):
         tags=["exports"],
     )
     def get(self, request, domain: str):
-        if domain not in sdtm.DATASETS:
-            raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DATASETS)}.")
+        dataset = self.dataset(domain)
         safety = not has_cap(request.user, Cap.EXPORT)
         log_export(user=request.user, export=f"sdtm/{domain}.csv", query="safety" if safety else "")
-        body = sdtm.DATASETS[domain].csv(safety=safety)
-        return download(body, content_type="text/csv; charset=utf-8", filename=f"{domain}.csv")
+        return download(dataset.csv(safety=safety), content_type="text/csv; charset=utf-8", filename=f"{domain}.csv")
+
+
+class SdtmXptView(SdtmDatasetView):
+    """One SDTM dataset as a SAS XPORT version 5 file."""
+
+    @extend_schema(
+        operation_id="export_sdtm_xpt",
+        summary="SDTM dataset (SAS XPORT v5)",
+        description="The dataset as the agencies take it: a SAS V5 transport file (names of 8 characters, labels "
+        "of 40, character lengths from the data, as define.xml declares them). Read twice: first for the lengths "
+        "and to refuse, before any byte, a value a V5 file cannot hold (409). " + SAFETY_NOTE,
+        parameters=[DOMAIN],
+        responses={
+            (200, "application/x-sas-xport"): OpenApiResponse(OpenApiTypes.BINARY, description="XPT file"),
+            **AUTH_ERRORS,
+            404: OpenApiResponse(ERROR, description="Unknown domain."),
+            409: UNTRANSPORTABLE,
+        },
+        tags=["exports"],
+    )
+    def get(self, request, domain: str):
+        dataset = self.dataset(domain)
+        safety = not has_cap(request.user, Cap.EXPORT)
+        try:
+            found = transport.profile(dataset, safety=safety)
+        except transport.Untransportable as problem:
+            return Response(problem.as_json(), status=409)
+        log_export(user=request.user, export=f"sdtm/{domain}.xpt", query="safety" if safety else "")
+        body = transport.xpt_stream(dataset, found, safety=safety)
+        return download(body, content_type="application/x-sas-xport", filename=f"{domain}.xpt")
+
+
+class SdtmPackageView(DatasetDownloadView):
+    capabilities = {"GET": Cap.EXPORT}
+
+    @extend_schema(
+        operation_id="export_sdtm_package",
+        summary="SDTM submission package (ZIP)",
+        description="Every SDTM dataset as SAS XPORT v5, define.xml (Define-XML 2.1) and a README, in one ZIP "
+        "streamed as it is written. Refused (409, nothing sent) when a value cannot go into a V5 file.",
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="ZIP"),
+            **AUTH_ERRORS,
+            409: UNTRANSPORTABLE,
+        },
+        tags=["exports"],
+    )
+    def get(self, request):
+        try:
+            body = package.package_stream()
+        except transport.Untransportable as problem:
+            return Response(problem.as_json(), status=409)
+        log_export(user=request.user, export="sdtm.zip")
+        return download(body, content_type="application/zip", filename="sdtm.zip")
+
+
+class DefineXmlView(DatasetDownloadView):
+    capabilities = {"GET": Cap.EXPORT}
+
+    @extend_schema(
+        operation_id="export_define_xml",
+        summary="Define-XML 2.1 of the SDTM datasets",
+        description="Every dataset, variable, codelist, value-level metadata (VS and RS results per test, SUPP-- "
+        "values per QNAM), origin and derivation method, with character lengths from the data. Logged.",
+        responses={
+            (200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="define.xml"),
+            **AUTH_ERRORS,
+        },
+        tags=["exports"],
+    )
+    def get(self, request):
+        log_export(user=request.user, export="define.xml")
+        return download([package.define_document(check=False)], content_type="application/xml; charset=utf-8",
+                        filename="define.xml")  # fmt: skip
 
 
 class OdmExportView(DatasetDownloadView):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from dosing.models import Infusion
 from safety import rules
+from safety.ae_coding import adverse_event_code
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import (
     AE_FIELDS,
@@ -84,6 +85,17 @@ class AdverseEventSerializer(serializers.Serializer):
     causality_assessed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     treatment_emergent = serializers.SerializerMethodField()
     is_related = serializers.BooleanField(read_only=True)
+    coded_llt_code = serializers.IntegerField(
+        source="coded_llt.code", read_only=True, default=None, allow_null=True,
+        help_text="MedDRA lowest level term the verbatim term is coded to (null: not coded yet).",
+    )  # fmt: skip
+    coded_pt = serializers.CharField(
+        source="coded_llt.pt.name", read_only=True, default=None, allow_null=True, help_text="MedDRA preferred term."
+    )
+    coded_soc = serializers.CharField(
+        source="coded_llt.pt.primary_soc.name", read_only=True, default=None, allow_null=True,
+        help_text="MedDRA primary system organ class.",
+    )  # fmt: skip
     sae_due_at = serializers.SerializerMethodField()
     sae_clock_state = serializers.SerializerMethodField()
     reason_for_change = serializers.CharField(
@@ -146,14 +158,20 @@ class AssessmentSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
+class CodeSerializer(serializers.Serializer):
+    llt_code = serializers.IntegerField(min_value=1, help_text="A current LLT of the active MedDRA release.")
+    reason_for_change = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
 class AdverseEventFilter(filters.FilterSet):
     participant = filters.CharFilter(field_name="participant__screening_number")
     serious = filters.BooleanFilter()
     grade = filters.NumberFilter()
+    coded = filters.BooleanFilter(field_name="coded_llt", lookup_expr="isnull", exclude=True, label="Coded to MedDRA")
 
     class Meta:
         model = AdverseEvent
-        fields = ["participant", "serious", "grade"]
+        fields = ["participant", "serious", "grade", "coded"]
 
 
 @extend_schema_view(
@@ -174,15 +192,37 @@ class AdverseEventViewSet(ClinicalRecordViewSet):
         "create": Cap.ENTER_DATA,
         "partial_update": Cap.ENTER_DATA,
         "assess": Cap.SIGN_OFF,
+        "code": Cap.CODE_TERMS,
     }
 
     def get_queryset(self):
-        return AdverseEvent.objects.select_related("participant", "infusion", "causality_assessed_by").order_by(
-            "participant__screening_seq", "ae_number"
-        )
+        return AdverseEvent.objects.select_related(
+            "participant", "infusion", "causality_assessed_by", "coded_llt__pt__primary_soc"
+        ).order_by("participant__screening_seq", "ae_number")
 
     def get_serializer_class(self):
-        return AssessmentSerializer if self.action == "assess" else AdverseEventSerializer
+        return {"assess": AssessmentSerializer, "code": CodeSerializer}.get(self.action, AdverseEventSerializer)
+
+    @extend_schema(request=CodeSerializer, responses={200: AdverseEventSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def code(self, request, pk=None):
+        """Code or re-code the verbatim term to a MedDRA lowest level term, with a reason (data managers)."""
+        adverse_event = self.get_object()
+        expected = self.expected_version(adverse_event)
+        form = CodeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            coded = adverse_event_code(
+                adverse_event=adverse_event,
+                llt_code=form.validated_data["llt_code"],
+                user=request.user,
+                reason=form.validated_data["reason_for_change"],
+                expected_version=expected,
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from error
+        coded = self.get_queryset().get(pk=coded.pk)
+        return Response(AdverseEventSerializer(coded, context=self.get_serializer_context()).data)
 
     @extend_schema(request=AssessmentSerializer, responses={200: AdverseEventSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from subjects import eligibility, schedule, services
-from subjects.models import Participant, Screening, Sex, Study, Visit, VisitDefinition
+from subjects.models import Ethnicity, Participant, Race, Screening, Sex, Study, Visit, VisitDefinition
 from trialsite.audit import REASON_MAX_LENGTH
 
 
@@ -17,6 +17,12 @@ class ReasonField(serializers.CharField):
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
+    race = serializers.ChoiceField(
+        choices=Race.choices, allow_blank=True, read_only=True, help_text="Blank: not collected."
+    )
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices, allow_blank=True, read_only=True, help_text="Blank: not collected."
+    )
     eligible = serializers.SerializerMethodField()
     next_action = serializers.SerializerMethodField()
     subject_label = serializers.CharField(read_only=True)
@@ -33,6 +39,8 @@ class ParticipantSerializer(serializers.ModelSerializer):
             "initials",
             "sex",
             "date_of_birth",
+            "race",
+            "ethnicity",
             "consent_date",
             "consent_version",
             "status",
@@ -59,6 +67,10 @@ class ParticipantRegisterSerializer(serializers.Serializer):
     initials = serializers.CharField(max_length=4)
     sex = serializers.ChoiceField(choices=Sex.choices)
     date_of_birth = serializers.DateField()
+    race = serializers.ChoiceField(choices=Race.choices, required=False, allow_blank=True, help_text="Optional.")
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices, required=False, allow_blank=True, help_text="Optional."
+    )
     consent_date = serializers.DateField()
     consent_version = serializers.CharField(max_length=20)
     site_id = serializers.CharField(max_length=4, required=False)
@@ -68,6 +80,8 @@ class ParticipantUpdateSerializer(serializers.Serializer):
     initials = serializers.CharField(max_length=4, required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False)
     date_of_birth = serializers.DateField(required=False)
+    race = serializers.ChoiceField(choices=Race.choices, required=False, allow_blank=True)
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False, allow_blank=True)
     consent_date = serializers.DateField(required=False)
     consent_version = serializers.CharField(max_length=20, required=False)
     reason_for_change = ReasonField()
