@@ -17,9 +17,12 @@ writes nothing, not even a history row. Each history row is a link of the hash c
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.module_loading import import_string
 from simple_history.models import HistoricalRecords
 
 from trialsite.chain import ChainedHistory
@@ -112,6 +115,31 @@ def changes_since(model, pk, version: int) -> list[Change]:
     return out
 
 
+@cache
+def _hooks(setting: str) -> tuple:
+    return tuple(import_string(path) for path in getattr(settings, setting, ()))
+
+
+def run_write_guards(obj, *, deleting: bool = False) -> None:
+    """Call each of settings.AUDITED_WRITE_GUARDS: each may refuse the write by raising.
+
+    Upper-layer apps (locks, for one) guard every write of every audited record this way, whatever
+    path the write takes (form, API, admin, task), without the ground layer importing them.
+    """
+    for guard in _hooks("AUDITED_WRITE_GUARDS"):
+        guard(obj, deleting=deleting)
+
+
+def run_after_write(obj, *, created: bool, changed: list[str]) -> None:
+    """Call each of settings.AUDITED_AFTER_WRITE in the writing transaction, after a stored change.
+
+    `changed`: the attnames whose value changed (every field on creation). E.g. a change of a
+    signed record invalidates its signature, a change of a verified record clears the mark.
+    """
+    for hook in _hooks("AUDITED_AFTER_WRITE"):
+        hook(obj, created=created, changed=changed)
+
+
 class AuditedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -138,20 +166,24 @@ class AuditedModel(models.Model):
         expected, self._expected_version = getattr(self, "_expected_version", None), None
         read_version = self.version
         with transaction.atomic(using=kwargs.get("using")):
-            stored = None if self._state.adding else self._stored_row(kwargs.get("using"))
+            created = self._state.adding
+            stored = None if created else self._stored_row(kwargs.get("using"))
             if stored is not None:
                 if stored["version"] != read_version or (expected is not None and expected != stored["version"]):
                     raise EditConflict(
                         self, expected=read_version if expected is None else expected, current=stored["version"]
                     )
-                if not self.differs_from(stored):
+                if not self.changed_fields(stored):
                     self._change_reason = None
                     return  # nothing changed: nothing written, no history row
                 self.version = stored["version"] + 1
                 if kwargs.get("update_fields") is not None:
                     kwargs = {**kwargs, "update_fields": {*kwargs["update_fields"], "version", "updated_at"}}
+            changed = self.changed_fields(stored)
             try:
+                run_write_guards(self)
                 super().save(*args, **kwargs)
+                run_after_write(self, created=created, changed=changed)
             except BaseException:
                 self.version = read_version
                 raise
@@ -160,7 +192,9 @@ class AuditedModel(models.Model):
     def delete(self, *args, **kwargs):
         if not (getattr(self, "_change_reason", None) or "").strip():
             raise reason_error()
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            run_write_guards(self, deleting=True)
+            return super().delete(*args, **kwargs)
 
     def _stored_row(self, using) -> dict | None:
         """The stored values of this record, locked until the end of the transaction."""
@@ -172,16 +206,20 @@ class AuditedModel(models.Model):
     def _compared_fields(cls) -> list[models.Field]:
         return [field for field in cls._meta.concrete_fields if field.name not in BOOKKEEPING_FIELDS]
 
-    def differs_from(self, stored: dict) -> bool:
-        """Whether any value of this instance differs from `stored` (attname -> stored value)."""
-        for field in self._compared_fields():
+    def changed_fields(self, stored: dict | None) -> list[str]:
+        """The attnames whose value differs from `stored` (all of them when there is none)."""
+        fields = self._compared_fields()
+        if stored is None:
+            return [field.attname for field in fields]
+        out = []
+        for field in fields:
             try:
                 mine = field.to_python(getattr(self, field.attname))
             except ValidationError:
-                return True
+                mine = object()
             if mine != stored[field.attname]:
-                return True
-        return False
+                out.append(field.attname)
+        return out
 
 
 def audited_save(

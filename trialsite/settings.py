@@ -59,6 +59,11 @@ INSTALLED_APPS = [
 if DEBUG or TESTING:
     INSTALLED_APPS.append("bench")  # the synthetic-study generator: development and benchmarks only
 
+# Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
+# after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
+AUDITED_WRITE_GUARDS: list[str] = []
+AUDITED_AFTER_WRITE: list[str] = []
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "trialsite.errors.ApiRequestBodyMiddleware",
