@@ -64,3 +64,29 @@ def test_sdv_pages(pasi, monitor, coordinator, client):
     response = page.post(f"/data/sdv/{sn}/", {"visit": "W0"}, follow=True)
     assert "2 records of W0 verified" in response.content.decode()
     assert logged_in(coordinator).post(f"/data/sdv/{sn}/", {"visit": "W0"}).status_code == 403
+
+
+def test_odm_carries_the_sdv_state_and_stays_valid(pasi, monitor, coordinator, data_manager):
+    from tests.define_schema import odm_132_schema, schema_errors
+
+    services.sdv_verify_visit(user=monitor, visit=pasi.visit)
+    pasi.trunk_erythema = 4
+    audited_save(pasi, user=coordinator, reason="Source says 4", validate=False)
+    body = b"".join(logged_in(data_manager).get("/api/v1/exports/odm.xml").streaming_content)
+    assert schema_errors(odm_132_schema(), body) == []
+    text = body.decode()
+    assert f'<AuditRecord EditPoint="Monitoring"><UserRef UserOID="USR.{monitor.pk}"/>' in text
+    assert "SourceDataVerified=Yes (version 1)" in text  # the visit
+    assert "SourceDataVerified=No (changed since verification of version 1)" in text  # the PASI
+
+
+def test_audit_trail_export_has_query_sdv_and_lock_events(pasi, monitor, data_manager):
+    from datamanagement.models import LockScope
+
+    services.sdv_verify(user=monitor, record_type="pasi_assessment", record_id=pasi.pk)
+    services.query_raise(user=data_manager, record_type="pasi_assessment", record_id=pasi.pk, text="Sure?")
+    services.lock_create(user=data_manager, scope=LockScope.DATABASE, reason="Week-12 database lock")
+    body = b"".join(logged_in(data_manager).get("/api/v1/audit-trail.csv").streaming_content).decode()
+    assert "datamanagement.query" in body and "Sure?" in body
+    assert "datamanagement.sourceverification" in body and "Source data verified" in body
+    assert "datamanagement.lock" in body and "Week-12 database lock" in body
