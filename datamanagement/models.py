@@ -124,3 +124,18 @@ class SourceVerification(AuditedModel):
 
     def __str__(self):
         return f"SDV {self.record_type} {self.record_id}: {self.state}"
+
+
+class QueryReminder(models.Model):
+    """An open query older than the reminder age, at most one row per query (the unique one-to-one
+    makes the sweep idempotent); `email_sent_at` is claimed with a conditional update before sending."""
+
+    query = models.OneToOneField(Query, on_delete=models.CASCADE, related_name="reminder")
+    user = models.ForeignKey(  # the assignee when the reminder was made; None: every answerer
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Reminder for query {self.query_id}"

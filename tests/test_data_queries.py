@@ -155,3 +155,23 @@ def test_queries_csv_for_data_managers_and_monitors(query, data_manager, monitor
         lines = response.content.decode().splitlines()
         assert lines[0].startswith("id,participant,visit,record_type")
         assert "Check head erythema" in lines[1] and ",W0,pasi_assessment," in lines[1]
+
+
+def test_open_queries_older_than_7_days_remind_the_assignee_once(
+    pasi, data_manager, coordinator, investigator, mailoutbox
+):
+    from datamanagement.reminders import query_reminder_sweep
+
+    assigned = services.query_raise(
+        user=data_manager, record_type="pasi_assessment", record_id=pasi.pk, text="Old one", assignee=coordinator
+    )
+    services.query_raise(user=data_manager, record_type="pasi_assessment", record_id=pasi.pk, text="New one")
+    assert query_reminder_sweep() == 0
+    Query.objects.filter(pk=assigned.pk).update(raised_at=timezone.now() - timedelta(days=8))
+    assert query_reminder_sweep() == 1
+    assert query_reminder_sweep() == 0  # idempotent: no second row, no second e-mail
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["alice@example.org"]
+    assert "Old one" in logged_in(coordinator).get("/reminders/").content.decode()
+    assert "Old one" not in logged_in(investigator).get("/reminders/").content.decode()
+    services.query_answer(query=assigned, user=coordinator, text="Done")
+    assert "Old one" not in logged_in(coordinator).get("/reminders/").content.decode()

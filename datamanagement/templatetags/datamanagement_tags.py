@@ -64,3 +64,10 @@ def state_of(states: dict, participant_id):
 @register.simple_tag
 def data_states_one(participant):
     return participant_states([participant.pk])[participant.pk]
+
+
+@register.inclusion_tag("datamanagement/_query_reminders.html")
+def query_reminders(user):
+    from datamanagement.reminders import QUERY_REMINDER_DAYS, query_reminders_for
+
+    return {"reminders": list(query_reminders_for(user)), "days": QUERY_REMINDER_DAYS}
