@@ -18,7 +18,7 @@ class QueryFilterForm(forms.Form):
         label=_("Form"), required=False, choices=[("", _("Any")), *((name, name) for name in RECORD_TYPES)]
     )
     assignee = forms.CharField(label=_("Assignee"), required=False, max_length=150)
-    older_than_days = forms.IntegerField(label=_("Older than (days)"), required=False, min_value=0)
+    older_than_days = forms.IntegerField(label=_("Older than (days)"), required=False, min_value=0, max_value=36500)
 
 
 def answerers():

@@ -46,7 +46,7 @@ def filter_queries(queries: QuerySet, params) -> QuerySet:
     if days not in (None, ""):
         try:
             queries = queries.filter(raised_at__lt=timezone.now() - timedelta(days=int(days)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             queries = queries.none()
     return queries.select_related("participant", "visit", "raised_by", "assignee").order_by("-raised_at")
 

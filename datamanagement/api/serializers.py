@@ -58,7 +58,7 @@ def thread_of(query: Query) -> list[dict]:
 
 class QueryCreateSerializer(serializers.Serializer):
     record_type = serializers.CharField()
-    record_id = serializers.IntegerField(min_value=1)
+    record_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     field = serializers.CharField(required=False, allow_blank=True, default="")
     text = serializers.CharField()
     assignee = serializers.CharField(required=False, allow_blank=True, default="")
@@ -85,7 +85,7 @@ class LockSerializer(serializers.Serializer):
 
 class SdvRequestSerializer(serializers.Serializer):
     record_type = serializers.CharField(required=False)
-    record_id = serializers.IntegerField(required=False, min_value=1)
+    record_id = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     participant = serializers.CharField(required=False, help_text="With visit: verify the whole visit.")
     visit = serializers.CharField(required=False, help_text="A visit code, e.g. W4.")
 

@@ -22,6 +22,7 @@ ERRORS = {
     400: OpenApiResponse(description="Invalid input: `{field: [messages]}`"),
     401: OpenApiResponse(description="Not authenticated"),
     403: OpenApiResponse(description="The role may not do this"),
+    404: OpenApiResponse(description="Unknown query, participant or visit; or nothing to unlock"),
 }
 SEE_QUERIES = (Cap.RAISE_QUERY, Cap.ANSWER_QUERY)
 
@@ -32,7 +33,7 @@ class QueryFilter(django_filters.FilterSet):
     visit = django_filters.CharFilter()
     record_type = django_filters.CharFilter()
     assignee = django_filters.CharFilter()
-    older_than_days = django_filters.NumberFilter()
+    older_than_days = django_filters.NumberFilter(min_value=0, max_value=36500)
 
     class Meta:
         model = Query
@@ -47,6 +48,7 @@ class QueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     serializer_class = s.QuerySerializer
     filterset_class = QueryFilter
+    lookup_value_regex = r"[0-9]+"
     capabilities_by_action = {
         "list": SEE_QUERIES,
         "retrieve": SEE_QUERIES,
