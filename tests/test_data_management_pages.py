@@ -79,3 +79,10 @@ def test_participant_list_and_page_show_the_state(query, pasi, coordinator, data
     assert logged_in(coordinator).post(f"/data/locks/{sn}/", {"action": "unlock", "reason": "x"}).status_code == 403
     client.post(f"/data/locks/{sn}/", {"action": "unlock", "reason": "Late AE follow-up"})
     assert not Lock.objects.get().active
+
+
+def test_visit_and_ae_pages_show_their_queries(pasi, data_manager, coordinator):
+    visit = pasi.visit
+    services.query_raise(user=data_manager, record_type="visit", record_id=visit.pk, text="Visit date?")
+    html = logged_in(coordinator).get(f"/participants/{visit.participant.screening_number}/visits/W0/").content.decode()
+    assert "Visit date?" in html
