@@ -81,3 +81,45 @@ def queries_csv(queries: QuerySet) -> str:
             ]
         )
     return out.getvalue()
+
+
+SDV_COLUMNS = (
+    "participant",
+    "visit",
+    "record_type",
+    "record_id",
+    "state",
+    "verified_by",
+    "verified_at_utc",
+    "verified_version",
+)
+
+
+def sdv_csv() -> str:
+    """Every CRF record with its verification state (verified / changed / not_verified)."""
+    from datamanagement.models import SourceVerification
+    from datamanagement.progress import record_states
+    from subjects.models import Participant, Visit
+
+    marks = {(m.record_type, m.record_id): m for m in SourceVerification.objects.select_related("verified_by")}
+    numbers = dict(Participant.objects.values_list("pk", "screening_number"))
+    codes = dict(Visit.objects.values_list("pk", "visit_code"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SDV_COLUMNS)
+    rows = sorted(record_states(), key=lambda r: (numbers.get(r.participant_id, ""), r.record_type, r.record_id))
+    for record in rows:
+        mark = marks.get((record.record_type, record.record_id))
+        writer.writerow(
+            [
+                numbers.get(record.participant_id, ""),
+                codes.get(record.visit_id, ""),
+                record.record_type,
+                record.record_id,
+                record.state,
+                mark.verified_by.username if mark else "",
+                mark.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ") if mark else "",
+                mark.verified_version if mark else "",
+            ]
+        )
+    return out.getvalue()

@@ -90,3 +90,14 @@ def test_audit_trail_export_has_query_sdv_and_lock_events(pasi, monitor, data_ma
     assert "datamanagement.query" in body and "Sure?" in body
     assert "datamanagement.sourceverification" in body and "Source data verified" in body
     assert "datamanagement.lock" in body and "Week-12 database lock" in body
+
+
+def test_sdv_status_list_csv(pasi, monitor, coordinator, client):
+    services.sdv_verify(user=monitor, record_type="pasi_assessment", record_id=pasi.pk)
+    assert client.get("/api/v1/exports/sdv.csv").status_code in (401, 403)
+    assert logged_in(coordinator).get("/api/v1/exports/sdv.csv").status_code == 403
+    lines = logged_in(monitor).get("/api/v1/exports/sdv.csv").content.decode().splitlines()
+    assert lines[0] == "participant,visit,record_type,record_id,state,verified_by,verified_at_utc,verified_version"
+    sn = pasi.participant.screening_number
+    assert any(line.startswith(f"{sn},W0,pasi_assessment,{pasi.pk},verified,monica,") for line in lines)
+    assert f"{sn},,participant,{pasi.participant_id},not_verified,,," in lines

@@ -13,6 +13,7 @@ P = "participants/<slug:screening_number>/"
 V = P + "visits/<slug:visit_code>/"
 urlpatterns = [
     path("exports/queries.csv", views.QueriesCsvView.as_view(), name="export-queries"),
+    path("exports/sdv.csv", views.SdvCsvView.as_view(), name="export-sdv"),
     path("sdv/", views.SdvView.as_view(), name="sdv"),
     path(P + "lock/", views.ParticipantLockView.as_view(), name="participant-lock"),
     path(P + "unlock/", views.ParticipantLockView.as_view(unlock=True), name="participant-unlock"),

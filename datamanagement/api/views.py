@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from datamanagement import services
 from datamanagement.api import serializers as s
-from datamanagement.listing import filter_queries, queries_csv
+from datamanagement.listing import filter_queries, queries_csv, sdv_csv
 from datamanagement.models import LockScope, Query, SourceVerification
 from subjects.models import Participant, Visit
 from trialsite.roles import Cap
@@ -130,6 +130,20 @@ class QueriesCsvView(APIView):
         queries = filter_queries(Query.objects.all(), request.query_params)
         response = HttpResponse(queries_csv(queries), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="queries.csv"'
+        return response
+
+
+class SdvCsvView(APIView):
+    capabilities = {"GET": (Cap.VERIFY_SOURCE, Cap.RAISE_QUERY, Cap.LOCK_DATA)}
+
+    @extend_schema(
+        operation_id="export_sdv_csv",
+        summary="Every CRF record with its source data verification state (CSV)",
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV"), **ERRORS},
+    )
+    def get(self, request):
+        response = HttpResponse(sdv_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="sdv.csv"'
         return response
 
 
