@@ -16,6 +16,7 @@ from datamanagement.records import record_get, record_type_named
 from subjects.models import Participant
 from trialsite.access import requires
 from trialsite.forms import show_errors
+from trialsite.records import participant_of
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -79,14 +80,8 @@ def query_new(request: HttpRequest, record_type: str, record_id: int) -> HttpRes
         else:
             messages.success(request, _("Query %(id)s raised.") % {"id": query.pk})
             return redirect("datamanagement:query", query_id=query.pk)
-    context = {"form": form, "record": record, "record_type": record_type, "participant": _participant_of(record)}
+    context = {"form": form, "record": record, "record_type": record_type, "participant": participant_of(record)}
     return render(request, "datamanagement/query_new.html", context)
-
-
-def _participant_of(record):
-    from trialsite.records import participant_of
-
-    return participant_of(record)
 
 
 @requires(Cap.RAISE_QUERY, Cap.ANSWER_QUERY)
