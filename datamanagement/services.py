@@ -215,11 +215,13 @@ def lock_release(*, lock: Lock, user, reason: str) -> Lock:
 
 
 def lock_find(*, scope: str, participant=None, visit=None) -> Lock | None:
-    return (
-        Lock.objects.filter(active=True, scope=scope, participant=participant, visit=visit)
-        .select_related("locked_by")
-        .first()
-    )
+    """The active lock of a casebook (participant), a visit, or the database (neither)."""
+    locks = Lock.objects.filter(active=True, scope=scope)
+    if visit is not None:
+        locks = locks.filter(visit=visit)
+    elif participant is not None:
+        locks = locks.filter(participant=participant)
+    return locks.select_related("locked_by").first()
 
 
 # --- Source data verification ------------------------------------------------------------------

@@ -10,10 +10,10 @@ from datamanagement import services
 from datamanagement.api.serializers import thread_of
 from datamanagement.forms import LockForm, QueryActionForm, QueryFilterForm, QueryRaiseForm
 from datamanagement.listing import filter_queries, queries_csv
-from datamanagement.models import ACTIVE_QUERY_STATES, LockScope, Query
+from datamanagement.models import ACTIVE_QUERY_STATES, Lock, LockScope, Query
 from datamanagement.progress import participant_states, record_states, visit_progress
 from datamanagement.records import record_get, record_type_named
-from subjects.models import Participant
+from subjects.models import Participant, Visit
 from trialsite.access import requires
 from trialsite.forms import show_errors
 from trialsite.records import participant_of
@@ -115,7 +115,8 @@ def sdv_overview(request: HttpRequest) -> HttpResponse:
     participants = list(Participant.objects.order_by("screening_seq"))
     states = participant_states([p.pk for p in participants])
     rows = [(p, states[p.pk]) for p in participants]
-    return render(request, "datamanagement/sdv_overview.html", {"rows": rows})
+    database_lock = services.lock_find(scope=LockScope.DATABASE)
+    return render(request, "datamanagement/sdv_overview.html", {"rows": rows, "database_lock": database_lock})
 
 
 @requires(*SDV_VIEWERS)
@@ -132,7 +133,10 @@ def sdv_participant(request: HttpRequest, screening_number: str) -> HttpResponse
         return redirect("datamanagement:sdv_participant", screening_number=screening_number)
     visits = list(participant.visits.order_by("visitnum"))
     progress = visit_progress(participant.pk)
-    rows = [(visit, progress.get(visit.pk, {})) for visit in visits]
+    locked = set(
+        Lock.objects.filter(active=True, scope=LockScope.VISIT, visit__in=visits).values_list("visit_id", flat=True)
+    )
+    rows = [(visit, progress.get(visit.pk, {}), visit.pk in locked) for visit in visits]
     pending = [r for r in record_states([participant.pk]) if r.state != "verified"]
     context = {
         "participant": participant,
@@ -144,28 +148,48 @@ def sdv_participant(request: HttpRequest, screening_number: str) -> HttpResponse
     return render(request, "datamanagement/sdv_participant.html", context)
 
 
+def _lock_or_unlock(request: HttpRequest, *, scope: str, label: str, **target) -> None:
+    form = LockForm(request.POST)
+    if not form.is_valid():
+        return
+    try:
+        if form.cleaned_data["action"] == "lock":
+            services.lock_create(
+                user=request.user,
+                scope=scope,
+                reason=form.cleaned_data["reason"],
+                override_open_queries=form.cleaned_data["override_open_queries"],
+                **target,
+            )
+            messages.success(request, _("%(what)s is locked.") % {"what": label})
+        else:
+            lock = services.lock_find(scope=scope, **target)
+            if lock is not None:
+                services.lock_release(lock=lock, user=request.user, reason=form.cleaned_data["reason"])
+                messages.success(request, _("%(what)s is unlocked.") % {"what": label})
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+
+
 @require_POST
 @requires(Cap.LOCK_DATA)
 def participant_lock(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = get_object_or_404(Participant, screening_number=screening_number)
-    form = LockForm(request.POST)
-    if form.is_valid():
-        try:
-            if form.cleaned_data["action"] == "lock":
-                services.lock_create(
-                    user=request.user,
-                    scope=LockScope.PARTICIPANT,
-                    participant=participant,
-                    reason=form.cleaned_data["reason"],
-                    override_open_queries=form.cleaned_data["override_open_queries"],
-                )
-                messages.success(request, _("The casebook is locked."))
-            else:
-                lock = services.lock_find(scope=LockScope.PARTICIPANT, participant=participant)
-                if lock is not None:
-                    services.lock_release(lock=lock, user=request.user, reason=form.cleaned_data["reason"])
-                    messages.success(request, _("The casebook is unlocked."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+    _lock_or_unlock(request, scope=LockScope.PARTICIPANT, label=_("The casebook"), participant=participant)
     return redirect("subjects:detail", screening_number=screening_number)
+
+
+@require_POST
+@requires(Cap.LOCK_DATA)
+def visit_lock(request: HttpRequest, screening_number: str, visit_code: str) -> HttpResponse:
+    visit = get_object_or_404(Visit, participant__screening_number=screening_number, visit_code=visit_code)
+    _lock_or_unlock(request, scope=LockScope.VISIT, label=_("Visit %(code)s") % {"code": visit_code}, visit=visit)
+    return redirect("datamanagement:sdv_participant", screening_number=screening_number)
+
+
+@require_POST
+@requires(Cap.LOCK_DATA)
+def database_lock(request: HttpRequest) -> HttpResponse:
+    _lock_or_unlock(request, scope=LockScope.DATABASE, label=_("The database"))
+    return redirect("datamanagement:sdv")

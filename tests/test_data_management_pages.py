@@ -86,3 +86,20 @@ def test_visit_and_ae_pages_show_their_queries(pasi, data_manager, coordinator):
     services.query_raise(user=data_manager, record_type="visit", record_id=visit.pk, text="Visit date?")
     html = logged_in(coordinator).get(f"/participants/{visit.participant.screening_number}/visits/W0/").content.decode()
     assert "Visit date?" in html
+
+
+def test_visit_and_database_locks_from_the_pages(pasi, data_manager, monitor, coordinator):
+    sn = pasi.participant.screening_number
+    assert logged_in(monitor).post(f"/data/locks/{sn}/W0/", {"action": "lock"}).status_code == 403
+    assert logged_in(coordinator).post("/data/locks/database/", {"action": "lock"}).status_code == 403
+    client = logged_in(data_manager)
+    client.post(f"/data/locks/{sn}/W0/", {"action": "lock", "reason": "W0 clean"})
+    assert Lock.objects.get(scope="visit").visit == pasi.visit
+    assert "Unlock W0" in client.get(f"/data/sdv/{sn}/").content.decode()
+    client.post(f"/data/locks/{sn}/W0/", {"action": "unlock", "reason": "Reopened"})
+    assert not Lock.objects.get(scope="visit").active
+    client.post("/data/locks/database/", {"action": "lock", "reason": "Week-12 lock"})
+    assert "the database was locked by dana" in client.get("/data/sdv/").content.decode()
+    response = client.post("/data/locks/database/", {"action": "unlock", "reason": ""}, follow=True)
+    assert Lock.objects.get(scope="database").active  # unlocking needs a reason
+    assert "A text is required" in response.content.decode()

@@ -160,5 +160,8 @@ def test_lock_api_ladder_and_unlock(participant, coordinator, data_manager, moni
     assert api(data_manager).post(unlock, {"reason": "Reopened for AE follow-up"}, format="json").status_code == 200
     visit = f"/api/v1/participants/{sn}/visits/W0/lock/"
     assert api(data_manager).post(visit, {}, format="json").status_code == 201
+    visit_unlock = f"/api/v1/participants/{sn}/visits/W0/unlock/"
+    assert api(data_manager).post(visit_unlock, {"reason": "Late vitals"}, format="json").status_code == 200
+    assert api(data_manager).post(visit_unlock, {"reason": "again"}, format="json").status_code == 404
     assert api(data_manager).post("/api/v1/study/lock/", {"reason": "DB lock"}, format="json").status_code == 201
     assert api(data_manager).post("/api/v1/study/unlock/", {"reason": "x"}, format="json").status_code == 200
