@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
 
+from datamanagement.models import SdvState, SourceVerification
 from exports.forms import FORMS, SDTM_INDEX, Form, data_fields, type_of
 from subjects.models import Participant, Study
 
@@ -145,6 +146,7 @@ def stream_odm(*, now: datetime | None = None) -> Iterator[bytes]:
     yield _metadata(study, definitions, mdv).encode()
     yield _admin_data(study, location, mdv, now).encode()
     yield f"<ClinicalData StudyOID={_a(study.study_id)} MetaDataVersionOID={_a(mdv)}>\n".encode()
+    sdv_marks = {(m.record_type, m.record_id): m for m in SourceVerification.objects.all()}
     streams = [_object_stream(form, visit_order) for form in FORMS]
     merged = heapq.merge(*streams, key=lambda s: s.sort_key)
     parts: list[str] = []
@@ -169,7 +171,7 @@ def stream_odm(*, now: datetime | None = None) -> Iterator[bytes]:
                 parts.append("</FormData>")
             parts.append(f"<FormData FormOID={_a(form_oid(snap.form))}>")
             form_key = snap.form.key
-        parts.append(_item_group(snap, location))
+        parts.append(_item_group(snap, location, sdv_marks.get((snap.form.key, snap.current.id))))
         if len(parts) > 200:
             yield "".join(parts).encode()
             parts = []
@@ -223,12 +225,27 @@ def _location_ref(location: str) -> str:
     return f"<LocationRef LocationOID={_a(location)}/>"
 
 
-def _item_group(snap: Snapshot, location: str) -> str:
+def _sdv_audit_record(mark, location_ref: str) -> str:
+    """The record's source data verification, as the item group's AuditRecord at the Monitoring edit point."""
+    when = mark.verified_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if mark.state == SdvState.VERIFIED:
+        text = f"SourceDataVerified=Yes (version {mark.verified_version})"
+    else:
+        text = f"SourceDataVerified=No (changed since verification of version {mark.verified_version})"
+    return (
+        f'<AuditRecord EditPoint="Monitoring"><UserRef UserOID={_a(f"USR.{mark.verified_by_id}")}/>{location_ref}'
+        f"<DateTimeStamp>{when}</DateTimeStamp><ReasonForChange>{text}</ReasonForChange></AuditRecord>"
+    )
+
+
+def _item_group(snap: Snapshot, location: str, sdv_mark=None) -> str:
     form = snap.form
     current = snap.current
     repeat = f" ItemGroupRepeatKey={_a(current.id)}" if form.repeating else ""
     out = [f"{_group_open(form)}{repeat}>"]
     location_ref = _location_ref(location)
+    if sdv_mark is not None:
+        out.append(_sdv_audit_record(sdv_mark, location_ref))
     audits: dict[int, str] = {}  # one AuditRecord per history record, shared by the items it changed
     changed_by = snap.changed_by
     for attname, prefix in _item_prefixes(form):

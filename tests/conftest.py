@@ -70,6 +70,12 @@ def administrator(db):
 
 
 @pytest.fixture
+def monitor(db):
+    """Monica is the study monitor (clinical research associate)."""
+    return make_user("monica", Role.MONITOR)
+
+
+@pytest.fixture
 def outsider(db):
     """Charlie has an account but no study role."""
     return make_user("charlie", None)
@@ -192,6 +198,7 @@ def _reference_data(request):
     from django.apps import apps
 
     importlib.import_module("trialsite.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("trialsite.migrations.0006_monitor_role").create_monitor_role(apps, None)
     importlib.import_module("subjects.migrations.0002_study_configuration").load(apps, None)
 
 

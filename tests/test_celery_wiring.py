@@ -24,6 +24,7 @@ TASKS = (
     "safety.tasks.send_reminder_email",
     "safety.tasks.send_notification",
     "trialsite.tasks.verify_audit_trail",
+    "datamanagement.tasks.query_reminders",
 )
 
 
@@ -34,6 +35,7 @@ def test_the_beat_schedule_names_registered_tasks():
         "safety.tasks.sae_clock_sweep",
         "safety.tasks.deliver_pending",
         "trialsite.tasks.verify_audit_trail",
+        "datamanagement.tasks.query_reminders",
     }
     reminder_entry = schedule["daily-visit-reminders"]
     assert reminder_entry["schedule"] == crontab(minute=0)  # hourly; the task waits for Study.reminder_hour

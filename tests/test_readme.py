@@ -6,7 +6,15 @@ from pathlib import Path
 from trialsite.roles import CAPABILITIES, Cap, Role
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-COLUMNS = [Role.COORDINATOR, Role.INVESTIGATOR, Role.DATA_MANAGER, Role.DMC_REVIEWER, Role.API_CLIENT, Role.ADMIN]
+COLUMNS = [
+    Role.COORDINATOR,
+    Role.INVESTIGATOR,
+    Role.DATA_MANAGER,
+    Role.DMC_REVIEWER,
+    Role.API_CLIENT,
+    Role.ADMIN,
+    Role.MONITOR,
+]
 
 
 def test_permission_matrix_matches_roles_module():

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connections, transaction
 from django.http import Http404
 from rest_framework import exceptions, pagination, permissions, status
 
-from trialsite.audit import EditConflict
+from trialsite.audit import EditConflict, RecordLocked
 from trialsite.reauth import PasswordRejected
 from trialsite.roles import Cap, has_cap
 
@@ -109,6 +109,14 @@ class PreconditionFailed(exceptions.APIException):
         self.etag = etag
 
 
+class Locked(exceptions.APIException):
+    """423: the record is locked; the detail names who locked it and when."""
+
+    status_code = 423
+    default_detail = "The record is locked."
+    default_code = "locked"
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The record was changed by someone else while this request ran: read it again."
@@ -173,7 +181,9 @@ def exception_handler(exc, context):
             exc = PreconditionFailed(exc.describe(), etag=etag(exc.current))
         else:
             exc = Conflict(exc.describe())
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RecordLocked):
+        exc = Locked(exc.messages[0])
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
         else:

@@ -77,6 +77,19 @@ class EditConflict(Exception):
         return f"This record was changed after you read it (version {self.expected}, now {self.current}). {what}"
 
 
+class RecordLocked(ValidationError):
+    """A write refused because the record (or its visit, casebook or the database) is locked.
+
+    Raised by the lock guard of an upper layer; defined here so that the API can answer it with 423
+    and forms show it like any other refusal. `owner` and `at` name who locked it and when (UTC).
+    """
+
+    def __init__(self, message: str, *, owner: str, at: datetime):
+        super().__init__(message, code="locked")
+        self.owner = owner
+        self.at = at
+
+
 def describe_change(change: Change) -> str:
     from django.utils import timezone
 

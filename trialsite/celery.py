@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "safety.tasks.deliver_pending",
         "schedule": 300.0,
     },
+    "daily-query-reminders": {
+        "task": "datamanagement.tasks.query_reminders",
+        "schedule": crontab(minute=15, hour=8),
+    },
     # Recomputes the audit trail's hash chain; the data managers are e-mailed when it is broken.
     "nightly-audit-verification": {
         "task": "trialsite.tasks.verify_audit_trail",

@@ -15,6 +15,7 @@ class Role(StrEnum):
     DMC_REVIEWER = "dmc_reviewer"
     API_CLIENT = "api_client"
     ADMIN = "admin"
+    MONITOR = "monitor"  # clinical research associate: queries and source data verification, never data entry
 
 
 ROLE_LABELS = {
@@ -24,6 +25,7 @@ ROLE_LABELS = {
     Role.DMC_REVIEWER: "DMC reviewer",
     Role.API_CLIENT: "API client",
     Role.ADMIN: "Administrator",
+    Role.MONITOR: "Monitor",
 }
 
 
@@ -45,13 +47,17 @@ class Cap(StrEnum):
     OWN_TOKEN = "own_token"  # create/revoke one's own API tokens, profile page
     VIEW_REMINDERS = "view_reminders"
     HOME = "home"
+    RAISE_QUERY = "raise_query"  # raise, close, cancel and re-open data queries; the query list and CSV
+    ANSWER_QUERY = "answer_query"  # answer a data query (changing the data needs enter_data and a reason)
+    VERIFY_SOURCE = "verify_source"  # mark records and visits source-data verified
+    LOCK_DATA = "lock_data"  # lock and unlock records, visits, casebooks and the database
 
 
 R = Role
 CAPABILITIES: dict[Cap, frozenset[Role]] = {
     Cap.HOME: frozenset(R),
     Cap.OWN_TOKEN: frozenset(R),
-    Cap.VIEW_CLINICAL: frozenset({R.COORDINATOR, R.INVESTIGATOR, R.DATA_MANAGER, R.API_CLIENT, R.ADMIN}),
+    Cap.VIEW_CLINICAL: frozenset({R.COORDINATOR, R.INVESTIGATOR, R.DATA_MANAGER, R.API_CLIENT, R.ADMIN, R.MONITOR}),
     Cap.ENTER_DATA: frozenset({R.COORDINATOR, R.INVESTIGATOR}),
     Cap.SIGN_OFF: frozenset({R.INVESTIGATOR}),
     Cap.RELEASE_HOLD: frozenset({R.INVESTIGATOR}),
@@ -64,6 +70,10 @@ CAPABILITIES: dict[Cap, frozenset[Role]] = {
     Cap.CONFIGURE_STUDY: frozenset({R.ADMIN}),
     Cap.MANAGE_USERS: frozenset({R.ADMIN}),
     Cap.VIEW_REMINDERS: frozenset({R.COORDINATOR, R.INVESTIGATOR}),
+    Cap.RAISE_QUERY: frozenset({R.DATA_MANAGER, R.MONITOR}),
+    Cap.ANSWER_QUERY: frozenset({R.COORDINATOR, R.INVESTIGATOR}),
+    Cap.VERIFY_SOURCE: frozenset({R.MONITOR}),
+    Cap.LOCK_DATA: frozenset({R.DATA_MANAGER}),
 }
 
 

@@ -55,14 +55,20 @@ INSTALLED_APPS = [
     "labs",
     "medications",
     "coding",
+    "datamanagement",
 ]
 if DEBUG or TESTING:
     INSTALLED_APPS.append("bench")  # the synthetic-study generator: development and benchmarks only
 
 # Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
-AUDITED_WRITE_GUARDS: list[str] = []
-AUDITED_AFTER_WRITE: list[str] = []
+AUDITED_WRITE_GUARDS: list[str] = ["datamanagement.services.refuse_locked_write"]
+AUDITED_AFTER_WRITE: list[str] = [
+    "datamanagement.services.sdv_clear_on_change",
+    "datamanagement.editchecks.run_edit_checks",
+]
+# Soft edit checks (datamanagement.editchecks) switched off by name.
+DISABLED_EDIT_CHECKS = env_list("DISABLED_EDIT_CHECKS", [])
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

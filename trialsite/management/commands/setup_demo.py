@@ -12,6 +12,7 @@ DEMO_USERS = {
     "dmc": Role.DMC_REVIEWER,
     "apiclient": Role.API_CLIENT,
     "admin": Role.ADMIN,
+    "monitor": Role.MONITOR,
 }
 
 

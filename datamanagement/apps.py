@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DatamanagementConfig(AppConfig):
+    name = "datamanagement"
+    verbose_name = "Data management"
