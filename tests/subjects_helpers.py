@@ -64,3 +64,13 @@ def signed_off(coordinator, investigator, password, **kwargs):
 def enrolled(coordinator, investigator, password, **kwargs):
     p = signed_off(coordinator, investigator, password, **kwargs)
     return services.participant_enroll(participant=p, user=coordinator)
+
+
+def signoff_of(participant=None):
+    """The valid eligibility sign-off (signature) of `participant` (default: the only one), or None."""
+    from signatures.models import Meaning, Signature
+
+    signatures = Signature.objects.filter(meaning=Meaning.ELIGIBILITY, invalidated_at=None)
+    if participant is not None:
+        signatures = signatures.filter(participant=participant)
+    return signatures.first()

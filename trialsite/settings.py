@@ -46,7 +46,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "trialsite",
+    "signatures",
     "subjects",
     "assessments",
     "dosing",
@@ -62,7 +66,7 @@ if DEBUG or TESTING:
 # Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = []
-AUDITED_AFTER_WRITE: list[str] = []
+AUDITED_AFTER_WRITE: list[str] = ["signatures.services.signatures_invalidate"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("trialsite.account_urls")),
     path("", include("exports.urls")),
     path("participants/", include("subjects.urls")),
+    path("", include("signatures.urls")),
     path("assessments/", include("assessments.urls")),
     path("dosing/", include("dosing.urls")),
     path("safety/", include("safety.urls")),
