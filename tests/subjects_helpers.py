@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.test import RequestFactory
 
 from subjects import services
+from tests.conftest import PASSWORD
 
 EXCLUSIONS_NO = {
     "pregnant_or_breastfeeding": False,
@@ -74,3 +75,7 @@ def signoff_of(participant=None):
     if participant is not None:
         signatures = signatures.filter(participant=participant)
     return signatures.first()
+
+
+# The re-authentication of a signing act in a service call (AE causality, hold release).
+SIGNED = {"password": PASSWORD, "request": RequestFactory().post("/")}
