@@ -150,6 +150,11 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
+# Two-factor login (trialsite.two_factor): required in production for the roles that can sign or
+# export (a role not configured yet, e.g. monitor, may be named here already); optional for others.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+TWO_FACTOR_ROLES = ["investigator", "data_manager", "monitor", "admin"]
+OTP_TOTP_ISSUER = "Trialsite"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
