@@ -59,7 +59,7 @@ class AccessMiddleware:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        step = request.session.get(SECOND_FACTOR_STEP)
+        step = getattr(request, "session", {}).get(SECOND_FACTOR_STEP)
         if step and not getattr(view_func, "second_factor_step", False):
             target = reverse("two_factor_verify" if step == "verify" else "two_factor_enrol")
             return redirect(f"{target}?next={request.get_full_path()}")
