@@ -27,7 +27,7 @@ def signed_record_of(participant, meaning: str, record_id) -> object:
     model = RECORD_TYPES[SIGNED_RECORD_TYPE[meaning]].model_class()
     try:
         record = model.objects.get(pk=int(record_id))
-    except (TypeError, ValueError, model.DoesNotExist) as missing:
+    except (TypeError, ValueError, OverflowError, model.DoesNotExist) as missing:
         raise Http404("Unknown record") from missing
     if services.participant_id_of(record) != participant.pk:
         raise Http404("Not a record of this participant")

@@ -181,6 +181,8 @@ def test_api_ladder(coordinator, investigator, data_manager, completed):
     assert api(investigator).get("/api/v1/participants/SCR-999/signatures/").status_code == 404
     missing = api(investigator).post(url, {"meaning": "ae_causality", "password": PASSWORD}, format="json")
     assert missing.status_code == 400 and "record_id" in missing.json()
+    unknown = {"meaning": "ae_causality", "password": PASSWORD, "record_id": 2**62}
+    assert api(investigator).post(url, unknown, format="json").status_code == 404
     assert api(investigator).post(url, body, format="json").status_code == 201
     assert [row["meaning"] for row in api(coordinator).get(url).json()] == ["eligibility", "casebook_approval"]
 

@@ -49,7 +49,10 @@ class SignRequestSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, allow_blank=True)
     otp = serializers.CharField(required=False, allow_blank=True, help_text="The authenticator code, if enrolled.")
     record_id = serializers.IntegerField(
-        required=False, help_text="The signed record (screening, AE, safety hold); not for casebook_approval."
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The signed record (screening, AE, safety hold); not for casebook_approval.",
     )
 
 
