@@ -44,6 +44,7 @@ def test_the_casebook_holds_every_form_the_signatures_and_the_audit_trail(coordi
 def test_casebook_access_ladder_and_the_api(client, personas, coordinator, data_manager):
     p = build_study_data(coordinator)["p1"]
     url = f"/participants/{p.screening_number}/casebook.pdf"
+    assert url in logged_in(coordinator).get(f"/participants/{p.screening_number}/").content.decode()
     assert client.get(url).status_code == 302
     for persona, user in personas.items():
         response = logged_in(user).get(url)
@@ -68,6 +69,7 @@ def test_the_study_zip_holds_one_casebook_per_participant(coordinator, data_mana
     assert logged_in(coordinator).get("/exports/casebooks.zip").status_code == 403
     response = logged_in(data_manager).get("/exports/casebooks.zip")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert 'id="casebooks-zip"' in logged_in(data_manager).get("/exports/").content.decode()
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert len(names) == Participant.objects.count() == 2 and all(n.endswith(".pdf") for n in names)
 
