@@ -117,3 +117,15 @@ def test_an_administrator_resets_a_device_and_it_is_logged(required, investigato
     assert entry.user == administrator and "Two-factor devices reset (2 removed)" in entry.change_message
     client = Client()
     assert login(client, "ivan")["Location"].startswith("/accounts/two-factor/?next=")  # enrols again
+
+
+def test_the_admin_action_resets_devices_too(required, investigator, administrator):
+    client = Client()
+    login(client, "ivan")
+    enrolled_device(client)
+    response = logged_in(administrator).post(
+        "/admin/auth/user/", {"action": "reset_two_factor", "_selected_action": [investigator.pk]}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=investigator).exists()
+    assert LogEntry.objects.filter(object_id=str(investigator.pk), change_message__startswith="Two-factor").exists()
