@@ -12,6 +12,7 @@ is marked `is_synthetic`; the generator refuses a database that holds real parti
 Same seed and same `today` give the same study.
 """
 
+import hashlib
 import io
 import json
 import random
@@ -31,9 +32,10 @@ from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from safety import rules as safety_rules
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, SafetyHold
+from signatures.models import Meaning, Signature
+from signatures.services import canonical_json, printed_name
 from subjects import eligibility, schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
-from subjects.services import SIGNOFF_MEANING
 from subjects.sitetime import site_today, site_zone
 from trialsite import chain
 from trialsite.audit import audited_save
@@ -159,6 +161,7 @@ class _Rows:
     pasi_assessments: list = field(default_factory=list)
     adverse_events: list = field(default_factory=list)
     safety_holds: list = field(default_factory=list)
+    signatures: list = field(default_factory=list)  # (screening, signature): record_id once it is stored
 
     def insert(self, *, user, reason: str, batch_size: int, summary: GenerationSummary) -> None:
         # Parents first: their primary keys are known before the children's foreign keys are read.
@@ -174,7 +177,10 @@ class _Rows:
             (PasiAssessment, self.pasi_assessments),
             (AdverseEvent, self.adverse_events),
             (SafetyHold, self.safety_holds),
+            (Signature, self.signatures),
         ):
+            if model is Signature:  # the screenings are stored now: their ids are known
+                objs = [_signed(screening, signature) for screening, signature in objs]
             if not objs:
                 continue
             if connection.vendor == "postgresql":
@@ -188,6 +194,14 @@ class _Rows:
         summary.screen_failed += sum(1 for p in self.participants if p.status == ParticipantStatus.SCREEN_FAILED)
         for name in ("visits", "vital_signs", "infusions", "pasi_assessments", "adverse_events", "safety_holds"):
             setattr(summary, name, getattr(summary, name) + len(getattr(self, name)))
+
+
+def _signed(screening: Screening, signature: Signature) -> Signature:
+    """The eligibility signature of a stored screening, its hash from the values as stored."""
+    values = [{"pk": screening.pk, **{f.attname: getattr(screening, f.attname) for f in Screening._compared_fields()}}]
+    signature.record_id = screening.pk
+    signature.record_hash = hashlib.sha256(canonical_json(values).encode()).hexdigest()
+    return signature
 
 
 @dataclass
@@ -294,12 +308,19 @@ class _Builder:
                 screening_pasi=scr_pasi["pasi_total"],
                 eligible=result.eligible,
                 failed_criteria=list(result.failed),
-                investigator_signoff_by=self.user if signed else None,
-                investigator_signoff_at=signoff_at,
-                signoff_meaning=SIGNOFF_MEANING if signed else "",
                 **exclusions,
             )
         )
+        if signed:
+            signature = Signature(
+                participant=p,
+                meaning=Meaning.ELIGIBILITY,
+                record_type="screening",
+                signer=self.user,
+                signer_name=printed_name(self.user),
+                signed_at=signoff_at,
+            )
+            rows.signatures.append((rows.screenings[-1], signature))
         if not signed:
             p.status = ParticipantStatus.SCREENING if result.eligible else ParticipantStatus.SCREEN_FAILED
             planned = schedule.plan_visits(

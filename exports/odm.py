@@ -4,7 +4,9 @@ Metadata (StudyEventDefs, FormDefs, ItemGroupDefs, ItemDefs) is generated from t
 (forms.py). Clinical data is read from the history tables — the last history record of an object
 is its current state, and walking its records gives each field's last change (who, when, why).
 Each form model is one ordered query read in chunks; the streams are merged by
-(participant, visit, form, object), so memory stays flat.
+(participant, visit, form, object), so memory stays flat. Valid electronic signatures are
+<Signature> elements (the casebook approval on the SubjectData, the others on the signed record's
+ItemGroupData), defined by a <SignatureDef> per meaning in the AdminData.
 """
 
 import heapq
@@ -23,7 +25,9 @@ from django.utils import timezone
 
 from datamanagement.models import SdvState, SourceVerification
 from exports.forms import FORMS, SDTM_INDEX, Form, data_fields, type_of
+from signatures.models import Meaning, Signature
 from subjects.models import Participant, Study
+from trialsite.records import RECORD_TYPES
 
 NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
 AE_EVENT = "AE"
@@ -147,6 +151,7 @@ def stream_odm(*, now: datetime | None = None) -> Iterator[bytes]:
     yield _admin_data(study, location, mdv, now).encode()
     yield f"<ClinicalData StudyOID={_a(study.study_id)} MetaDataVersionOID={_a(mdv)}>\n".encode()
     sdv_marks = {(m.record_type, m.record_id): m for m in SourceVerification.objects.all()}
+    signed = _valid_signatures(location)
     streams = [_object_stream(form, visit_order) for form in FORMS]
     merged = heapq.merge(*streams, key=lambda s: s.sort_key)
     parts: list[str] = []
@@ -159,7 +164,8 @@ def stream_odm(*, now: datetime | None = None) -> Iterator[bytes]:
             if subject is not None:
                 parts.append("</SubjectData>\n")
             key = _subject_key(snap, study)
-            parts.append(f"<SubjectData SubjectKey={_a(key)}><SiteRef LocationOID={_a(location)}/>\n")
+            casebook = signed.get(("subject", snap.sort_key[0]), "")
+            parts.append(f"<SubjectData SubjectKey={_a(key)}>{casebook}<SiteRef LocationOID={_a(location)}/>\n")
             subject, event, form_key = p_key, None, None
         if snap.event != event:
             if event is not None:
@@ -171,7 +177,10 @@ def stream_odm(*, now: datetime | None = None) -> Iterator[bytes]:
                 parts.append("</FormData>")
             parts.append(f"<FormData FormOID={_a(form_oid(snap.form))}>")
             form_key = snap.form.key
-        parts.append(_item_group(snap, location, sdv_marks.get((snap.form.key, snap.current.id))))
+        key = snap.current.id
+        sdv_mark = sdv_marks.get((snap.form.key, key))
+        signature = signed.get((snap.form.model._meta.label_lower, key), "")
+        parts.append(_item_group(snap, location, sdv_mark, signature))
         if len(parts) > 200:
             yield "".join(parts).encode()
             parts = []
@@ -238,14 +247,15 @@ def _sdv_audit_record(mark, location_ref: str) -> str:
     )
 
 
-def _item_group(snap: Snapshot, location: str, sdv_mark=None) -> str:
+def _item_group(snap: Snapshot, location: str, sdv_mark=None, signature: str = "") -> str:
     form = snap.form
     current = snap.current
     repeat = f" ItemGroupRepeatKey={_a(current.id)}" if form.repeating else ""
     out = [f"{_group_open(form)}{repeat}>"]
     location_ref = _location_ref(location)
-    if sdv_mark is not None:
+    if sdv_mark is not None:  # ODM 1.3.2 orders an ItemGroupData's AuditRecord before its Signature
         out.append(_sdv_audit_record(sdv_mark, location_ref))
+    out.append(signature)
     audits: dict[int, str] = {}  # one AuditRecord per history record, shared by the items it changed
     changed_by = snap.changed_by
     for attname, prefix in _item_prefixes(form):
@@ -325,6 +335,37 @@ def _event_def(code: str, name: str, kind: str, forms) -> str:
     )
 
 
+def signature_def_oid(meaning: str) -> str:
+    return f"SD.{meaning}"
+
+
+def _valid_signatures(location: str) -> dict[tuple[str, int], str]:
+    """The <Signature> of each signed record, by (model label, record id): the valid signatures only (one
+    query). A casebook approval signs the participant, i.e. the SubjectData; an invalidated signature
+    is not a signature of the data as they are (the audit trail keeps it)."""
+    out = {}
+    for signature in Signature.objects.filter(invalidated_at=None).order_by("signed_at", "pk"):
+        model = "subject" if signature.meaning == Meaning.CASEBOOK_APPROVAL else None
+        model = model or RECORD_TYPES[signature.record_type].model.lower()
+        when = signature.signed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out[(model, signature.record_id)] = (
+            f"<Signature><UserRef UserOID={_a(f'USR.{signature.signer_id}')}/>{_location_ref(location)}"
+            f"<SignatureRef SignatureOID={_a(signature_def_oid(signature.meaning))}/>"
+            f"<DateTimeStamp>{when}</DateTimeStamp></Signature>"
+        )
+    return out
+
+
+def _signature_defs() -> str:
+    return "".join(
+        f'<SignatureDef OID={_a(signature_def_oid(meaning))} Methodology="Electronic">'
+        f"<Meaning>{escape(str(label))}</Meaning>"
+        "<LegalReason>Electronic signature under 21 CFR Part 11 (re-authenticated with password and, when "
+        "enrolled, a second factor)</LegalReason></SignatureDef>\n"
+        for meaning, label in Meaning.choices
+    )
+
+
 def _admin_data(study: Study, location: str, mdv: str, now: datetime) -> str:
     users = get_user_model().objects.order_by("id").values_list("id", "username")
     out = ["<AdminData>\n"]
@@ -333,6 +374,8 @@ def _admin_data(study: Study, location: str, mdv: str, now: datetime) -> str:
     out.append(
         f"<Location OID={_a(location)} Name={_a(f'Site {study.site_id}')}>"
         f"<MetaDataVersionRef StudyOID={_a(study.study_id)} MetaDataVersionOID={_a(mdv)}"
-        f" EffectiveDate={_a(now.date().isoformat())}/></Location>\n</AdminData>\n"
+        f" EffectiveDate={_a(now.date().isoformat())}/></Location>\n"
     )
+    out.append(_signature_defs())
+    out.append("</AdminData>\n")
     return "".join(out)

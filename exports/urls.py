@@ -5,6 +5,8 @@ from django.urls import path
 from exports import views
 
 urlpatterns = [
+    path("participants/<slug:screening_number>/casebook.pdf", views.casebook, name="casebook"),
+    path("exports/casebooks.zip", views.casebooks, name="casebooks"),
     path("exports/", views.exports, name="exports"),
     path("audit-trail/", views.audit_trail, name="audit_trail"),
     path("audit-trail/participants/<slug:screening_number>/", views.participant_history, name="participant_history"),

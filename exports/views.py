@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from exports import audit, sdtm
+from exports.api.casebook import pdf_response
 from exports.api.views import audit_filter_from
+from exports.casebook import casebook_filename, casebook_pdf, casebooks_zip
 from subjects.models import Participant
 from subjects.sitetime import site_zone
 from trialsite import chain
@@ -104,3 +106,16 @@ def participant_history(request: HttpRequest, screening_number: str) -> HttpResp
     page, rows = _page(form.cleaned_data.get("page"), audit_filter)
     context = {"participant": participant, "page": page, "rows": rows}
     return render(request, "exports/participant_history.html", context, status=status)
+
+
+@requires(Cap.VIEW_CLINICAL)
+def casebook(request: HttpRequest, screening_number: str) -> HttpResponse:
+    participant = get_object_or_404(Participant, screening_number=screening_number)
+    return pdf_response(casebook_pdf(participant), casebook_filename(participant))
+
+
+@requires(Cap.EXPORT)
+def casebooks(request: HttpRequest) -> HttpResponse:
+    """Every participant's casebook in one ZIP (data managers)."""
+    filename = f"casebooks-{request.study.study_id}.zip"
+    return pdf_response(casebooks_zip(), filename, content_type="application/zip")

@@ -7,6 +7,7 @@ from dosing.models import Infusion
 from safety import rules
 from safety.models import AdverseEvent, Relationship, Reminder
 from safety.services import AE_FIELDS
+from signatures.forms import SignatureFields
 from subjects.models import Participant, ParticipantStatus
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm, yes_no_filter
@@ -80,7 +81,7 @@ class AdverseEventForm(VersionedForm, forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in AE_FIELDS}
 
 
-class AssessmentForm(VersionedForm, forms.Form):
+class AssessmentForm(VersionedForm, SignatureFields, forms.Form):
     """The investigator's (re-)assessment of the AE `record` as it was read."""
 
     relationship = forms.ChoiceField(label="Relationship to UCMSCs", choices=Relationship.choices)
@@ -106,7 +107,7 @@ class ReportedForm(VersionedForm, forms.Form):
         self.carry_version(record)
 
 
-class HoldReleaseForm(VersionedForm, forms.Form):
+class HoldReleaseForm(VersionedForm, SignatureFields, forms.Form):
     """The release of the safety hold `record` as it was read."""
 
     reason = forms.CharField(

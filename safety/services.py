@@ -19,6 +19,8 @@ from dosing.models import Infusion
 from safety import rules
 from safety.ae_coding import code_on_save
 from safety.models import AdverseEvent, Notification, Relationship, SafetyHold
+from signatures.models import Meaning
+from signatures.services import signature_add, signer_reauthenticate, valid_signature
 from subjects.models import Participant, Study
 from subjects.sitetime import site_today
 from trialsite import figures
@@ -109,13 +111,19 @@ def adverse_event_assess(
     relationship: str,
     expected: bool,
     reason: str,
+    password: str | None,
+    request,
+    otp: str | None = None,
     expected_version: int | None = None,
 ) -> AdverseEvent:
-    """The investigator's (re-)assessment of causality and expectedness, audited with a reason."""
+    """The investigator's (re-)assessment of causality and expectedness, audited with a reason and
+    signed ("I have assessed the causality of this adverse event"): re-authenticated with the password
+    through the login lockout (before the transaction, so a failure counts) and the second factor."""
     if not has_cap(investigator, Cap.SIGN_OFF):
         raise PermissionDenied("Only an investigator can assess causality and expectedness.")
     if not (reason or "").strip():
         raise reason_error()
+    signer_reauthenticate(request=request, signer=investigator, password=password, otp=otp)
     with transaction.atomic():
         locked = _locked(adverse_event)
         check_version(locked, expected_version)
@@ -126,6 +134,8 @@ def adverse_event_assess(
         _validate(locked)
         audited_save(locked, user=investigator, reason=reason)
         _after_write(locked, user=investigator)
+        if valid_signature(Meaning.AE_CAUSALITY, locked) is None:  # unchanged values keep their signature
+            signature_add(signer=investigator, meaning=Meaning.AE_CAUSALITY, record=locked)
     return locked
 
 
@@ -153,14 +163,23 @@ def sae_mark_reported(
 
 
 def safety_hold_release(
-    *, hold: SafetyHold, investigator, reason: str, expected_version: int | None = None
+    *,
+    hold: SafetyHold,
+    investigator,
+    reason: str,
+    password: str | None,
+    request,
+    otp: str | None = None,
+    expected_version: int | None = None,
 ) -> SafetyHold:
-    """Release a hold (after DMC review); the participant leaves hold when no other hold is open."""
+    """Release a hold (after DMC review), signed ("I release this safety hold after DMC review") after
+    re-authentication; the participant leaves hold when no other hold is open."""
     if not has_cap(investigator, Cap.RELEASE_HOLD):
         raise PermissionDenied("Only an investigator can release a safety hold.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["A reason is required to release a safety hold."]})
+    signer_reauthenticate(request=request, signer=investigator, password=password, otp=otp)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=hold.participant_id)
         locked = SafetyHold.objects.select_for_update().get(pk=hold.pk)
@@ -180,6 +199,7 @@ def safety_hold_release(
             participant.safety_hold_reason = remaining.reason
             participant.safety_hold_since = remaining.placed_at
         audited_save(participant, user=investigator, reason=f"Safety hold released: {reason}")
+        signature_add(signer=investigator, meaning=Meaning.HOLD_RELEASE, record=locked)
         figures.study_data_changed()
     hold.refresh_from_db()
     return hold

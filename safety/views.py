@@ -35,6 +35,7 @@ from safety.services import (
     sae_mark_reported,
     safety_hold_release,
 )
+from signatures.models import Meaning
 from subjects.models import Participant, Study
 from trialsite.access import requires
 from trialsite.audit import EditConflict
@@ -139,6 +140,9 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 relationship=form.cleaned_data["relationship"],
                 expected=form.cleaned_data["expected"],
                 reason=form.cleaned_data["reason"],
+                password=form.cleaned_data["password"],
+                otp=form.cleaned_data["otp"],
+                request=request,
                 expected_version=form.expected_version,
             )
         except EditConflict as conflict:
@@ -148,7 +152,12 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
-    return render(request, "safety/ae_assess.html", {"form": form, "ae": adverse_event}, status=form_status(form))
+    return render(
+        request,
+        "safety/ae_assess.html",
+        {"form": form, "ae": adverse_event, "meaning": Meaning.AE_CAUSALITY.label},
+        status=form_status(form),
+    )
 
 
 @requires(Cap.ENTER_DATA)
@@ -192,6 +201,9 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
                 hold=hold,
                 investigator=request.user,
                 reason=form.cleaned_data["reason"],
+                password=form.cleaned_data["password"],
+                otp=form.cleaned_data["otp"],
+                request=request,
                 expected_version=form.expected_version,
             )
         except EditConflict as conflict:
@@ -201,7 +213,12 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Safety hold of {hold.participant.display_id} released.")
             return redirect("safety:ae_detail", pk=hold.adverse_event_id)
-    return render(request, "safety/hold_release.html", {"form": form, "hold": hold}, status=form_status(form))
+    return render(
+        request,
+        "safety/hold_release.html",
+        {"form": form, "hold": hold, "meaning": Meaning.HOLD_RELEASE.label},
+        status=form_status(form),
+    )
 
 
 @requires(Cap.VIEW_DASHBOARD)

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from signatures.forms import SignatureFields
 from subjects import eligibility, services
 from subjects.models import Ethnicity, ParticipantStatus, Race, Sex, Study
 from trialsite.audit import REASON_MAX_LENGTH
@@ -117,15 +118,8 @@ class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
         return [self[name] for name in services.SCREENING_FIELDS if name not in eligibility.EXCLUSION_KEYS]
 
 
-class SignoffForm(VersionedForm, forms.Form):
+class SignoffForm(VersionedForm, SignatureFields, forms.Form):
     """The sign-off of the screening form `record` as it was read."""
-
-    password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        strip=False,
-        label="Your password",
-        help_text="Re-enter your password to sign: “I confirm eligibility”.",
-    )
 
     def __init__(self, *args, record, **kwargs):
         super().__init__(*args, **kwargs)

@@ -241,6 +241,9 @@ class Screening(AuditedModel):
     product_allergy = models.BooleanField()
     eligible = models.BooleanField(default=False, editable=False)
     failed_criteria = models.JSONField(default=list, blank=True, editable=False)
+    # Legacy: the sign-off before electronic signatures (migrated onto signatures.Signature by
+    # 0007_signoff_to_signatures). Never written any more; the columns stay because the audit chain's
+    # hashes of older history rows cover them (tests/test_migrations.py).
     investigator_signoff_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )

@@ -18,6 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from signatures.models import Meaning, Signature
+from signatures.services import signature_add, signer_reauthenticate, valid_signature
 from subjects import eligibility
 from subjects.models import Ethnicity, Participant, ParticipantStatus, Race, Screening, Study, Visit, VisitStatus
 from subjects.sitetime import site_date
@@ -34,12 +36,11 @@ from subjects.visits import (  # noqa: F401  (re-exported: the one door for visi
 )
 from trialsite import figures
 from trialsite.audit import audited_save, check_version, reason_error
-from trialsite.reauth import check_password_again
 from trialsite.roles import Cap, has_cap
 
 INITIALS_RE = re.compile(r"^[A-Z]{2,4}$")
 MAX_AGE_YEARS = 120
-SIGNOFF_MEANING = "I confirm eligibility"
+SIGNOFF_MEANING = Meaning.ELIGIBILITY.label
 SCREENING_FIELDS = (
     "screening_date",
     "planned_day1_date",
@@ -256,18 +257,26 @@ def _sync_screening_visit(participant: Participant, screening: Screening, study:
     replan_visits(participant, screening=screening, study=study, user=user, reason=reason, create_codes={"SCR"})
 
 
-def _clear_signoff(screening: Screening) -> None:
-    screening.investigator_signoff_by = None
-    screening.investigator_signoff_at = None
-    screening.signoff_meaning = ""
+def eligibility_signed_participants(participants) -> set[int]:
+    """The ids of those of `participants` whose eligibility is signed off (one query)."""
+    return set(
+        Signature.objects.filter(
+            meaning=Meaning.ELIGIBILITY, invalidated_at=None, participant__in=[p.pk for p in participants]
+        ).values_list("participant_id", flat=True)
+    )
+
+
+def eligibility_signature(screening: Screening | None) -> Signature | None:
+    """The valid eligibility sign-off of the screening form (a change of the form invalidates it)."""
+    return valid_signature(Meaning.ELIGIBILITY, screening) if screening is not None else None
 
 
 @transaction.atomic
 def screening_save(*, participant, user, reason=None, expected_version: int | None = None, **fields) -> Screening:
     """Create or correct the screening form; a change after first save needs `reason`.
 
-    Changing screening data of a participant not yet enrolled voids an investigator sign-off:
-    the sign-off confirmed eligibility on the data as it was.
+    Changing screening data invalidates the investigator's sign-off (signatures.services): the
+    sign-off confirmed eligibility on the data as it was.
     """
     unknown = set(fields) - set(SCREENING_FIELDS)
     if unknown:
@@ -292,8 +301,6 @@ def screening_save(*, participant, user, reason=None, expected_version: int | No
     _check_screening(screening, participant, study)
     if not creating and not changed:
         return screening
-    if not creating and screening.investigator_signoff_at and participant.status != ParticipantStatus.ENROLLED:
-        _clear_signoff(screening)
     audited_save(screening, user=user, reason=None if creating else reason)
     _sync_screening_visit(participant, screening, study, user=user, reason=reason)
     return _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
@@ -316,23 +323,23 @@ def screening_set_pasi(*, participant, pasi_total: Decimal | None, user, reason=
     if screening.screening_pasi is not None and not (reason or "").strip():
         raise reason_error()
     screening.screening_pasi = pasi_total
-    if screening.investigator_signoff_at and participant.status != ParticipantStatus.ENROLLED:
-        _clear_signoff(screening)
     audited_save(screening, user=user, reason=or_default(reason, "Screening PASI recorded"))
     return _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
 
 
 def eligibility_signoff(
-    *, participant, investigator, password, request, expected_version: int | None = None
+    *, participant, investigator, password, request, otp: str | None = None, expected_version: int | None = None
 ) -> Screening:
-    """Investigator sign-off, re-authenticated with the investigator's password through the lockout.
+    """Investigator sign-off: an electronic signature of the screening form ("I confirm this participant's
+    eligibility"), re-authenticated with the password through the lockout and the second factor.
 
     The password is checked before the transaction of the sign-off, so a wrong one is counted even
-    though nothing is saved.
+    though nothing is saved. A sign-off a later change invalidated can be given again, also after
+    enrollment.
     """
     if not has_cap(investigator, Cap.SIGN_OFF):
         raise PermissionDenied("Only an investigator can sign off eligibility.")
-    check_password_again(request, investigator, password)
+    signer_reauthenticate(request=request, signer=investigator, password=password, otp=otp)
     with transaction.atomic():
         return _sign_off(participant, investigator, expected_version)
 
@@ -344,14 +351,15 @@ def _sign_off(participant, investigator, expected_version: int | None) -> Screen
         check_version(screening, expected_version)
     if screening is None or not screening.eligible:
         raise error("eligible", "Only an eligible participant can be signed off.")
-    if participant.status != ParticipantStatus.SCREENING:
+    signed_before = Signature.objects.filter(
+        meaning=Meaning.ELIGIBILITY, record_type="screening", record_id=screening.pk
+    )
+    if participant.status != ParticipantStatus.SCREENING and not signed_before.exists():
         raise error("status", "Sign-off is only possible while the participant is in screening.")
-    if screening.investigator_signoff_at is not None:
+    if eligibility_signature(screening) is not None:
         raise error("investigator_signoff", "Eligibility has already been signed off.")
-    screening.investigator_signoff_by = investigator
-    screening.investigator_signoff_at = timezone.now()
-    screening.signoff_meaning = SIGNOFF_MEANING
-    return audited_save(screening, user=investigator, reason=f"Investigator sign-off: {SIGNOFF_MEANING}")
+    signature_add(signer=investigator, meaning=Meaning.ELIGIBILITY, record=screening)
+    return screening
 
 
 # --- Enrollment and withdrawal --------------------------------------------------------------------
@@ -374,7 +382,7 @@ def participant_enroll(*, participant, user, expected_version: int | None = None
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None or not screening.eligible:
         raise error("eligible", "The participant is not eligible.")
-    if screening.investigator_signoff_at is None:
+    if eligibility_signature(screening) is None:
         raise error("investigator_signoff", "An investigator must sign off eligibility before enrollment.")
     count = enrolled_count()
     if count >= study.enrollment_target:
@@ -494,8 +502,11 @@ def screening_of(participant: Participant) -> Screening | None:
         return None
 
 
-def next_action(participant: Participant, visits: list[Visit] | None = None) -> str:
-    """The next thing the site has to do for this participant, as a short sentence."""
+def next_action(participant: Participant, visits: list[Visit] | None = None, signed_off: bool | None = None) -> str:
+    """The next thing the site has to do for this participant, as a short sentence.
+
+    `signed_off`: whether eligibility is signed off, when the caller knows (a list page asks once for all).
+    """
     status = participant.status
     if status == ParticipantStatus.SCREEN_FAILED:
         return "Screen failure: no further action"
@@ -511,7 +522,7 @@ def next_action(participant: Participant, visits: list[Visit] | None = None) -> 
             return "Record screening PASI"
         if not screening.eligible:
             return "Review eligibility"
-        if screening.investigator_signoff_at is None:
+        if not (eligibility_signature(screening) is not None if signed_off is None else signed_off):
             return "Awaiting investigator sign-off"
         return "Enroll"
     visits = visits if visits is not None else list(participant.visits.all())

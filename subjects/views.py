@@ -10,8 +10,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from signatures.models import Meaning
+from signatures.services import signatures_of
 from subjects import eligibility, schedule, services
 from subjects.api.views import search_participants
 from subjects.forms import (
@@ -71,7 +74,9 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     else:
         participants = participants.none()
     page = Paginator(participants, PAGE_SIZE).get_page(filters.cleaned_data.get("page"))
-    rows = [(p, services.next_action(p, visits=p.open_visits)) for p in page.object_list]
+    screening_now = [p for p in page.object_list if p.status == ParticipantStatus.SCREENING]
+    signed = services.eligibility_signed_participants(screening_now) if screening_now else set()
+    rows = [(p, services.next_action(p, visits=p.open_visits, signed_off=p.pk in signed)) for p in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -164,13 +169,18 @@ def participant_detail(request: HttpRequest, screening_number: str) -> HttpRespo
     are fetched once (with their PASI and infusion) and the study once, and both are handed to the
     other apps' includes, whose tags use them instead of querying again."""
     participant = get_object_or_404(
-        Participant.objects.select_related("screening", "screening__investigator_signoff_by"),
+        Participant.objects.select_related("screening"),
         screening_number=screening_number,
     )
     screening = services.screening_of(participant)
     visits = list(participant.visits.select_related("pasi_assessment", "infusion").order_by("visitnum"))
     study = request.study
     today = services.site_today(study)
+    signatures = signatures_of(participant)
+    signoff = next(
+        (sig for sig in signatures if sig.meaning == Meaning.ELIGIBILITY and sig.valid and screening is not None),
+        None,
+    )
     failed = [eligibility.CRITERION_LABELS.get(name, name) for name in (screening.failed_criteria if screening else [])]
     context = {
         "participant": participant,
@@ -186,17 +196,22 @@ def participant_detail(request: HttpRequest, screening_number: str) -> HttpRespo
             if screening
             else None
         ),
-        "next_action": services.next_action(participant, visits=visits),
+        "next_action": services.next_action(participant, visits=visits, signed_off=signoff is not None),
+        "signoff": signoff,
+        "signatures": signatures,
         "can_enroll": (
             participant.status == ParticipantStatus.SCREENING
             and screening is not None
             and screening.eligible
-            and screening.investigator_signoff_at is not None
+            and signoff is not None
         ),
         "can_sign": screening is not None
         and screening.eligible
-        and screening.investigator_signoff_at is None
-        and participant.status == ParticipantStatus.SCREENING,
+        and signoff is None
+        and (
+            participant.status == ParticipantStatus.SCREENING
+            or any(sig.meaning == Meaning.ELIGIBILITY for sig in signatures)
+        ),
     }
     return render(request, "subjects/detail.html", context)
 
@@ -264,6 +279,7 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
                 participant=participant,
                 investigator=request.user,
                 password=form.cleaned_data["password"],
+                otp=form.cleaned_data.get("otp"),
                 request=request,
                 expected_version=form.expected_version,
             )
@@ -272,12 +288,14 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, "Eligibility signed off: I confirm eligibility.")
+            messages.success(request, _("Eligibility signed off: %s") % Meaning.ELIGIBILITY.label)
             return redirect("subjects:detail", screening_number=screening_number)
     context = {
         "form": form,
         "participant": participant,
         "screening": screening,
+        "signoff": services.eligibility_signature(screening),
+        "meaning": Meaning.ELIGIBILITY.label,
         "failed_labels": [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria],
     }
     return render(request, "subjects/signoff.html", context, status=form_status(form))

@@ -8,12 +8,16 @@ realistic state without going through the browser or API.
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from signatures.models import Meaning, Signature
+from signatures.services import signature_add
 from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
 from trialsite.audit import audited_save
+from trialsite.roles import Cap, Role, has_cap
 
 EXCLUSIONS_NO = {
     "pregnant_or_breastfeeding": False,
@@ -88,15 +92,22 @@ def enrolled_participant(
             screening_pasi=Decimal("12.4"),
             eligible=True,
             failed_criteria=[],
-            investigator_signoff_by=signoff_user or user,
-            investigator_signoff_at=timezone.now(),
-            signoff_meaning="I confirm eligibility",
             **EXCLUSIONS_NO,
         ),
         user=user,
     )
+    eligibility_signature(p, signoff_user or user)
     create_visits(p, user=user, screening_date=screening_date, planned_day1=planned_day1, day1=day1)
     return p
+
+
+def eligibility_signature(p: Participant, signer) -> Signature:
+    """The eligibility sign-off of a fixture participant (as given after re-authentication)."""
+    if not has_cap(signer, Cap.SIGN_OFF):  # a coordinator's fixture: its investigator signs
+        signer, created = User.objects.get_or_create(username="fixture-investigator", defaults={"first_name": "Ina"})
+        if created:
+            signer.groups.add(Group.objects.get(name=Role.INVESTIGATOR.value))
+    return signature_add(signer=signer, meaning=Meaning.ELIGIBILITY, record=Screening.objects.get(participant=p))
 
 
 def create_visits(p: Participant, *, user, screening_date: date, planned_day1: date, day1: date | None) -> list[Visit]:

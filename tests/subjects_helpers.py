@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.test import RequestFactory
 
 from subjects import services
+from tests.conftest import PASSWORD
 
 EXCLUSIONS_NO = {
     "pregnant_or_breastfeeding": False,
@@ -64,3 +65,17 @@ def signed_off(coordinator, investigator, password, **kwargs):
 def enrolled(coordinator, investigator, password, **kwargs):
     p = signed_off(coordinator, investigator, password, **kwargs)
     return services.participant_enroll(participant=p, user=coordinator)
+
+
+def signoff_of(participant=None):
+    """The valid eligibility sign-off (signature) of `participant` (default: the only one), or None."""
+    from signatures.models import Meaning, Signature
+
+    signatures = Signature.objects.filter(meaning=Meaning.ELIGIBILITY, invalidated_at=None)
+    if participant is not None:
+        signatures = signatures.filter(participant=participant)
+    return signatures.first()
+
+
+# The re-authentication of a signing act in a service call (AE causality, hold release).
+SIGNED = {"password": PASSWORD, "request": RequestFactory().post("/")}

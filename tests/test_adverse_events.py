@@ -13,7 +13,8 @@ from safety.models import AdverseEvent, SafetyHold
 from safety.services import adverse_event_assess, adverse_event_record, adverse_event_update
 from subjects.models import Participant
 from tests import factories
-from tests.conftest import logged_in
+from tests.conftest import PASSWORD, logged_in
+from tests.subjects_helpers import SIGNED
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=TZ)
@@ -197,14 +198,19 @@ def test_investigator_assessment_is_audited_with_reason(coordinator, investigato
     ae = adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
     with pytest.raises(PermissionDenied):
         adverse_event_assess(
-            adverse_event=ae, investigator=coordinator, relationship="possible", expected=False, reason="x"
+            **SIGNED, adverse_event=ae, investigator=coordinator, relationship="possible", expected=False, reason="x"
         )
     with pytest.raises(ValidationError):
         adverse_event_assess(
-            adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason=""
+            **SIGNED, adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason=""
         )
     assessed = adverse_event_assess(
-        adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="Temporal link"
+        **SIGNED,
+        adverse_event=ae,
+        investigator=investigator,
+        relationship="possible",
+        expected=False,
+        reason="Temporal link",
     )
     assert (assessed.relationship, assessed.expected) == ("possible", False)
     assert assessed.causality_assessed_by == investigator and assessed.causality_assessed_at == NOW
@@ -289,7 +295,7 @@ def test_investigator_assessment_form(coordinator, investigator, enrolled):
     url = f"/safety/adverse-events/{ae.pk}/assess/"
     assert logged_in(coordinator).get(url).status_code == 403
     client = logged_in(investigator)
-    form = {"relationship": "possible", "expected": "False", "version": ae.version}
+    form = {"relationship": "possible", "expected": "False", "version": ae.version, "password": PASSWORD}
     missing = client.post(url, {**form, "reason": ""})
     assert missing.status_code == 200
     ae.refresh_from_db()
@@ -306,10 +312,11 @@ def test_hold_release_form(coordinator, investigator, enrolled):
     url = f"/safety/holds/{hold.pk}/release/"
     client = logged_in(investigator)
     assert "Release safety hold" in client.get(url).content.decode()
-    assert client.post(url, {"reason": "", "version": hold.version}).status_code == 200
+    assert client.post(url, {"reason": "", "version": hold.version, "password": PASSWORD}).status_code == 200
     hold.refresh_from_db()
     assert hold.released_at is None
-    assert client.post(url, {"reason": "DMC reviewed on 2024-02-01", "version": hold.version}).status_code == 302
+    signed = {"reason": "DMC reviewed on 2024-02-01", "version": hold.version, "password": PASSWORD}
+    assert client.post(url, signed).status_code == 302
     hold.refresh_from_db()
     enrolled.refresh_from_db()
     assert hold.release_reason == "DMC reviewed on 2024-02-01" and enrolled.on_safety_hold is False

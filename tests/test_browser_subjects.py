@@ -94,7 +94,7 @@ def test_register_screen_signoff_enroll(page, live_server, coordinator, investig
         investigator_page.get_by_role("button", name="Sign: I confirm eligibility").click()
         investigator_page.wait_for_url("**/participants/SCR-001/")
         expect(investigator_page.locator("#signoff")).to_contain_text("ivan")
-        expect(investigator_page.locator("#signoff")).to_contain_text("I confirm eligibility")
+        expect(investigator_page.locator("#signoff")).to_contain_text("I confirm this participant's eligibility")
     finally:
         investigator_context.close()
 

@@ -20,6 +20,7 @@ from safety.services import adverse_event_record, safety_hold_release
 from subjects.models import ParticipantStatus
 from tests import factories
 from tests.conftest import logged_in
+from tests.subjects_helpers import SIGNED
 from trialsite import figures
 from trialsite.audit import audited_save
 
@@ -161,7 +162,10 @@ def trial(coordinator, investigator, study):
         )
 
         safety_hold_release(
-            hold=SafetyHold.objects.get(participant=p1), investigator=investigator, reason="DMC review 2024-02-28"
+            **SIGNED,
+            hold=SafetyHold.objects.get(participant=p1),
+            investigator=investigator,
+            reason="DMC review 2024-02-28",
         )
     return {"p1": p1, "p2": p2, "p3": p3}
 
@@ -444,7 +448,7 @@ def test_a_write_changes_the_dashboard_at_once(
     assert re.search(r"<td>W6</td><td class=\"num\"><a [^>]*>1</a></td><td class=\"num\">85.0</td>", html)
     hold = SafetyHold.objects.get(participant=trial["p2"], released_at=None)
     with django_capture_on_commit_callbacks(execute=True):
-        safety_hold_release(hold=hold, investigator=investigator, reason="DMC review")
+        safety_hold_release(**SIGNED, hold=hold, investigator=investigator, reason="DMC review")
     html = get(client, "/safety/dashboard/")
     assert (count(html, "holds-open"), count(html, "holds-released")) == ("0", "2")
 

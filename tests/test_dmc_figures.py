@@ -18,7 +18,7 @@ from safety.services import adverse_event_assess, adverse_event_record, sae_mark
 from subjects import services
 from subjects.models import Study
 from tests.conftest import PASSWORD, logged_in
-from tests.subjects_helpers import SCREENING, register, signed_off
+from tests.subjects_helpers import SCREENING, SIGNED, register, signed_off
 from trialsite import figures
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -121,13 +121,20 @@ def test_each_service_write_shows_on_the_dashboard_at_once(
 
     data, _ = figures_after(
         lambda: adverse_event_assess(
-            adverse_event=fever, investigator=investigator, relationship="unlikely", expected=False, reason="Review"
+            **SIGNED,
+            adverse_event=fever,
+            investigator=investigator,
+            relationship="unlikely",
+            expected=False,
+            reason="Review",
         )
     )
     assert (data["incidence"]["related_events"], data["incidence"]["signal_participants"]) == (0, 0)
 
     hold = SafetyHold.objects.get(participant=p)
-    data, _ = figures_after(lambda: safety_hold_release(hold=hold, investigator=investigator, reason="DMC review"))
+    data, _ = figures_after(
+        lambda: safety_hold_release(**SIGNED, hold=hold, investigator=investigator, reason="DMC review")
+    )
     assert (data["holds"]["open"], data["holds"]["released"]) == (0, 1)
 
     awareness = NOW - timedelta(hours=2)

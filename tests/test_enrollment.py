@@ -7,10 +7,11 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from signatures.services import record_hash
 from subjects import services
 from subjects.models import Participant, Screening, Visit
 from tests.conftest import PASSWORD
-from tests.subjects_helpers import enrolled, screened, signed_off, signoff_request
+from tests.subjects_helpers import enrolled, screened, signed_off, signoff_of, signoff_request
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -26,11 +27,14 @@ def test_investigator_signoff_records_name_time_meaning(coordinator, investigato
     p = screened(coordinator)
     services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD, request=signoff_request())
     s = Screening.objects.get(participant=p)
-    assert s.investigator_signoff_by == investigator
-    assert s.investigator_signoff_at == datetime(2024, 1, 8, 2, 0, tzinfo=ZoneInfo("UTC"))
-    assert s.signoff_meaning == "I confirm eligibility"
-    last = s.history.order_by("-history_id").first()
-    assert last.history_change_reason == "Investigator sign-off: I confirm eligibility"
+    signature = signoff_of(p)
+    assert (signature.record_type, signature.record_id, signature.participant) == ("screening", s.pk, p)
+    assert signature.signer == investigator and signature.signer_name == "ivan"
+    assert signature.signed_at == datetime(2024, 1, 8, 2, 0, tzinfo=ZoneInfo("UTC"))
+    assert signature.get_meaning_display() == "I confirm this participant's eligibility"
+    assert signature.record_hash == record_hash("eligibility", s)
+    last = signature.history.get()
+    assert last.history_change_reason == "Signed: I confirm this participant's eligibility"
 
 
 def test_signoff_wrong_password_refused(coordinator, investigator):
@@ -40,7 +44,7 @@ def test_signoff_wrong_password_refused(coordinator, investigator):
             participant=p, investigator=investigator, password="wrong", request=signoff_request()
         )
     assert "password" in exc.value.message_dict
-    assert Screening.objects.get(participant=p).investigator_signoff_at is None
+    assert signoff_of(p) is None
 
 
 def test_signoff_by_coordinator_refused(coordinator):
@@ -49,7 +53,7 @@ def test_signoff_by_coordinator_refused(coordinator):
         services.eligibility_signoff(
             participant=p, investigator=coordinator, password=PASSWORD, request=signoff_request()
         )
-    assert Screening.objects.get(participant=p).investigator_signoff_at is None
+    assert signoff_of(p) is None
 
 
 def test_signoff_of_ineligible_refused(coordinator, investigator):

@@ -12,10 +12,9 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from subjects import services
-from subjects.models import Screening
 from tests.conftest import PASSWORD, logged_in
 from tests.html_forms import form_values
-from tests.subjects_helpers import screened
+from tests.subjects_helpers import screened, signoff_of
 from trialsite.reauth import LOCKED_MESSAGE, check_password_again
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,7 +47,7 @@ def test_wrong_sign_off_passwords_lock_the_account_on_the_fifth(client, coordina
     # Locked: the right password no longer signs, and the login is refused too.
     response = browser.post(url, {**form, "password": PASSWORD})
     assert "locked" in response.content.decode().lower()
-    assert Screening.objects.get(participant=participant).investigator_signoff_at is None
+    assert signoff_of(participant) is None
     response = client.post("/accounts/login/", {"username": "ivan", "password": PASSWORD})
     assert response.status_code == 429 and b"Account locked" in response.content
 
@@ -78,7 +77,7 @@ def test_the_right_password_signs_and_resets_the_count(coordinator, investigator
         browser.post(url, {**form, "password": "guess"})
     response = browser.post(url, {**form, "password": PASSWORD})
     assert response.status_code == 302
-    assert Screening.objects.get(participant=participant).investigator_signoff_by == investigator
+    assert signoff_of(participant).signer == investigator
     assert failures("ivan") == 0
 
 

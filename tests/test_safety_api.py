@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from safety.models import AdverseEvent, SafetyHold
 from safety.services import adverse_event_record
 from tests import factories
+from tests.conftest import PASSWORD
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=TZ)
@@ -158,7 +159,7 @@ def test_patch_needs_reason_and_causality_is_investigator_only(coordinator, inve
 def test_assess_action(coordinator, investigator, data_manager, enrolled):
     ae = record(enrolled, coordinator, grade=3)
     url = f"/api/v1/adverse-events/{ae.pk}/assess/"
-    body = {"relationship": "definite", "expected": False, "reason": "Rechallenge positive"}
+    body = {"relationship": "definite", "expected": False, "reason": "Rechallenge positive", "password": PASSWORD}
     assert api().post(url, body, format="json").status_code == 401
     for user in (coordinator, data_manager):
         assert api(user).post(url, body, format="json").status_code == 403
@@ -257,8 +258,8 @@ def test_safety_holds_and_release(personas, enrolled, persona, list_status, rele
         )
     url = f"/api/v1/safety-holds/{hold.pk}/release/"
     if release_status == 200:
-        assert client.post(url, {"reason": ""}, format="json").status_code == 400
-    response = client.post(url, {"reason": "DMC reviewed"}, format="json")
+        assert client.post(url, {"reason": "", "password": PASSWORD}, format="json").status_code == 400
+    response = client.post(url, {"reason": "DMC reviewed", "password": PASSWORD}, format="json")
     assert response.status_code == release_status
     hold.refresh_from_db()
     enrolled.refresh_from_db()
@@ -266,5 +267,5 @@ def test_safety_holds_and_release(personas, enrolled, persona, list_status, rele
     assert enrolled.on_safety_hold == (release_status != 200)
     if release_status == 200:
         assert response.json()["open"] is False and response.json()["released_by"] == "ivan"
-        again = client.post(url, {"reason": "again"}, format="json")
+        again = client.post(url, {"reason": "again", "password": PASSWORD}, format="json")
         assert again.status_code == 400 and "already been released" in again.json()["reason"][0]

@@ -19,6 +19,7 @@ from safety.services import (
     safety_hold_release,
 )
 from tests import factories
+from tests.subjects_helpers import SIGNED
 
 TZ = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_reassessment_to_related_places_a_hold(coordinator, investigator, enroll
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is False
     adverse_event_assess(
-        adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="r"
+        **SIGNED, adverse_event=ae, investigator=investigator, relationship="possible", expected=False, reason="r"
     )
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is True
@@ -163,7 +164,7 @@ def test_only_investigator_releases(personas, coordinator, enrolled, persona):
     adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
     hold = SafetyHold.objects.get()
     with pytest.raises(PermissionDenied):
-        safety_hold_release(hold=hold, investigator=personas[persona], reason="DMC reviewed")
+        safety_hold_release(**SIGNED, hold=hold, investigator=personas[persona], reason="DMC reviewed")
     hold.refresh_from_db()
     assert hold.released_at is None
 
@@ -172,25 +173,27 @@ def test_release_needs_reason_and_clears_participant(coordinator, investigator, 
     adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
     hold = SafetyHold.objects.get()
     with pytest.raises(ValidationError):
-        safety_hold_release(hold=hold, investigator=investigator, reason="  ")
-    released = safety_hold_release(hold=hold, investigator=investigator, reason="DMC meeting 2024-02: continue")
+        safety_hold_release(**SIGNED, hold=hold, investigator=investigator, reason="  ")
+    released = safety_hold_release(
+        **SIGNED, hold=hold, investigator=investigator, reason="DMC meeting 2024-02: continue"
+    )
     assert released.released_by == investigator and released.release_reason == "DMC meeting 2024-02: continue"
     assert released.released_at is not None
     enrolled.refresh_from_db()
     assert (enrolled.on_safety_hold, enrolled.safety_hold_reason, enrolled.safety_hold_since) == (False, "", None)
     assert "DMC meeting" in enrolled.history.first().history_change_reason
     with pytest.raises(ValidationError):
-        safety_hold_release(hold=hold, investigator=investigator, reason="again")
+        safety_hold_release(**SIGNED, hold=hold, investigator=investigator, reason="again")
 
 
 def test_participant_stays_held_while_another_hold_is_open(coordinator, investigator, enrolled):
     adverse_event_record(participant=enrolled, user=coordinator, **ae_fields())
     adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(term="Rash", grade=4))
     first, second = SafetyHold.objects.order_by("id")
-    safety_hold_release(hold=first, investigator=investigator, reason="reviewed")
+    safety_hold_release(**SIGNED, hold=first, investigator=investigator, reason="reviewed")
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is True and "Rash" in enrolled.safety_hold_reason
-    safety_hold_release(hold=second, investigator=investigator, reason="reviewed")
+    safety_hold_release(**SIGNED, hold=second, investigator=investigator, reason="reviewed")
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is False
 

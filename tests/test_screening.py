@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from subjects import services
 from subjects.models import Participant, Screening, Visit
 from tests.conftest import PASSWORD, logged_in
-from tests.subjects_helpers import SCREENING, register, screened, signoff_request
+from tests.subjects_helpers import SCREENING, register, screened, signoff_of, signoff_request
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_change_after_signoff_voids_the_signoff(coordinator, investigator):
     p = screened(coordinator)
     services.eligibility_signoff(participant=p, investigator=investigator, password=PASSWORD, request=signoff_request())
     services.screening_save(participant=p, user=coordinator, weight_kg=Decimal("64.0"), reason="Re-weighed")
-    assert Screening.objects.get(participant=p).investigator_signoff_at is None
+    assert signoff_of(p) is None
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,7 @@ def test_register_screen_signoff_enroll_through_the_api(coordinator, investigato
     response = api(investigator).post(f"{BASE}SCR-001/signoff/", {"password": PASSWORD}, format="json")
     assert response.status_code == 200
     assert response.json()["investigator_signoff_by"] == "ivan"
-    assert response.json()["signoff_meaning"] == "I confirm eligibility"
+    assert response.json()["signoff_meaning"] == "I confirm this participant's eligibility"
 
     response = client.post(f"{BASE}SCR-001/enroll/")
     assert response.status_code == 200

@@ -20,6 +20,7 @@ from subjects.models import ParticipantStatus, Study
 from subjects.services import visits_reanchor
 from tests import factories
 from tests.conftest import logged_in
+from tests.subjects_helpers import SIGNED
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=TZ)
@@ -106,7 +107,12 @@ def test_an_ae_that_started_before_day1_is_not_related(coordinator, investigator
         before = adverse_event_record(participant=participant, user=coordinator, **fields(onset_date=date(2024, 1, 9)))
         with pytest.raises(ValidationError) as refused:
             adverse_event_assess(
-                adverse_event=before, investigator=investigator, relationship="probable", expected=False, reason="x"
+                **SIGNED,
+                adverse_event=before,
+                investigator=investigator,
+                relationship="probable",
+                expected=False,
+                reason="x",
             )
         assert "relationship" in refused.value.message_dict
         on_day1 = adverse_event_record(

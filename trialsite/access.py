@@ -12,8 +12,12 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from trialsite.roles import Cap, has_cap
+
+SECOND_FACTOR_STEP = "trialsite_second_factor"  # trialsite.two_factor.SESSION_STEP
 
 
 def requires(*caps: Cap) -> Callable:
@@ -35,6 +39,12 @@ def public(view):
     return view
 
 
+def second_factor_step(view):
+    """A page open while the login waits for its second factor (trialsite.two_factor)."""
+    view.second_factor_step = True
+    return view
+
+
 class AccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,6 +59,10 @@ class AccessMiddleware:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        step = getattr(request, "session", {}).get(SECOND_FACTOR_STEP)
+        if step and not getattr(view_func, "second_factor_step", False):
+            target = reverse("two_factor_verify" if step == "verify" else "two_factor_enrol")
+            return redirect(f"{target}?next={request.get_full_path()}")
         if request.path.startswith("/admin/"):
             return None  # the admin site checks is_staff/permissions itself
         caps = getattr(view_func, "required_caps", None)

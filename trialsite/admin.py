@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
+from trialsite import two_factor
 from trialsite.audit import AuditedModel
 from trialsite.models import ApiToken, ExportLog
 from trialsite.roles import Cap, has_cap
@@ -77,10 +78,18 @@ class TrialsiteUserAdmin(AdminsOnly, UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and has_audit_history(obj))
 
+    actions = ["reset_two_factor"]
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # one by one, where the history is checked
         return actions
+
+    @admin.action(description="Reset two-factor devices (a lost phone)")
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            removed = two_factor.two_factor_reset(user=user, administrator=request.user)
+            messages.info(request, f"{user.username}: {removed} two-factor device(s) removed.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, object_id)

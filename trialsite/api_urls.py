@@ -3,5 +3,5 @@ that the project package imports no app."""
 
 from django.urls import include, path
 
-APPS = ("subjects", "assessments", "dosing", "safety", "datamanagement", "exports")
+APPS = ("subjects", "signatures", "assessments", "dosing", "safety", "datamanagement", "exports")
 urlpatterns = [path("", include(f"{app}.api.urls")) for app in APPS]

@@ -46,7 +46,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "trialsite",
+    "signatures",
     "subjects",
     "assessments",
     "dosing",
@@ -65,6 +69,7 @@ if DEBUG or TESTING:
 AUDITED_WRITE_GUARDS: list[str] = ["datamanagement.services.refuse_locked_write"]
 AUDITED_AFTER_WRITE: list[str] = [
     "datamanagement.services.sdv_clear_on_change",
+    "signatures.services.signatures_invalidate",
     "datamanagement.editchecks.run_edit_checks",
 ]
 # Soft edit checks (datamanagement.editchecks) switched off by name.
@@ -152,6 +157,11 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
+# Two-factor login (trialsite.two_factor): required in production for the roles that can sign or
+# export (a role not configured yet, e.g. monitor, may be named here already); optional for others.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+TWO_FACTOR_ROLES = ["investigator", "data_manager", "monitor", "admin"]
+OTP_TOTP_ISSUER = "Trialsite"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

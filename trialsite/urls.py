@@ -2,18 +2,22 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from trialsite import views
+from trialsite import two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.liveness, name="liveness"),
     path("healthz/broker", views.healthz_broker, name="healthz-broker"),
-    path("accounts/login/", views.login, name="login"),
+    path("accounts/login/", two_factor_views.login, name="login"),
+    path("accounts/two-factor/", two_factor_views.enrol, name="two_factor_enrol"),
+    path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/reset/<str:username>/", two_factor_views.reset, name="two_factor_reset"),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/", include("trialsite.account_urls")),
     path("", include("exports.urls")),
     path("participants/", include("subjects.urls")),
+    path("", include("signatures.urls")),
     path("assessments/", include("assessments.urls")),
     path("dosing/", include("dosing.urls")),
     path("safety/", include("safety.urls")),

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from trialsite import errors
-from trialsite.access import public, requires
+from trialsite.access import public, requires, second_factor_step
 from trialsite.roles import Cap, primary_role
 
 
@@ -73,8 +73,7 @@ def _broker_ok() -> bool:
         return False
 
 
-login = public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
-logout = requires(Cap.HOME)(auth_views.LogoutView.as_view())
+logout = second_factor_step(requires(Cap.HOME)(auth_views.LogoutView.as_view()))
 
 
 @requires(Cap.HOME)

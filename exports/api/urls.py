@@ -3,6 +3,7 @@
 from django.urls import path
 
 from exports.api import views
+from exports.api.casebook import CasebookPdfView
 
 urlpatterns = [
     path("exports/sdtm/<str:domain>.csv", views.SdtmExportView.as_view(), name="export-sdtm"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("audit-trail.csv", views.AuditTrailCsvView.as_view(), name="audit-trail-csv"),
     path("data-dictionary/", views.DataDictionaryView.as_view(), name="data-dictionary"),
     path("audit-trail/", views.AuditTrailView.as_view(), name="audit-trail"),
+    path("participants/<slug:screening_number>/casebook.pdf", CasebookPdfView.as_view(), name="casebook-pdf"),
 ]

@@ -24,6 +24,7 @@ from safety.services import (
 )
 from subjects.models import Participant, Study
 from trialsite.audit import REASON_MAX_LENGTH, REASON_REQUIRED
+from trialsite.reauth import PasswordRejected
 from trialsite.roles import Cap, has_cap
 from trialsite.viewsets import ClinicalRecordViewSet, VersionedResourceMixin
 
@@ -152,7 +153,15 @@ class AdverseEventSerializer(serializers.Serializer):
             raise _service_errors(error) from error
 
 
-class AssessmentSerializer(serializers.Serializer):
+class SigningSerializer(serializers.Serializer):
+    """The re-authentication of a signing act: the password (through the login lockout) and the
+    authenticator code when the signer has enrolled one."""
+
+    password = serializers.CharField(write_only=True, trim_whitespace=False, allow_blank=True)
+    otp = serializers.CharField(write_only=True, required=False, allow_blank=True)
+
+
+class AssessmentSerializer(SigningSerializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
     expected = serializers.BooleanField()
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
@@ -234,8 +243,14 @@ class AdverseEventViewSet(ClinicalRecordViewSet):
         form.is_valid(raise_exception=True)
         try:
             assessed = adverse_event_assess(
-                adverse_event=adverse_event, investigator=request.user, expected_version=expected, **form.validated_data
+                adverse_event=adverse_event,
+                investigator=request.user,
+                request=request,
+                expected_version=expected,
+                **form.validated_data,
             )
+        except PasswordRejected:
+            raise  # as it is: its failed attempt must count (trialsite.reauth)
         except DjangoValidationError as error:
             raise _service_errors(error) from error
         assessed = self.get_queryset().get(pk=assessed.pk)
@@ -285,7 +300,7 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
         return data
 
 
-class ReleaseSerializer(serializers.Serializer):
+class ReleaseSerializer(SigningSerializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
@@ -348,8 +363,10 @@ class SafetyHoldViewSet(
         form.is_valid(raise_exception=True)
         try:
             released = safety_hold_release(
-                hold=hold, investigator=request.user, reason=form.validated_data["reason"], expected_version=expected
+                hold=hold, investigator=request.user, request=request, expected_version=expected, **form.validated_data
             )
+        except PasswordRejected:
+            raise  # as it is: its failed attempt must count (trialsite.reauth)
         except DjangoValidationError as error:
             raise _service_errors(error) from error
         released = self.get_queryset().get(pk=released.pk)

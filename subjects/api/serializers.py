@@ -1,5 +1,6 @@
 """Serializers of the subjects API: they parse and format only; the services decide."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from subjects import eligibility, schedule, services
@@ -90,6 +91,8 @@ class ParticipantUpdateSerializer(serializers.Serializer):
 class ScreeningSerializer(serializers.ModelSerializer):
     failed_criteria_labels = serializers.SerializerMethodField()
     investigator_signoff_by = serializers.SerializerMethodField(help_text="Username of the signing investigator.")
+    investigator_signoff_at = serializers.SerializerMethodField(help_text="When eligibility was signed off (UTC).")
+    signoff_meaning = serializers.SerializerMethodField(help_text="The meaning of the sign-off signature.")
 
     class Meta:
         model = Screening
@@ -106,9 +109,23 @@ class ScreeningSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _signoff(self, screening):
+        if not hasattr(screening, "_signoff"):
+            screening._signoff = services.eligibility_signature(screening)
+        return screening._signoff
+
     def get_investigator_signoff_by(self, screening) -> str | None:
-        signer = screening.investigator_signoff_by
-        return signer.get_username() if signer else None
+        signoff = self._signoff(screening)
+        return signoff.signer.get_username() if signoff else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_investigator_signoff_at(self, screening):
+        signoff = self._signoff(screening)
+        return serializers.DateTimeField().to_representation(signoff.signed_at) if signoff else None
+
+    def get_signoff_meaning(self, screening) -> str:
+        signoff = self._signoff(screening)
+        return signoff.get_meaning_display() if signoff else ""
 
     def get_failed_criteria_labels(self, screening) -> list[str]:
         return [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria]
@@ -131,6 +148,9 @@ class ScreeningWriteSerializer(serializers.Serializer):
 
 class SignoffSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="The authenticator code, if enrolled."
+    )
 
 
 class WithdrawSerializer(serializers.Serializer):

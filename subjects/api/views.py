@@ -120,9 +120,7 @@ class ParticipantViewSet(
     @action(detail=True, methods=["get"])
     def screening(self, request, screening_number=None):
         participant = self.get_object()
-        screening = get_object_or_404(
-            Screening.objects.select_related("investigator_signoff_by"), participant=participant
-        )
+        screening = get_object_or_404(Screening, participant=participant)
         return Response(s.ScreeningSerializer(screening).data)
 
     @extend_schema(request=s.ScreeningWriteSerializer, responses={200: s.ScreeningSerializer, **ERRORS, **NOT_FOUND})
@@ -153,6 +151,7 @@ class ParticipantViewSet(
             participant=participant,
             investigator=request.user,
             password=form.validated_data["password"],
+            otp=form.validated_data.get("otp"),
             request=request,
             expected_version=expected,
         )
