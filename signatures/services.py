@@ -80,14 +80,22 @@ def signed_record(signature: Signature):
 # --- Preconditions --------------------------------------------------------------------------------
 
 
+UNRESOLVED_QUERY_STATES = ("open", "answered")  # datamanagement.models.ACTIVE_QUERY_STATES
+
+
 def casebook_blockers(participant) -> list[str]:
     """Why the participant's casebook cannot be signed now (empty: it can).
 
-    The one place for the casebook rule; data queries (when they exist) add "no open query" here.
+    The one place for the casebook rule: the participant completed or withdrew, and no data query
+    on their records is still open or answered-but-not-closed (read through the reverse relation the
+    data-management app's Query declares, so this layer imports nothing above it).
     """
     blockers = []
     if participant.status not in CASEBOOK_STATUSES:
         blockers.append(_("The participant has not completed the study or withdrawn."))
+    unresolved = participant.data_queries.filter(state__in=UNRESOLVED_QUERY_STATES).count()
+    if unresolved:
+        blockers.append(_("%(count)d data queries are not closed yet.") % {"count": unresolved})
     return blockers
 
 
@@ -280,7 +288,11 @@ def awaiting_signature(user) -> list[Awaiting]:
 
     meaning = Meaning.CASEBOOK_APPROVAL
     signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
-    rows = participant.objects.filter(status__in=CASEBOOK_STATUSES).exclude(pk__in=signed).order_by("screening_seq")
-    rows = [row for row in rows if not casebook_blockers(row)]
+    rows = (
+        participant.objects.filter(status__in=CASEBOOK_STATUSES)
+        .exclude(pk__in=signed)
+        .exclude(data_queries__state__in=UNRESOLVED_QUERY_STATES)  # casebook_blockers, in one query
+        .order_by("screening_seq")
+    )
     add(meaning, rows, lambda row: _("Casebook of %s") % row.screening_number, invalidated)
     return out

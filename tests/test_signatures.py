@@ -244,3 +244,23 @@ def test_existing_sign_offs_move_onto_signatures(coordinator, investigator):
     assert (signature.signer, signature.signed_at, signature.record_id) == (investigator, signed_at, screening.pk)
     assert signature.signer_name == "ivan" and signature.valid
     assert signature.record_hash == record_hash(Meaning.ELIGIBILITY, Screening.objects.get(pk=screening.pk))
+
+
+def test_an_open_or_answered_query_blocks_the_casebook_signature(coordinator, investigator, data_manager, enrolled):
+    from datamanagement.services import query_answer, query_close, query_raise
+
+    enrolled.status = ParticipantStatus.COMPLETED
+    audited_save(enrolled, user=coordinator, reason="Completed")
+    query = query_raise(user=data_manager, record_type="participant", record_id=enrolled.pk, text="Initials?")
+    assert casebook_blockers(enrolled) == ["1 data queries are not closed yet."]
+    query_answer(query=query, user=coordinator, text="Checked against the source")
+    assert casebook_blockers(enrolled) == ["1 data queries are not closed yet."]
+    query_close(query=query, user=data_manager, text="Accepted")
+    assert casebook_blockers(enrolled) == []
+
+
+def test_the_low_layer_names_the_same_unresolved_query_states():
+    from datamanagement.models import ACTIVE_QUERY_STATES
+    from signatures.services import UNRESOLVED_QUERY_STATES
+
+    assert set(UNRESOLVED_QUERY_STATES) == set(ACTIVE_QUERY_STATES)
