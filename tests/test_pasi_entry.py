@@ -372,7 +372,8 @@ def test_the_w0_visit_through_the_api_rederives_the_baseline(pasi_before_day1, c
     client = APIClient()
     client.force_authenticate(coordinator)
     url = f"/api/v1/participants/{pasi_before_day1.screening_number}/visits/W0/"
-    response = client.patch(url, {"actual_date": "2024-01-10"}, format="json")
+    version = visit(pasi_before_day1, "W0").version
+    response = client.patch(url, {"actual_date": "2024-01-10"}, format="json", HTTP_IF_MATCH=f'"{version}"')
     assert response.status_code == 200, response.content
     assert_rederived_on_day1_10_january(pasi_before_day1)
 

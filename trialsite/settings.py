@@ -62,7 +62,7 @@ if DEBUG or TESTING:
 # Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = []
-AUDITED_AFTER_WRITE: list[str] = []
+AUDITED_AFTER_WRITE: list[str] = ["assessments.services.baseline_after_day1_moved"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
