@@ -99,6 +99,8 @@ def bench_env(database_url: str) -> dict:
         TRIALSITE_VAR_DIR=str(BENCH_VAR),
         LOG_LEVEL="WARNING",
     )
+    # Production keeps the DMC dashboard's figures in Redis; without CACHE_URL they would not be kept.
+    env.setdefault("CACHE_URL", "redis://127.0.0.1:6379/2")
     env.pop("PYTEST_VERSION", None)
     return env
 

@@ -71,9 +71,9 @@ class TrailPage:
 
 
 def _page(number: int | None, audit_filter) -> tuple[TrailPage, list]:
-    queryset = audit.trail_queryset(audit_filter)
     number = number or 1
     start = (number - 1) * PAGE_SIZE
+    queryset = audit.trail_queryset(audit_filter, first=start + PAGE_SIZE + 1)
     items = [] if queryset is None else list(queryset[start : start + PAGE_SIZE + 1])
     return TrailPage(number, has_next=len(items) > PAGE_SIZE), audit.resolve_rows(items[:PAGE_SIZE])
 
