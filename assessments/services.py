@@ -197,6 +197,14 @@ def baseline_refresh(participant: Participant, user, pending: PasiAssessment | N
     return baseline
 
 
+def baseline_after_day1_moved(obj, *, created: bool, changed: list[str]) -> None:
+    """settings.AUDITED_AFTER_WRITE: the baseline is the last PASI on or before Day 1, so every write
+    that moves Day 1 (the W0 visit from its page or the API, the first infusion) re-derives the
+    baseline and the improvements, in the transaction that moves it."""
+    if isinstance(obj, Participant) and not created and "day1_date" in changed:
+        baseline_refresh(obj, getattr(obj, "_history_user", None))
+
+
 def improvements_refresh(participant: Participant, user, skip: PasiAssessment | None = None) -> int:
     """Re-derive improvement_percent of the participant's assessments (but `skip`) against their
     baseline PASI; each one that changes is saved with its own history record. Returns how many."""

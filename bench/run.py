@@ -4,7 +4,7 @@
 
 For each N it (re)creates its own database trialsite_bench_<N> on the DATABASE_URL server, migrates
 it, generates the synthetic study, then measures exports against COPY, pages (queries, latency,
-throughput under gunicorn + wrk against the trivial /healthz/live) and the reminder sweep, and prints one table with
+latency under 8 concurrent clients of gunicorn) and the reminder sweep, and prints one table with
 the targets and PASS/FAIL. Loopback only; every loop is bounded. See bench/README.md.
 """
 
@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -38,7 +37,9 @@ EXPORT_MIN_RATIO = 0.5
 RSS_FLAT_MB = 50
 PAGE_MAX_QUERIES = 15
 PAGE_MAX_P95_MS = 150
-LOAD_MIN_RATIO = 0.3
+LOAD_CLIENTS = 8
+LOAD_MAX_P95_MS = 300
+EXPORT_MAX_MS_AT = (1000, 50)  # at N = 1 000 each SDTM export is served within 50 ms
 SWEEP_MAX_SECONDS = 5
 
 
@@ -48,8 +49,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (100,300), 50 requests, 3 s of load")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--requests", type=int, default=200, help="single-client requests per page")
-    parser.add_argument("--load-seconds", type=int, default=10, help="wrk duration per URL")
+    parser.add_argument("--load-seconds", type=int, default=10, help="seconds of 8 concurrent clients per URL")
     parser.add_argument("--reuse", action="store_true", help="keep an already generated bench database")
+    parser.add_argument("--prepare-only", action="store_true", help="create and fill the databases, measure nothing")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.requests, args.load_seconds = "100,300", 50, 3
@@ -65,8 +67,11 @@ def main() -> int:
         database_url = bench_database_url(server_url, size)
         env = bench_env(database_url)
         prepare_database(server_url, database_url, size, args, env)
+        if args.prepare_only:
+            continue
         results[size] = measure(size, args, env)
-    print_report(sizes, results, args)
+    if not args.prepare_only:
+        print_report(sizes, results, args)
     return 0
 
 
@@ -94,6 +99,8 @@ def bench_env(database_url: str) -> dict:
         TRIALSITE_VAR_DIR=str(BENCH_VAR),
         LOG_LEVEL="WARNING",
     )
+    # Production keeps the DMC dashboard's figures in Redis; without CACHE_URL they would not be kept.
+    env.setdefault("CACHE_URL", "redis://127.0.0.1:6379/2")
     env.pop("PYTEST_VERSION", None)
     return env
 
@@ -119,9 +126,10 @@ def prepare_database(server_url: str, database_url: str, size: int, args, env: d
     run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     if not reuse:
         started = time.perf_counter()
+        # The generator is the development-only `bench` app, installed with DEBUG on (settings).
         run(
             [PYTHON, "manage.py", "generate_synthetic_study", "--participants", str(size), "--seed", str(args.seed)],
-            env,
+            {**env, "DJANGO_DEBUG": "1"},
         )
         log(f"[{size}] generated in {time.perf_counter() - started:.1f} s")
     # After a bulk load the planner needs statistics, as after any data import in production; and the
@@ -159,7 +167,7 @@ def measure(size: int, args, env: dict) -> dict:
     result["copy"] = worker(["copy"], env)
     log(f"[{size}] pages ({args.requests} requests each)")
     result["pages"] = worker(["pages", str(args.requests)], env)
-    log(f"[{size}] load (gunicorn, 2 workers, wrk)")
+    log(f"[{size}] load (gunicorn, 2 workers, {LOAD_CLIENTS} concurrent clients)")
     result["load"] = load(result["pages"], cookies, args.load_seconds, env)
     log(f"[{size}] reminder sweep")
     result["sweep"] = worker(["sweep"], env)  # last: it writes reminders and visit states
@@ -177,26 +185,23 @@ def worker(task: list[str], env: dict) -> dict:
 
 
 def load(pages: dict, cookies: dict, seconds: int, env: dict) -> dict:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        return {"error": "wrk not installed (apt-get install -y wrk)"}
+    """Each page under LOAD_CLIENTS concurrent clients (gunicorn, 2 workers): p50/p95 and req/s."""
     port = free_port()
     gunicorn = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "trialsite.wsgi:application", "--workers", "2",
          "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        if not wait_until_up(f"{base}/healthz", timeout=30):
+        if not wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=30):
             return {"error": "gunicorn did not start"}
-        result = {"trivial (/healthz/live)": run_wrk(wrk, f"{base}/healthz/live", None, seconds)}
+        result = {"trivial (/healthz/live)": concurrent_clients(port, "/healthz/live", None, seconds)}
         for name in PAGES:
             page = pages.get(name) or {}
             if "url" not in page or "error" in page:
                 result[name] = {"error": "page not measured"}
                 continue
-            result[name] = run_wrk(wrk, base + page["url"], cookies[PAGE_USERS[name]], seconds)
+            result[name] = concurrent_clients(port, page["url"], cookies[PAGE_USERS[name]], seconds)
         return result
     finally:
         gunicorn.terminate()
@@ -206,14 +211,45 @@ def load(pages: dict, cookies: dict, seconds: int, env: dict) -> dict:
             gunicorn.kill()
 
 
-def run_wrk(wrk: str, url: str, cookie: str | None, seconds: int) -> dict:
-    command = [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", url]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "non_2xx": int(errors.group(1)) if errors else 0}
+def concurrent_clients(port: int, path: str, cookie: str | None, seconds: int) -> dict:
+    """LOAD_CLIENTS threads, each a browser-like client on its own kept-alive connection, request
+    `path` one after another for `seconds`: every request's latency, the errors, req/s."""
+    import http.client
+    import statistics
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {"Cookie": cookie} if cookie else {}
+    deadline = time.monotonic() + seconds
+
+    def client() -> tuple[list[float], int]:
+        timings, errors = [], 0
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                timings.append((time.perf_counter() - started) * 1000)
+                errors += response.status >= 400
+        finally:
+            connection.close()
+        return timings, errors
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=LOAD_CLIENTS) as pool:
+        outcomes = list(pool.map(lambda _: client(), range(LOAD_CLIENTS)))
+    elapsed = time.monotonic() - started
+    timings = sorted(t for outcome in outcomes for t in outcome[0])
+    if len(timings) < 2:
+        return {"error": "no requests completed"}
+    return {
+        "requests": len(timings),
+        "rps": len(timings) / elapsed,
+        "p50_ms": statistics.median(timings),
+        "p95_ms": statistics.quantiles(timings, n=100, method="inclusive")[94],
+        "non_2xx": sum(outcome[1] for outcome in outcomes),
+    }
 
 
 def free_port() -> int:
@@ -252,7 +288,11 @@ def verdict(ok: bool | None) -> str:
 def print_report(sizes: list[int], results: dict, args) -> None:
     largest, smallest = max(sizes), min(sizes)
     lines = [f"Trialsite benchmark — sizes {', '.join(map(str, sizes))}, seed {args.seed}", ""]
-    lines.append(f"Exports (target: >= {EXPORT_MIN_RATIO}x COPY throughput; peak RSS flat within ±{RSS_FLAT_MB} MB)")
+    at, max_ms = EXPORT_MAX_MS_AT
+    lines.append(
+        f"Exports (target: >= {EXPORT_MIN_RATIO}x COPY throughput; peak RSS flat within ±{RSS_FLAT_MB} MB;"
+        f" each SDTM dataset <= {max_ms} ms at N = {at}, both requests)"
+    )
     lines.append("(ratio: the export requested from the WSGI application with a session cookie against COPY; token:")
     lines.append(" the same with an API token, as REST clients ask; the target applies to both; core: the export's")
     lines.append(" own query and streaming without the request, authentication and export log; the three and COPY")
@@ -272,14 +312,15 @@ def print_report(sizes: list[int], results: dict, args) -> None:
             lines.append(f"{'':<6} peak RSS {smallest} -> {largest}: {delta:<12} {verdict(flat)}")
     lines.append("")
     lines.append(
-        f"Pages (target: <= {PAGE_MAX_QUERIES} queries, same for every N; p95 <= {PAGE_MAX_P95_MS} ms at {largest};"
-        f" >= {LOAD_MIN_RATIO}x the trivial view's req/s under load)"
+        f"Pages (target: <= {PAGE_MAX_QUERIES} queries, same for every N; at {largest}: p95 <= {PAGE_MAX_P95_MS} ms"
+        f" on one client, cached and rendered cold; p95 <= {LOAD_MAX_P95_MS} ms with {LOAD_CLIENTS} concurrent clients)"
     )
-    lines.append("(p50/p95: served from the page cache; uncached: rendered every time, the cache emptied before each")
-    lines.append(" request; queries: the larger of the two; the p95 target applies to both)")
+    lines.append("(p50/p95: one client, the cache as it is; cold: the cache emptied before each request, every page")
+    lines.append(f" rendered afresh; queries: the larger of the two; {LOAD_CLIENTS} clients: gunicorn with 2 workers,")
+    lines.append(f" {LOAD_CLIENTS} threads each requesting one after another for --load-seconds, the cache as it is)")
     lines.append(
-        f"{'page':<17} {'N':>6} {'status':>6} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} {'uncached p50/p95':>16}"
-        f" {'req/s':>8} {'trivial':>8} {'ratio':>6}  result"
+        f"{'page':<17} {'N':>6} {'status':>6} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} {'cold p50/p95':>14}"
+        f" {'8 clients p50/p95':>18} {'req/s':>7}  result"
     )
     for name in PAGES:
         counts = {results[s]["pages"].get(name, {}).get("queries") for s in sizes}
@@ -331,6 +372,11 @@ def export_line(name: str, size: int, result: dict) -> str:
     if "paired" in export and copy.get("rows") == export["rows"]:  # the same rows: time ratios, turn by turn
         ratio, token, core = (export["paired"][name] for name in ("http", "token", "core"))
     notes = [] if copy.get("rows") == export["rows"] else ["row counts differ"]
+    at, max_ms = EXPORT_MAX_MS_AT
+    slowest_ms = max(export["seconds"], export["token_seconds"]) * 1000
+    fast_enough = size != at or slowest_ms <= max_ms
+    if not fast_enough:
+        notes.append(f"{slowest_ms:.1f} ms > {max_ms} ms")
     if min(ratio, token) < EXPORT_MIN_RATIO <= core:
         request_ms = (max(export["seconds"], export["token_seconds"]) - export["core_seconds"]) * 1000
         notes.append(f"request-bound: the request {request_ms:.1f} ms, COPY {copy['seconds'] * 1000:.1f} ms")
@@ -338,7 +384,7 @@ def export_line(name: str, size: int, result: dict) -> str:
     return (
         f"{name:<6} {size:>6} {export['rows']:>8} {copy.get('rows', 0):>9} {export['seconds'] * 1000:>8.1f}"
         f" {speed:>10.0f} {copy_speed:>11.0f} {ratio:>6.2f} {token:>5.2f} {core:>5.2f} {export['peak_rss_mb']:>7.1f}"
-        f"  {verdict(min(ratio, token) >= EXPORT_MIN_RATIO)}{detail}"
+        f"  {verdict(min(ratio, token) >= EXPORT_MIN_RATIO and fast_enough)}{detail}"
     )
 
 
@@ -348,33 +394,26 @@ def page_line(name: str, size: int, result: dict, is_largest: bool) -> str:
         error = (page or {}).get("error") or result["pages"].get("error")
         return f"{name:<17} {size:>6} not measured: {error}  FAIL"
     load = result["load"].get(name, {})
-    trivial = result["load"].get("trivial (/healthz/live)", {})
-    rps, trivial_rps = load.get("rps", 0.0), trivial.get("rps", 0.0)
-    ratio = rps / trivial_rps if trivial_rps else 0.0
     worst_p95 = max(page["p95_ms"], page.get("uncached_p95_ms", 0))
-    ok = (
-        page["status"] == 200
-        and page["queries"] <= PAGE_MAX_QUERIES
-        and (worst_p95 <= PAGE_MAX_P95_MS or not is_largest)
-        and ratio >= LOAD_MIN_RATIO
-        and not load.get("non_2xx")
-    )
     failures = []
     if page["queries"] > PAGE_MAX_QUERIES:
         failures.append("queries")
     if is_largest and worst_p95 > PAGE_MAX_P95_MS:
         failures.append("p95")
-    if ratio < LOAD_MIN_RATIO:
-        failures.append("req/s")
+    if "error" in load:
+        failures.append(f"load: {load['error']}")
+    elif is_largest and load["p95_ms"] > LOAD_MAX_P95_MS:
+        failures.append(f"p95 with {LOAD_CLIENTS} clients")
     if load.get("non_2xx"):
-        failures.append(f"{load['non_2xx']} non-2xx under load")
+        failures.append(f"{load['non_2xx']} errors under load")
     if page["status"] != 200:
         failures.append(f"HTTP {page['status']}")
     detail = f" ({', '.join(failures)})" if failures else ""
     return (
         f"{name:<17} {size:>6} {page['status']:>6} {page['queries']:>7} {page['p50_ms']:>7.1f} {page['p95_ms']:>7.1f}"
-        f" {page.get('uncached_p50_ms', 0):>7.1f}/{page.get('uncached_p95_ms', 0):<8.1f}"
-        f" {rps:>8.1f} {trivial_rps:>8.1f} {ratio:>6.2f}  {verdict(ok)}{detail}"
+        f" {page.get('uncached_p50_ms', 0):>6.1f}/{page.get('uncached_p95_ms', 0):<7.1f}"
+        f" {load.get('p50_ms', 0):>8.1f}/{load.get('p95_ms', 0):<9.1f} {load.get('rps', 0):>7.1f}"
+        f"  {verdict(not failures)}{detail}"
     )
 
 

@@ -11,8 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-# assessments is a layer below dosing (pyproject.toml): moving Day 1 moves the baseline PASI.
-from assessments.services import baseline_refresh
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
@@ -328,8 +326,5 @@ def infusion_record(
                 deviation_reason=deviation_reason if out_of_window else "",
                 reason=f"Visit date from infusion {infusion.infusion_number}",
             )
-        if definition.week == 0:
-            participant.refresh_from_db()
-            baseline_refresh(participant, user)
         figures.study_data_changed()
         return infusion

@@ -73,9 +73,9 @@ class TrailPage:
 
 
 def _page(number: int | None, audit_filter) -> tuple[TrailPage, list]:
-    queryset = audit.trail_queryset(audit_filter)
     number = number or 1
     start = (number - 1) * PAGE_SIZE
+    queryset = audit.trail_queryset(audit_filter, first=start + PAGE_SIZE + 1)
     items = [] if queryset is None else list(queryset[start : start + PAGE_SIZE + 1])
     return TrailPage(number, has_next=len(items) > PAGE_SIZE), audit.resolve_rows(items[:PAGE_SIZE])
 
@@ -85,7 +85,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     form, status = filters_from(request, AuditFilterForm)
     head = chain.head()
     if status == 200:
-        audit_filter = audit_filter_from(form.cleaned_data, tz=site_zone().key, up_to_position=head.position)
+        zone = site_zone(request.study).key
+        audit_filter = audit_filter_from(form.cleaned_data, tz=zone, up_to_position=head.position)
     else:
         audit_filter = audit.AuditFilter(empty=True)  # invalid filters show nothing rather than everything
     page, rows = _page(form.cleaned_data.get("page"), audit_filter)
@@ -101,7 +102,7 @@ def participant_history(request: HttpRequest, screening_number: str) -> HttpResp
     participant = get_object_or_404(Participant, screening_number=screening_number)
     form, status = filters_from(request, PageFilterForm)
     audit_filter = audit.AuditFilter(
-        participant_id=participant.id, tz=site_zone().key, newest_first=False, empty=status != 200
+        participant_id=participant.id, tz=site_zone(request.study).key, newest_first=False, empty=status != 200
     )
     page, rows = _page(form.cleaned_data.get("page"), audit_filter)
     context = {"participant": participant, "page": page, "rows": rows}

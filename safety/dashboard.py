@@ -20,6 +20,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import date as date_filter
@@ -330,29 +331,42 @@ class _SumTenths(Aggregate):
 def pasi(study: Study) -> dict:
     """PASI per participant and visit (lines, capped) and mean improvement by visit (everyone).
 
-    Two queries besides the visit definitions: the mean of every visit after baseline, grouped by
-    the assessments' stored visit code (the number of improvements and their exact sum in tenths,
-    from the stored improvement_percent: one index-only scan, no join, no arithmetic per row), and the PASI
+    Two queries: the visit definitions together with the mean of every visit after baseline, grouped
+    by the assessments' stored visit code (the number of improvements and their exact sum in tenths,
+    from the stored improvement_percent: one index scan, no join, no arithmetic per row), and the PASI
     values of the first PASI_LINES_CAP enrolled participants with a PASI, picked through the
     screening_seq index. The mean of a visit is the mean of every enrolled participant's
     improvement_percent against their own baseline, rounded half away from zero to one decimal.
     """
-    definitions = list(study.visit_definitions.order_by("visitnum").values("code", "week"))
-    codes = [d["code"] for d in definitions]
-    after_baseline = [d["code"] for d in definitions if d["week"]]
-    # Visits after screening exist for enrolled participants only (subjects.services.participant_enroll
-    # schedules them), so these assessments are all enrolled participants': no join to participants.
-    by_visit = (
-        PasiAssessment.objects.filter(visit_code__in=after_baseline)
-        .values(code=F("visit_code"))
-        .annotate(n=Count("improvement_percent"), tenths=_SumTenths("improvement_percent"))
+    # One query: the visit definitions, and after them (UNION ALL) the visits after baseline grouped by
+    # their assessments' stored code, each with the number of stored improvements and their exact sum
+    # in tenths (one index scan, no arithmetic per row). Visits after screening exist for enrolled
+    # participants only (subjects.services.participant_enroll schedules them), so these assessments
+    # are all enrolled participants': no join to participants.
+    none = Value(None, output_field=IntegerField())
+    visit_rows = (
+        study.visit_definitions.annotate(n=none, tenths=none)
+        .values_list("code", "week", "visitnum", "n", "tenths")
         .order_by()
     )
-    sums: Counter = Counter()
-    counts: Counter = Counter()
-    for group in by_visit:
-        sums[group["code"]] += group["tenths"] or 0
-        counts[group["code"]] += group["n"]
+    after_baseline_codes = study.visit_definitions.filter(week__gt=0).values("code")
+    by_visit = (
+        PasiAssessment.objects.filter(visit_code__in=after_baseline_codes)
+        .values("visit_code")
+        .annotate(week=none, visitnum=none, n=Count("improvement_percent"), tenths=_SumTenths("improvement_percent"))
+        .values_list("visit_code", "week", "visitnum", "n", "tenths")
+        .order_by()
+    )
+    definitions, sums, counts = [], Counter(), Counter()
+    for code, week, visitnum, n, tenths in visit_rows.union(by_visit, all=True):
+        if visitnum is None:
+            sums[code] += tenths or 0
+            counts[code] += n
+        else:
+            definitions.append({"code": code, "week": week, "visitnum": visitnum})
+    definitions.sort(key=lambda d: d["visitnum"])
+    codes = [d["code"] for d in definitions]
+    after_baseline = [d["code"] for d in definitions if d["week"]]
     # The first PASI_LINES_CAP enrolled participants with a PASI: a LIMITed subquery along the
     # screening_seq index, then their PASI through the participant index.
     first_with_pasi = (

@@ -9,7 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from assessments import pasi as pasi_rules
 from assessments.models import PasiAssessment
+from dosing import dose
 from dosing.models import Infusion, VitalSigns
 from safety.models import AdverseEvent
 from subjects.models import ParticipantStatus, Screening
@@ -52,7 +54,7 @@ def build_study_data(user):
             infusion_number=1,
             weight_kg_used=Decimal("63.5"),
             dose_per_kg=2_000_000,
-            planned_cells=127_000_000,
+            planned_cells=dose.planned_cells(Decimal("63.5"), 2_000_000),  # 127 000 000, by the rule
             administered_cells=126_500_000,
             product_lot="LOT-A1",
             viability_percent=Decimal("95.0"),
@@ -77,37 +79,43 @@ def build_study_data(user):
         ),
         user=user,
     )
-    pasi = audited_save(
-        PasiAssessment(
-            participant=p1,
-            visit=w0,
-            assessment_date=date(2024, 1, 11),
-            assessor=user,
-            bsa_percent=Decimal("22.0"),
-            head_erythema=2,
-            head_induration=1,
-            head_desquamation=1,
-            head_area_percent=Decimal("15.0"),
-            head_area_score=2,
-            upper_limbs_erythema=1,
-            upper_limbs_induration=1,
-            upper_limbs_desquamation=1,
-            upper_limbs_area_percent=None,
-            upper_limbs_area_score=1,
-            trunk_erythema=2,
-            trunk_induration=2,
-            trunk_desquamation=2,
-            trunk_area_percent=Decimal("35.0"),
-            trunk_area_score=3,
-            lower_limbs_erythema=3,
-            lower_limbs_induration=2,
-            lower_limbs_desquamation=2,
-            lower_limbs_area_percent=Decimal("55.0"),
-            lower_limbs_area_score=4,
-            pasi_total=Decimal("18.0"),
-        ),
-        user=user,
+    pasi = PasiAssessment(
+        participant=p1,
+        visit=w0,
+        assessment_date=date(2024, 1, 11),
+        assessor=user,
+        bsa_percent=Decimal("22.0"),
+        head_erythema=2,
+        head_induration=1,
+        head_desquamation=1,
+        head_area_percent=Decimal("15.0"),
+        head_area_score=2,
+        upper_limbs_erythema=1,
+        upper_limbs_induration=1,
+        upper_limbs_desquamation=1,
+        upper_limbs_area_percent=None,
+        upper_limbs_area_score=1,
+        trunk_erythema=2,
+        trunk_induration=2,
+        trunk_desquamation=2,
+        trunk_area_percent=Decimal("35.0"),
+        trunk_area_score=3,
+        lower_limbs_erythema=3,
+        lower_limbs_induration=2,
+        lower_limbs_desquamation=2,
+        lower_limbs_area_percent=Decimal("55.0"),
+        lower_limbs_area_score=4,
     )
+    # 0.1 x 4 x 2 + 0.2 x 3 x 1 + 0.3 x 6 x 3 + 0.4 x 7 x 4 = 18.0, by the rules
+    pasi.pasi_total = pasi_rules.pasi_total(
+        {
+            region: pasi_rules.RegionScores(
+                **{item: getattr(pasi, f"{region}_{item}") for item in (*pasi_rules.ITEMS, "area_score")}
+            )
+            for region in pasi_rules.REGIONS
+        }
+    )
+    audited_save(pasi, user=user)
     headache = audited_save(
         AdverseEvent(
             participant=p1,

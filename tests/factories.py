@@ -1,10 +1,13 @@
-"""Test data built straight from the models (audited), independent of the services under test.
+"""Test data: participants built from the models (audited); clinical values with derived fields
+(PASI totals and improvements, the baseline PASI) through the services, so the rules derive them.
 
 `enrolled_participant(...)` gives a participant with screening, sign-off and all seven visits
 as the protocol plans them, so dosing, safety, reminder and export tests can start from a
 realistic state without going through the browser or API.
 """
 
+import functools
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,6 +15,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from assessments import pasi
 from signatures.models import Meaning, Signature
 from signatures.services import signature_add
 from subjects import schedule
@@ -140,24 +144,46 @@ def days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-def pasi_assessment(participant, code: str, total: str, user):
-    """A saved PASI at `code` with the given total (items fixed; the total is not derived from them),
-    dated the visit's target date: for figures that read stored PASI values, past the entry form."""
-    from assessments.models import PasiAssessment
+@functools.cache
+def regions_scoring(total: str) -> dict:
+    """PASI item scores whose total, by the rules (assessments.pasi), is `total` (0.0-72.0): for tests
+    that need a given PASI value, entered as an assessor enters scores."""
+    target = int(Decimal(total) * 10)
+    products = sorted({severity * area for severity in range(13) for area in range(pasi.AREA_SCORE_MAX + 1)})
+    weights = pasi.REGION_WEIGHT_TENTHS
+    for lower, trunk, upper in itertools.product(products, repeat=3):
+        head = target - weights["lower_limbs"] * lower - weights["trunk"] * trunk - weights["upper_limbs"] * upper
+        if head in products:
+            chosen = {"head": head, "upper_limbs": upper, "trunk": trunk, "lower_limbs": lower}
+            regions = {region: _scores_of(product) for region, product in chosen.items()}
+            scores = {region: pasi.RegionScores(**items) for region, items in regions.items()}
+            assert pasi.pasi_total(scores) == Decimal(total)
+            return regions
+    raise ValueError(f"no PASI item scores give {total}")
+
+
+def _scores_of(product: int) -> dict:
+    """Erythema, induration, desquamation (0-4 each) and an area score whose (E + I + D) x area is `product`."""
+    for area in range(1, pasi.AREA_SCORE_MAX + 1):
+        if product % area == 0 and product // area <= 12:
+            severity = product // area
+            erythema, induration = min(severity, 4), min(max(severity - 4, 0), 4)
+            return dict(
+                erythema=erythema, induration=induration, desquamation=severity - erythema - induration, area_score=area
+            )
+    return dict(erythema=0, induration=0, desquamation=0, area_score=0)
+
+
+def pasi_assessment(participant, code: str, total: str, user, on: date | None = None):
+    """The PASI at visit `code` recorded through the service (assessments.services.pasi_save), with
+    item scores that give `total` by the rules, dated `on` (default: the visit's actual or target
+    date). The baseline PASI and the improvements are derived by the service, as in the CRF."""
+    from assessments.services import pasi_save
 
     visit = participant.visits.get(visit_code=code)
-    items = {}
-    for region in ("head", "upper_limbs", "trunk", "lower_limbs"):
-        items.update({f"{region}_erythema": 2, f"{region}_induration": 2, f"{region}_desquamation": 1})
-        items[f"{region}_area_score"] = 2
-    return audited_save(
-        PasiAssessment(
-            participant=participant,
-            visit=visit,
-            assessment_date=visit.target_date,
-            assessor=user,
-            pasi_total=Decimal(total),
-            **items,
-        ),
+    return pasi_save(
+        visit=visit,
         user=user,
+        assessment_date=on or visit.actual_date or visit.target_date,
+        regions=regions_scoring(total),
     )

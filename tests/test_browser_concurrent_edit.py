@@ -13,7 +13,7 @@ from safety.services import adverse_event_record
 from tests import factories
 from tests.conftest import browser_login
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_second_save_is_refused_and_loses_nothing(page, browser, live_server, coordinator, investigator):

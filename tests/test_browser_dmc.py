@@ -15,6 +15,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
 def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer):
     participants = [

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.conftest import browser_login
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASI_14 = {  # head 1.0 + upper limbs 1.6 + trunk 5.4 + lower limbs 6.0
     "head": ("2", "2", "1", "15"),

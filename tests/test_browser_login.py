@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import PASSWORD, browser_login, make_user
 from trialsite.roles import ROLE_LABELS, Role
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("role", list(Role))

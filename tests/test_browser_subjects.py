@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD, browser_login
 # Flushing after a transactional test on PostgreSQL needs TRUNCATE ... CASCADE (history tables).
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
 ]
 

@@ -26,6 +26,7 @@ from trialsite.audit import audited_save
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=TZ)
+AFTER_W12 = datetime(2024, 6, 1, 12, 0, tzinfo=TZ)  # every visit's PASI may be recorded
 INITIALS = ("QJX", "WVK", "ZRT", "YMP")
 BIRTH_DATES = (date(1971, 3, 14), date(1985, 7, 21), date(1990, 11, 30), date(1969, 2, 5))
 
@@ -104,12 +105,8 @@ def trial(coordinator, investigator, study):
         infusion(p1, "W2", 2, 127_000_000, coordinator)
         infusion(p2, "W0", 1, 130_000_000, coordinator)
 
-        for participant, baseline, totals in (
-            (p1, "20.0", ("20.0", "15.0", "10.0")),
-            (p2, "10.0", ("10.0", "9.0", "2.5")),
-        ):
-            participant.baseline_pasi = Decimal(baseline)
-            audited_save(participant, user=coordinator, reason="Baseline PASI")
+        # The W0 PASI (on Day 1) is the baseline: 20.0 and 10.0, derived by the service.
+        for participant, totals in ((p1, ("20.0", "15.0", "10.0")), (p2, ("10.0", "9.0", "2.5"))):
             for code, total in zip(("W0", "W2", "W4"), totals, strict=True):
                 pasi(participant, code, total, coordinator)
 
@@ -313,11 +310,11 @@ def test_dashboard_query_count_does_not_grow_with_participants(
     trial, coordinator, dmc_reviewer, django_assert_max_num_queries
 ):
     # session, user, roles, study = 4, and the session's save (savepoint, update, release) = 3, with the
-    # figures cached (no transaction: the page only reads); 9 more to compute them (participants,
-    # exposure, exposure table, AEs, AEs by SOC and PT, SAEs and holds, visit definitions, PASI means,
-    # PASI lines).
+    # figures cached (no transaction: the page only reads); 8 more to compute them (participants,
+    # exposure, exposure table, AEs, AEs by SOC and PT, SAEs and holds, visit definitions with the PASI
+    # means, PASI lines).
     client = logged_in(dmc_reviewer)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         cold = get(client, "/safety/dashboard/")
     with django_assert_max_num_queries(7):
         assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(cold)
@@ -337,7 +334,7 @@ def test_dashboard_query_count_does_not_grow_with_participants(
                 awareness_time=datetime(2024, 1, 21, 8, 0, tzinfo=TZ),
             )
     figures.new_generation()  # the factories write around the services (and nothing commits in this test)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         html = get(client, "/safety/dashboard/")
     with django_assert_max_num_queries(7):
         assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(html)
@@ -475,22 +472,21 @@ def test_stored_improvements_and_their_sum_are_exact(study, coordinator):
     improvement equals improvement_percent after the round trip through the database, and the
     dashboard's sum in tenths (one SUM per group, as in pasi()) is their exact sum."""
     expected_tenths = {}
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(AFTER_W12, tick=False):
         for b in EDGE_BASELINES:
             participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
-            participant.baseline_pasi = Decimal(b).scaleb(-1)
-            audited_save(participant, user=coordinator, reason="test: baseline")
-            values = [0, b - 1, b + 1, b // 2, b // 3, 2 * b, 720]
-            codes = ("SCR", "W0", "W2", "W4", "W6", "W8", "W12")
+            # W0 on Day 1 is the baseline (b tenths); 71.9 is no PASI any item scores give: 24.0 instead.
+            values = [b, b - 1 if b < 720 else b // 3, b + 1, b // 2, 2 * b, 720]
+            codes = ("W0", "W2", "W4", "W6", "W8", "W12")
             for code, v in zip(codes, values, strict=True):
                 pasi(participant, code, str(Decimal(min(v, 720)).scaleb(-1)), coordinator)
             expected_tenths[participant.pk] = 0
     rows = PasiAssessment.objects.values_list(
         "participant_id", "participant__baseline_pasi", "pasi_total", "improvement_percent", "visit_code"
     )
-    assert len(rows) == 7 * len(EDGE_BASELINES)
+    assert len(rows) == 6 * len(EDGE_BASELINES)
     for participant_id, baseline, total, stored, code in rows:
-        if code in ("SCR", "W0"):  # at or before baseline: no improvement
+        if code == "W0":  # the baseline: no improvement
             assert stored is None
             continue
         assert stored == improvement_percent(baseline, total), (baseline, total)
@@ -511,12 +507,10 @@ def rounding_trial(coordinator):
         "16.0": {"W2": "16.2", "W4": "15.8", "W6": "16.0", "W8": "16.0"},  # -1.3, 1.3, 0.0, 0.0
         "12.3": {"W4": "0.0"},  # 100.0
     }
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(AFTER_W12, tick=False):
         for baseline, by_visit in totals.items():
             participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
-            participant.baseline_pasi = Decimal(baseline)
-            audited_save(participant, user=coordinator, reason="Baseline PASI")
-            for code, total in by_visit.items():
+            for code, total in {"W0": baseline, **by_visit}.items():  # W0 on Day 1: the baseline
                 pasi(participant, code, total, coordinator)
     return totals
 
@@ -530,7 +524,8 @@ def test_mean_improvement_rounds_half_away_from_zero(rounding_trial, study):
         "W8": (2, Decimal("-0.2")),  # (-0.3 + 0.0) / 2 = -0.15
         "W12": (0, None),
     }
-    rows = PasiAssessment.objects.values_list("participant__baseline_pasi", "pasi_total", "improvement_percent")
+    rows = PasiAssessment.objects.exclude(visit_code="W0")  # the baseline visit has no improvement
+    rows = rows.values_list("participant__baseline_pasi", "pasi_total", "improvement_percent")
     assert len(rows) == 9
     for baseline, total, stored in rows:
         assert stored == improvement_percent(baseline, total)

@@ -57,22 +57,6 @@ def test_baseline_facts_eligible():
 # --- constants ------------------------------------------------------------------------
 
 
-def test_exclusion_items_order_and_labels():
-    assert tuple(key for key, _ in EXCLUSION_ITEMS) == KEYS
-    assert dict(EXCLUSION_ITEMS) == {
-        "pregnant_or_breastfeeding": "Pregnant or breast-feeding",
-        "active_infection": "Active infection (including HBV, HCV, HIV, active TB)",
-        "recent_malignancy": "Malignancy within the last 5 years",
-        "prior_stem_cell_therapy": "Previous stem-cell therapy",
-        "recent_systemic_therapy": (
-            "Biologic therapy within 12 weeks or other systemic psoriasis therapy or phototherapy within 4 weeks"
-        ),
-        "recent_trial_participation": "Participation in another interventional trial within 3 months",
-        "severe_organ_disease": "Severe heart, liver or kidney disease",
-        "product_allergy": "Known allergy to product components",
-    }
-
-
 def test_criterion_labels_cover_every_name():
     expected = {
         "inclusion_severity",

@@ -240,11 +240,6 @@ def test_migrations_are_complete(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-def test_times_are_stored_utc_and_shown_in_site_time_zone(settings):
-    assert settings.USE_TZ is True
-    assert settings.TIME_ZONE == "Asia/Shanghai"
-
-
 def test_study_configuration_is_loaded(study):
     assert study.study_id == "S2018-11"
     assert study.enrollment_target == 5

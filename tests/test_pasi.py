@@ -7,8 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assessments.pasi import (
-    ITEMS,
-    REGION_WEIGHT_TENTHS,
     REGIONS,
     RESPONDER_THRESHOLDS,
     RegionScores,
@@ -37,18 +35,6 @@ FULL = rs(4, 4, 4, 6)
 
 
 # --- constants ------------------------------------------------------------------------
-
-
-def test_constants():
-    assert REGIONS == ("head", "upper_limbs", "trunk", "lower_limbs")
-    assert REGION_WEIGHT_TENTHS == {
-        "head": 1,
-        "upper_limbs": 2,
-        "trunk": 3,
-        "lower_limbs": 4,
-    }
-    assert ITEMS == ("erythema", "induration", "desquamation")
-    assert RESPONDER_THRESHOLDS == (50, 75, 90, 100)
 
 
 # --- area score -----------------------------------------------------------------------

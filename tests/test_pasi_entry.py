@@ -338,3 +338,66 @@ def test_pasi_pages_anonymous_redirect(participant, client):
         client.post("/assessments/pasi/preview/", form_data()),
     ):
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+@pytest.fixture
+def pasi_before_day1(participant, coordinator):
+    """SCR 14.0 (3 Jan), W0 3.0 assessed on 11 Jan, W2 3.0: without Day 1 the baseline is W0's 3.0."""
+    save(participant, coordinator, code="SCR", on=date(2024, 1, 3))
+    save(participant, coordinator, code="W0", on=date(2024, 1, 11), data=REGIONS_3)
+    save(participant, coordinator, code="W2", on=date(2024, 1, 24), data=REGIONS_3)
+    participant.refresh_from_db()
+    assert (participant.baseline_pasi, stored(participant)["W2"]) == (Decimal("3.0"), Decimal("0.0"))
+    return participant
+
+
+def assert_rederived_on_day1_10_january(participant):
+    # Day 1 = 10 Jan: the W0 PASI of 11 Jan is after it, so the baseline falls back to screening (14.0)
+    # and W2's improvement is (14 - 3) / 14 = 78.6 %.
+    participant.refresh_from_db()
+    assert participant.day1_date == date(2024, 1, 10)
+    assert participant.baseline_pasi == Decimal("14.0")
+    assert stored(participant)["W2"] == Decimal("78.6")
+    assert participant.history.filter(history_change_reason="Baseline PASI derived (PASI at SCR)").exists()
+
+
+def test_recording_the_w0_visit_rederives_the_baseline_and_improvements(pasi_before_day1, coordinator):
+    subject_services.visit_record(visit=visit(pasi_before_day1, "W0"), user=coordinator, actual_date=date(2024, 1, 10))
+    assert_rederived_on_day1_10_january(pasi_before_day1)
+
+
+def test_the_w0_visit_through_the_api_rederives_the_baseline(pasi_before_day1, coordinator):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(coordinator)
+    url = f"/api/v1/participants/{pasi_before_day1.screening_number}/visits/W0/"
+    version = visit(pasi_before_day1, "W0").version
+    response = client.patch(url, {"actual_date": "2024-01-10"}, format="json", HTTP_IF_MATCH=f'"{version}"')
+    assert response.status_code == 200, response.content
+    assert_rederived_on_day1_10_january(pasi_before_day1)
+
+
+def test_the_w0_visit_through_the_page_rederives_the_baseline(pasi_before_day1, coordinator):
+    w0 = visit(pasi_before_day1, "W0")
+    url = f"/participants/{pasi_before_day1.screening_number}/visits/W0/"
+    response = logged_in(coordinator).post(url, {"actual_date": "2024-01-10", "version": w0.version})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert_rederived_on_day1_10_january(pasi_before_day1)
+
+
+def test_a_failed_rederivation_leaves_day1_unmoved(pasi_before_day1, coordinator, monkeypatch):
+    """Day 1 and the values derived from it are written in one transaction: all or nothing."""
+    from assessments import services as assessment_services
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("improvement failed")
+
+    monkeypatch.setattr(assessment_services, "improvements_refresh", fail)
+    with pytest.raises(RuntimeError):
+        subject_services.visit_record(
+            visit=visit(pasi_before_day1, "W0"), user=coordinator, actual_date=date(2024, 1, 10)
+        )
+    pasi_before_day1.refresh_from_db()
+    assert (pasi_before_day1.day1_date, pasi_before_day1.baseline_pasi) == (None, Decimal("3.0"))
+    assert visit(pasi_before_day1, "W0").actual_date is None

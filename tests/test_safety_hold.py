@@ -214,15 +214,23 @@ def test_dmc_alert_at_threshold(coordinator, study):
 
 
 def test_hold_is_in_the_same_transaction_as_the_ae(coordinator, enrolled, monkeypatch):
-    """If anything after the AE write fails, neither the AE nor the hold is saved."""
+    """A failure after the hold is placed rolls back the hold, the participant's flag and the AE."""
     from safety import services
 
-    def boom(*args, **kwargs):
-        raise RuntimeError("boom")
+    place_hold = services._place_hold
+    seen_inside = {}
 
-    monkeypatch.setattr(services, "enqueue_on_commit", boom)
-    with pytest.raises(RuntimeError):
+    def place_then_fail(adverse_event, *, user):
+        hold = place_hold(adverse_event, user=user)
+        seen_inside["hold"] = SafetyHold.objects.filter(pk=hold.pk, adverse_event=adverse_event).exists()
+        seen_inside["flag"] = type(enrolled).objects.get(pk=enrolled.pk).on_safety_hold
+        seen_inside["ae"] = enrolled.adverse_events.filter(pk=adverse_event.pk).exists()
+        raise RuntimeError("failure after the hold is placed")
+
+    monkeypatch.setattr(services, "_place_hold", place_then_fail)
+    with pytest.raises(RuntimeError, match="after the hold"):
         adverse_event_record(participant=enrolled, user=coordinator, **ae_fields(**SERIOUS))
+    assert seen_inside == {"hold": True, "flag": True, "ae": True}
     enrolled.refresh_from_db()
     assert enrolled.on_safety_hold is False and SafetyHold.objects.count() == 0
     assert enrolled.adverse_events.count() == 0

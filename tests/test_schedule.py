@@ -5,14 +5,7 @@ from datetime import date
 import pytest
 
 from subjects.schedule import (
-    DONE,
-    DONE_OUT_OF_WINDOW,
-    MISSED,
-    NOT_DONE,
-    OPEN,
     PROTOCOL_VISITS,
-    SCHEDULED,
-    VISIT_STATES,
     PlannedVisit,
     VisitRule,
     is_in_window,
@@ -51,18 +44,6 @@ def test_protocol_visits():
     )
     assert tuple(PROTOCOL_VISITS) == expected
     assert sum(rule.dosing for rule in PROTOCOL_VISITS) == 5
-
-
-def test_visit_states_constant():
-    assert VISIT_STATES == (
-        "scheduled",
-        "open",
-        "done",
-        "done_out_of_window",
-        "missed",
-        "not_done",
-    )
-    assert VISIT_STATES == (SCHEDULED, OPEN, DONE, DONE_OUT_OF_WINDOW, MISSED, NOT_DONE)
 
 
 @pytest.mark.parametrize(

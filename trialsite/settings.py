@@ -68,6 +68,7 @@ if DEBUG or TESTING:
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = ["datamanagement.services.refuse_locked_write"]
 AUDITED_AFTER_WRITE: list[str] = [
+    "assessments.services.baseline_after_day1_moved",  # derived values first, then what reacts to them
     "datamanagement.services.sdv_clear_on_change",
     "signatures.services.signatures_invalidate",
     "datamanagement.editchecks.run_edit_checks",
