@@ -16,6 +16,7 @@ from assessments.services import baseline_refresh
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
+from labs.services import lab_first_infusion_set
 from subjects import schedule
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
@@ -331,5 +332,6 @@ def infusion_record(
         if definition.week == 0:
             participant.refresh_from_db()
             baseline_refresh(participant, user)
+            lab_first_infusion_set(participant=participant, start_time=infusion.start_time, user=user)
         figures.study_data_changed()
         return infusion

@@ -35,6 +35,8 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("pasi_assessment", "assessments.PasiAssessment", "participant", "visit"),
         RecordType("adverse_event", "safety.AdverseEvent", "participant", None),
         RecordType("safety_hold", "safety.SafetyHold", "participant", None),
+        RecordType("lab_panel", "labs.LabPanel", "participant", "visit"),
+        RecordType("lab_result", "labs.LabResult", "participant", "panel.visit"),
     )
 }
 
