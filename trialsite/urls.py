@@ -17,6 +17,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("dosing/", include("dosing.urls")),
     path("safety/", include("safety.urls")),
+    path("labs/", include("labs.urls")),
     path("reminders/", include("safety.reminder_urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
