@@ -17,6 +17,7 @@ from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
 from labs.services import lab_first_infusion_set
+from medications.services import cm_day1_refresh
 from subjects import schedule
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
@@ -333,5 +334,6 @@ def infusion_record(
             participant.refresh_from_db()
             baseline_refresh(participant, user)
             lab_first_infusion_set(participant=participant, start_time=infusion.start_time, user=user)
+            cm_day1_refresh(participant=participant, user=user)
         figures.study_data_changed()
         return infusion

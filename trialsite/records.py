@@ -37,6 +37,8 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("safety_hold", "safety.SafetyHold", "participant", None),
         RecordType("lab_panel", "labs.LabPanel", "participant", "visit"),
         RecordType("lab_result", "labs.LabResult", "participant", "panel.visit"),
+        RecordType("concomitant_medication", "medications.ConcomitantMedication", "participant", None),
+        RecordType("medical_history", "medications.MedicalHistory", "participant", None),
     )
 }
 

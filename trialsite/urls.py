@@ -18,6 +18,7 @@ urlpatterns = [
     path("dosing/", include("dosing.urls")),
     path("safety/", include("safety.urls")),
     path("labs/", include("labs.urls")),
+    path("medications/", include("medications.urls")),
     path("reminders/", include("safety.reminder_urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,10 @@
+"""REST endpoints of the medications app, under /api/v1/ (included by trialsite/api_urls.py)."""
+
+from rest_framework.routers import SimpleRouter
+
+from medications.api.concomitant import ConcomitantMedicationViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("concomitant-medications", ConcomitantMedicationViewSet, basename="concomitant-medication")
+
+urlpatterns = router.urls
