@@ -3,5 +3,5 @@ that the project package imports no app."""
 
 from django.urls import include, path
 
-APPS = ("subjects", "assessments", "dosing", "labs", "medications", "safety", "exports")
+APPS = ("subjects", "assessments", "dosing", "labs", "medications", "safety", "deviations", "exports")
 urlpatterns = [path("", include(f"{app}.api.urls")) for app in APPS]

@@ -39,6 +39,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("lab_result", "labs.LabResult", "participant", "panel.visit"),
         RecordType("concomitant_medication", "medications.ConcomitantMedication", "participant", None),
         RecordType("medical_history", "medications.MedicalHistory", "participant", None),
+        RecordType("protocol_deviation", "deviations.ProtocolDeviation", "participant", None),
     )
 }
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "exports",
     "labs",
     "medications",
+    "deviations",
     "coding",
 ]
 if DEBUG or TESTING:
@@ -62,7 +63,7 @@ if DEBUG or TESTING:
 # Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = []
-AUDITED_AFTER_WRITE: list[str] = []
+AUDITED_AFTER_WRITE: list[str] = ["deviations.hooks.sync_after_write"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

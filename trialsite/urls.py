@@ -19,6 +19,7 @@ urlpatterns = [
     path("safety/", include("safety.urls")),
     path("labs/", include("labs.urls")),
     path("medications/", include("medications.urls")),
+    path("deviations/", include("deviations.urls")),
     path("reminders/", include("safety.reminder_urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
