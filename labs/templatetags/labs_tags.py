@@ -8,7 +8,7 @@ register = template.Library()
 
 @register.simple_tag
 def participant_labs(participant) -> dict:
-    """`{% participant_labs participant as labs %}`: the laboratory table in two queries."""
+    """`{% participant_labs participant as labs %}`: the laboratory table in one query."""
     return labs_summary(participant)
 
 
