@@ -96,3 +96,24 @@ class MedicalHistory(AuditedModel):
         return history.PriorTherapy(
             therapy_type=self.therapy_type, last_dose=partial_or_none(self.end_date), ongoing=self.ongoing
         )
+
+
+class WashoutOverride(AuditedModel):
+    """The investigator's answer to a screening exclusion item derived from the medical history (§10),
+    kept over the derived one, with the reason."""
+
+    ITEMS = [
+        (history.RECENT_SYSTEMIC_THERAPY, _("Recent systemic therapy")),
+        (history.PRIOR_STEM_CELL_THERAPY, _("Previous stem-cell therapy")),
+    ]
+
+    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="washout_overrides")
+    item = models.CharField(_("exclusion item"), max_length=32, choices=ITEMS)
+    value = models.BooleanField(_("answer"))
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "item"], name="washout_override_once")]
+
+    def __str__(self) -> str:
+        return f"{self.participant} {self.item}={self.value}"

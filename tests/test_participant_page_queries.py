@@ -20,8 +20,9 @@ from tests import factories
 from tests.conftest import logged_in
 
 TZ = ZoneInfo("Asia/Shanghai")
-# One query each for the laboratory table, the concomitant medications and the protocol deviations.
-MAX_QUERIES = 18
+# One query each for the laboratory table, the concomitant medications, the medical history and the
+# protocol deviations.
+MAX_QUERIES = 19
 DOSING_DAYS = {"W0": date(2024, 1, 10), "W2": date(2024, 1, 24), "W4": date(2024, 2, 7), "W6": date(2024, 2, 21)}
 DOSING_DAYS["W8"] = date(2024, 3, 6)
 PASI_DAYS = {"SCR": date(2024, 1, 3), **DOSING_DAYS, "W12": date(2024, 4, 3)}
