@@ -71,7 +71,8 @@ def rows(study, *, safety: bool = False):
         yield (
             study.study_id, "CM", common.usubjid(study, m.participant), seq, m.medication,
             classification.medication_class(m.medication_class).label, m.indication,
-            None if m.dose is None else float(m.dose), m.dose_unit or None, m.frequency or None, m.route,
+            None if m.dose is None else format(m.dose.normalize(), "f"), m.dose_unit or None, m.frequency or None,
+            m.route,
             m.start_date or None, m.end_date or None, "BEFORE" if before else None,
             rules.collection_start(m.participant.consent_date).isoformat() if before else None,
             "ONGOING" if m.ongoing else None, today if m.ongoing else None,

@@ -94,10 +94,8 @@ def rows(study, *, safety: bool = False):
         yield (
             study.study_id, "LB", common.usubjid(study, r.participant), seq, test.code, test.lbtest,
             "HEMATOLOGY" if test.code in HAEMATOLOGY else "CHEMISTRY",
-            _number(r.value), r.unit or None, _number(r.value_standard),
-            None if r.value_standard is None else float(r.value_standard),
-            test.standard_unit if done else None,
-            None if r.lln is None else float(r.lln), None if r.uln is None else float(r.uln),
+            _number(r.value), r.unit or None, _number(r.value_standard), _number(r.value_standard),
+            test.standard_unit if done else None, _number(r.lln), _number(r.uln),
             r.flag or None, None if done else "NOT DONE", None if done else r.not_done_reason,
             "Y" if r.is_baseline else None, common.text(r.ctcae_grade),
             visit.visitnum if visit else None, visit.visit_code if visit else "UNSCHEDULED",
