@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from deviations.models import Category, ProtocolDeviation, Source
 from dosing.models import Infusion
+from medications import rules
 from medications.models import ConcomitantMedication
 from safety.models import Notification
 from subjects.models import Participant, Study, Visit, VisitDefinition, VisitStatus
+from subjects.sitetime import site_date
 from trialsite.audit import audited_save, check_version
 from trialsite.tasking import enqueue_on_commit
 
@@ -36,12 +38,24 @@ class Derived:
 
 def derived_deviations(participant: Participant) -> list[Derived]:
     """The deviations the participant's records imply now (a handful of queries)."""
-    out: list[Derived] = []
-    dosing_codes = set(
-        VisitDefinition.objects.filter(study=Study.current(), dosing=True).values_list("code", flat=True)
+    return derived_from(
+        participant,
+        visits=Visit.objects.filter(participant=participant).order_by("visitnum"),
+        infusions=Infusion.objects.filter(participant=participant).select_related("visit"),
+        medications=ConcomitantMedication.objects.filter(participant=participant, deviation_due=True),
+        dosing_codes=set(
+            VisitDefinition.objects.filter(study=Study.current(), dosing=True).values_list("code", flat=True)
+        ),
     )
-    infused_visits = set(Infusion.objects.filter(participant=participant).values_list("visit_id", flat=True))
-    for visit in Visit.objects.filter(participant=participant).order_by("visitnum"):
+
+
+def derived_from(participant, *, visits, infusions, medications, dosing_codes) -> list[Derived]:
+    """The deviations of one participant from its records in memory (saved: each has its pk); the
+    synthetic study generator calls this on the rows it inserts in bulk."""
+    out: list[Derived] = []
+    infusions = list(infusions)
+    infused_visits = {infusion.visit_id for infusion in infusions}
+    for visit in sorted(visits, key=lambda v: v.visitnum):
         if visit.actual_date is not None and visit.in_window is False:
             out.append(
                 Derived(
@@ -64,27 +78,30 @@ def derived_deviations(participant: Participant) -> list[Derived]:
                     visit.window_end,
                 )
             )
-    for infusion in Infusion.objects.filter(participant=participant, dose_deviation=True).select_related("visit"):
-        out.append(
-            Derived(
-                f"infusion:{infusion.pk}",
-                Source.DOSE_DEVIATION,
-                Category.DOSING,
-                f"Dose deviation at infusion {infusion.infusion_number} ({infusion.visit.visit_code}): "
-                f"{infusion.administered_cells} cells given, {infusion.planned_cells} planned",
-                infusion.start_time.date(),
+    for infusion in infusions:
+        if infusion.dose_deviation:
+            out.append(
+                Derived(
+                    f"infusion:{infusion.pk}",
+                    Source.DOSE_DEVIATION,
+                    Category.DOSING,
+                    f"Dose deviation at infusion {infusion.infusion_number} ({infusion.visit.visit_code}): "
+                    f"{infusion.administered_cells} cells given, {infusion.planned_cells} planned",
+                    site_date(infusion.start_time),
+                )
             )
-        )
-    for medication in ConcomitantMedication.objects.filter(participant=participant, deviation_due=True):
-        out.append(
-            Derived(
-                f"cm:{medication.pk}",
-                Source.PROHIBITED_MEDICATION,
-                Category.PROHIBITED_MEDICATION,
-                f"Prohibited medication {medication.medication} ({medication.get_prohibited_reason_display()})",
-                None,
+    for medication in medications:
+        if medication.deviation_due:
+            out.append(
+                Derived(
+                    f"cm:{medication.pk}",
+                    Source.PROHIBITED_MEDICATION,
+                    Category.PROHIBITED_MEDICATION,
+                    f"Prohibited medication {medication.medication} "
+                    f"({rules.PROHIBITED_REASONS[medication.prohibited_reason]})",
+                    None,
+                )
             )
-        )
     return out
 
 

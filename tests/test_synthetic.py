@@ -14,8 +14,11 @@ from assessments import pasi
 from assessments.models import PasiAssessment
 from assessments.services import baseline_assessment
 from bench import synthetic
+from deviations.models import ProtocolDeviation
 from dosing import dose
 from dosing.models import Infusion, VitalSigns
+from labs.models import FirstInfusion, LabPanel, LabResult
+from medications.models import ConcomitantMedication, MedicalHistory
 from safety import rules as safety_rules
 from safety.models import AdverseEvent, SafetyHold
 from subjects import eligibility
@@ -25,7 +28,10 @@ from trialsite import chain
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = date(2026, 6, 15)
-MODELS = (Participant, Screening, Visit, Infusion, VitalSigns, PasiAssessment, AdverseEvent, SafetyHold)
+MODELS = (
+    Participant, Screening, Visit, Infusion, VitalSigns, PasiAssessment, AdverseEvent, SafetyHold,
+    FirstInfusion, LabPanel, LabResult, ConcomitantMedication, MedicalHistory, ProtocolDeviation,
+)  # fmt: skip
 
 pytestmark = pytest.mark.django_db
 
