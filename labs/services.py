@@ -19,6 +19,7 @@ from labs.models import UNSCHEDULED, FirstInfusion, LabPanel, LabResult, NormalR
 from subjects.eligibility import age_in_completed_years
 from subjects.models import Participant, Study
 from subjects.sitetime import site_date
+from trialsite import figures
 from trialsite.audit import audited_save, check_version
 
 SCHEDULED_VISITS = ("SCR", "W0", "W4", "W8", "W12")
@@ -178,6 +179,8 @@ def lab_results_derive(*, participant: Participant, user, pending: Iterable[LabR
         if any(stored[name] != getattr(result, name) for name in DERIVED_FIELDS):
             audited_save(result, user=user, reason="Derived again (normal ranges, baseline or Day 1 changed)")
             changed += 1
+    if changed:
+        figures.study_data_changed()
     return changed
 
 
@@ -277,6 +280,7 @@ def lab_panel_record(
         _check_significance(new, prefix_of=lambda r: f"{r.test_code}_")
         for result in new:
             audited_save(result, user=user)
+        figures.study_data_changed()
         return panel
 
 
@@ -345,4 +349,6 @@ def lab_result_record(
             setattr(result, name, item)
         lab_results_derive(participant=participant, user=user, pending=[result])
         _check_significance([result])
-        return audited_save(result, user=user, reason=reason, expected_version=expected_version)
+        saved = audited_save(result, user=user, reason=reason, expected_version=expected_version)
+        figures.study_data_changed()
+        return saved
