@@ -282,6 +282,7 @@ def infusion_record(
             )
         _raise_if(errors)
 
+        start_before = existing.start_time if existing is not None else None
         infusion = existing or Infusion(
             participant=participant,
             visit=visit,
@@ -333,7 +334,8 @@ def infusion_record(
         if definition.week == 0:
             participant.refresh_from_db()
             baseline_refresh(participant, user)
-            lab_first_infusion_set(participant=participant, start_time=infusion.start_time, user=user)
+            if infusion.start_time != start_before:  # a save that changed nothing writes nothing
+                lab_first_infusion_set(participant=participant, start_time=infusion.start_time, user=user)
             cm_day1_refresh(participant=participant, user=user)
         figures.study_data_changed()
         return infusion
