@@ -54,7 +54,7 @@ def _generate_then_roll_back(participants: int, seed: int, inspect):
 
 
 def _snapshot():
-    skip = {"id", "created_at", "updated_at"}
+    skip = {"id", "created_at", "updated_at", "source_key"}  # a deviation's source key names a record's id
     return {
         model.__name__: [
             tuple(v for k, v in sorted(row.items()) if k not in skip and not k.endswith("_id"))
@@ -194,6 +194,8 @@ def test_inserts_in_bulk_with_a_bounded_number_of_queries():
     if connection.vendor == "postgresql":
         # Per table and batch of 5 000 rows: reserve ids, COPY rows, link the history rows into the audit
         # chain (lock and move its head), COPY history; the rest is fixed.
-        overhead = 40  # lookups, the study update (with its chain link), savepoints and this test's own 8 counts
+        # lookups, the study update (with its chain link), savepoints, this test's own counts, the normal
+        # ranges and the deviations inserted once their records have ids
+        overhead = 50
         assert small <= 5 * len(MODELS) + overhead
         assert large <= 5 * len(MODELS) + overhead
