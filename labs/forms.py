@@ -34,8 +34,9 @@ class LabPanelForm(forms.Form):
     )
     collected_at = forms.DateTimeField(label=_("Collected at"), widget=DATETIME_WIDGET)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_judge: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.may_judge = may_judge
         for test in catalogue.LAB_TESTS:
             self.fields[f"{test.code}_value"] = forms.DecimalField(
                 label=test.label, required=False, min_value=0, decimal_places=4, max_digits=12
@@ -47,6 +48,7 @@ class LabPanelForm(forms.Form):
                 label=_("Not done because"), required=False, max_length=200
             )
             self.fields[f"{test.code}_clinically_significant"] = _significance()
+            self.fields[f"{test.code}_clinically_significant"].disabled = not may_judge
 
     def test_rows(self):
         return [
@@ -86,10 +88,13 @@ class LabResultForm(VersionedForm, forms.Form):
         label=_("Reason for change"), widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
     )
 
-    def __init__(self, *args, record, **kwargs):
+    def __init__(self, *args, record, may_judge: bool = False, **kwargs):
         kwargs.setdefault("initial", self.initial_from(record))
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = _unit_choices(record.test)
+        if not may_judge:
+            self.fields["clinically_significant"].disabled = True
+            self.fields["clinically_significant"].help_text = _("Only an investigator judges clinical significance.")
         self.carry_version(record)
 
     @staticmethod

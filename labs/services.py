@@ -21,6 +21,7 @@ from subjects.models import Participant, Study
 from subjects.sitetime import site_date
 from trialsite import figures
 from trialsite.audit import audited_save, check_version
+from trialsite.roles import Cap, has_cap
 
 SCHEDULED_VISITS = ("SCR", "W0", "W4", "W8", "W12")
 ENTERED_FIELDS = ("value", "unit", "not_done_reason", "clinically_significant")
@@ -235,10 +236,17 @@ def _check_collected_at(participant, visit_code: str, collected_at, errors: dict
         errors["collected_at"] = [_("The W0 panel is drawn before the infusion starts.")]
 
 
-def _check_significance(results: Iterable[LabResult], prefix_of=lambda r: "") -> None:
+def _check_significance(results: Iterable[LabResult], *, user, before=None, prefix_of=lambda r: "") -> None:
+    """Clinical significance is the investigator's judgement (PROTOCOL §8), of an out-of-range value only.
+    `before`: the stored answer of a corrected result (a correction by someone else may keep it)."""
     errors = {}
     for result in results:
-        if result.clinically_significant is not None and not result.out_of_range:
+        cleared = result.clinically_significant is None and not result.out_of_range
+        if result.clinically_significant != before and not cleared and not has_cap(user, Cap.SIGN_OFF):
+            errors[f"{prefix_of(result)}clinically_significant"] = [
+                _("Only an investigator judges clinical significance.")
+            ]
+        elif result.clinically_significant is not None and not result.out_of_range:
             errors[f"{prefix_of(result)}clinically_significant"] = [
                 _("Clinical significance is judged only for a value outside the normal range.")
             ]
@@ -277,7 +285,7 @@ def lab_panel_record(
             LabResult(participant=participant, panel=panel, test_code=code, **data) for code, data in cleaned.items()
         ]
         lab_results_derive(participant=participant, user=user, pending=new)
-        _check_significance(new, prefix_of=lambda r: f"{r.test_code}_")
+        _check_significance(new, user=user, prefix_of=lambda r: f"{r.test_code}_")
         for result in new:
             audited_save(result, user=user)
         figures.study_data_changed()
@@ -345,10 +353,11 @@ def lab_result_record(
             result = LabResult(participant=participant, panel=panel, test_code=test_code)
         else:
             check_version(result, expected_version)
+        significant_before = result.clinically_significant
         for name, item in data.items():
             setattr(result, name, item)
         lab_results_derive(participant=participant, user=user, pending=[result])
-        _check_significance([result])
+        _check_significance([result], user=user, before=significant_before)
         saved = audited_save(result, user=user, reason=reason, expected_version=expected_version)
         figures.study_data_changed()
         return saved

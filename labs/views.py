@@ -24,7 +24,11 @@ def _participant_url(participant) -> str:
 def panel_new(request: HttpRequest, screening_number: str) -> HttpResponse:
     """Enter a laboratory panel: its visit, collection time and the results of the tests done."""
     participant = get_object_or_404(Participant, screening_number=screening_number)
-    form = LabPanelForm(request.POST or None, initial={"visit_code": request.GET.get("visit", "SCR")})
+    form = LabPanelForm(
+        request.POST or None,
+        initial={"visit_code": request.GET.get("visit", "SCR")},
+        may_judge=has_cap(request.user, Cap.SIGN_OFF),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             panel = lab_panel_record(
@@ -47,7 +51,7 @@ def panel_new(request: HttpRequest, screening_number: str) -> HttpResponse:
 def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct one result, or judge its clinical significance (a reason for change is required)."""
     result = get_object_or_404(LabResult.objects.select_related("participant", "panel"), pk=pk)
-    form = LabResultForm(request.POST or None, record=result)
+    form = LabResultForm(request.POST or None, record=result, may_judge=has_cap(request.user, Cap.SIGN_OFF))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

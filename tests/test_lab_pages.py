@@ -133,3 +133,9 @@ def test_normal_ranges_page_ladder(coordinator, administrator, client, study):
     )
     assert response.status_code == 302
     assert NormalRange.objects.filter(effective_from=date(2024, 3, 1), uln=45).exists()
+
+
+def test_only_the_investigator_may_judge_clinical_significance_on_the_pages(woman, coordinator, investigator):
+    url = reverse("labs:panel_new", args=[woman.screening_number])
+    assert 'name="ALT_clinically_significant" disabled' in logged_in(coordinator).get(url).content.decode()
+    assert 'name="ALT_clinically_significant" disabled' not in logged_in(investigator).get(url).content.decode()

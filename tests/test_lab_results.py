@@ -163,24 +163,30 @@ def test_one_panel_per_visit_and_correction_needs_reason_and_version(woman, coor
     assert (alt.value, alt.ctcae_grade, alt.version) == (Decimal("130"), 2, 2)
 
 
-def test_clinically_significant_only_on_out_of_range_values(woman, coordinator):
-    with pytest.raises(ValidationError) as error:
-        lab_panel_record(
+def test_clinically_significant_only_on_out_of_range_values_and_by_the_investigator(woman, coordinator, investigator):
+    def enter(user, value):
+        return lab_panel_record(
             participant=woman,
-            user=coordinator,
+            user=user,
             visit_code="W4",
             collected_at=at(date(2024, 2, 7)),
-            results={"ALT": {"value": Decimal("30"), "clinically_significant": True}},
+            results={"ALT": {"value": Decimal(value), "clinically_significant": True}},
         )
+
+    with pytest.raises(ValidationError) as error:
+        enter(investigator, "30")
     assert "ALT_clinically_significant" in error.value.message_dict
-    lab_panel_record(
-        participant=woman,
-        user=coordinator,
-        visit_code="W4",
-        collected_at=at(date(2024, 2, 7)),
-        results={"ALT": {"value": Decimal("50"), "clinically_significant": True}},
-    )
-    assert result(woman, "W4", "ALT").clinically_significant is True
+    with pytest.raises(ValidationError) as error:
+        enter(coordinator, "50")  # out of range, but the coordinator does not judge it
+    assert "investigator" in error.value.message_dict["ALT_clinically_significant"][0]
+    enter(investigator, "50")
+    alt = result(woman, "W4", "ALT")
+    assert alt.clinically_significant is True
+    # The coordinator corrects the value and keeps the investigator's judgement as it is.
+    lab_result_record(
+        participant=woman, user=coordinator, test_code="ALT", value=Decimal("51"), unit="U/L",
+        clinically_significant=True, result=alt, reason="transcription", expected_version=alt.version,
+    )  # fmt: skip
 
 
 def test_not_done_result_has_no_flag_or_grade(woman, coordinator):

@@ -30,7 +30,7 @@ def frozen():
 
 
 @pytest.fixture
-def recorded(coordinator):
+def recorded(coordinator, investigator):
     p = factories.enrolled_participant(coordinator, sex="F", planned_day1=DAY1, day1=DAY1)
     lab_first_infusion_set(participant=p, start_time=datetime(2024, 1, 10, 9, tzinfo=TZ), user=coordinator)
     lab_panel_record(
@@ -42,7 +42,7 @@ def recorded(coordinator):
     )
     lab_panel_record(
         participant=p,
-        user=coordinator,
+        user=investigator,
         visit_code="W4",
         collected_at=datetime(2024, 2, 7, 8, tzinfo=TZ),
         results={
