@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 from trialsite.roles import Role  # noqa: E402
 
 BENCH_USERS = {"bench_coordinator": Role.COORDINATOR, "bench_dm": Role.DATA_MANAGER, "bench_dmc": Role.DMC_REVIEWER}
-SDTM_DOMAINS = ("dm", "ie", "sv", "vs", "ex", "rs", "ae")
+SDTM_DOMAINS = ("dm", "ie", "sv", "vs", "lb", "ex", "rs", "ae")
 
 # Plain SELECTs over the same tables giving the same rows as each export (one row per test for
 # VS and RS, one per failed criterion for IE): the database's own speed, without formatting.
@@ -81,6 +81,9 @@ COPY_BASELINES = {
     "FROM assessments_pasiassessment r " + _P.format(alias="r") + " JOIN subjects_visit v ON v.id = r.visit_id "
     f"CROSS JOIN LATERAL (VALUES {_RS_TESTS}) AS t(code, value) WHERE t.value IS NOT NULL "
     "ORDER BY p.screening_seq, v.visitnum",
+    "lb": "SELECT p.usubjid, l.visit_code, l.collected_at, r.* FROM labs_labresult r "
+    + _P.format(alias="r")
+    + " JOIN labs_labpanel l ON l.id = r.panel_id ORDER BY p.screening_seq, l.collected_at, r.test_code",
     "ae": "SELECT p.usubjid, a.* FROM safety_adverseevent a "
     + _P.format(alias="a")
     + " ORDER BY p.screening_seq, a.ae_number",

@@ -28,8 +28,12 @@ from django.utils import timezone
 
 from assessments import pasi
 from assessments.models import PasiAssessment
+from bench.synthetic_forms import FormsBuilder
+from deviations.models import ProtocolDeviation
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
+from labs.models import FirstInfusion, LabPanel, LabResult
+from medications.models import ConcomitantMedication, MedicalHistory
 from safety import rules as safety_rules
 from safety.models import ActionTaken, AdverseEvent, Outcome, Relationship, SafetyHold
 from signatures.models import Meaning, Signature
@@ -94,6 +98,10 @@ class GenerationSummary:
     pasi_assessments: int = 0
     adverse_events: int = 0
     safety_holds: int = 0
+    lab_results: int = 0
+    medications: int = 0
+    medical_history: int = 0
+    deviations: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{f.name.replace('_', ' ')}: {getattr(self, f.name)}" for f in fields(self))
@@ -143,7 +151,7 @@ def generate_study(
             rows = _Rows()
             for index in range(start, min(start + chunk_size, participants)):
                 builder.add_participant(index, rows)
-            rows.insert(user=user, reason=reason, batch_size=batch_size, summary=summary)
+            rows.insert(user=user, reason=reason, batch_size=batch_size, summary=summary, forms=builder.forms)
         total = builder.next_seq - 1
         if study.enrollment_target < total:
             study.enrollment_target = total
@@ -162,13 +170,29 @@ class _Rows:
     adverse_events: list = field(default_factory=list)
     safety_holds: list = field(default_factory=list)
     signatures: list = field(default_factory=list)  # (screening, signature): record_id once it is stored
+    first_infusions: list = field(default_factory=list)
+    lab_panels: list = field(default_factory=list)
+    lab_results: list = field(default_factory=list)
+    medications: list = field(default_factory=list)
+    medical_history: list = field(default_factory=list)
 
-    def insert(self, *, user, reason: str, batch_size: int, summary: GenerationSummary) -> None:
+    def insert(self, *, user, reason: str, batch_size: int, summary: GenerationSummary, forms) -> None:
         # Parents first: their primary keys are known before the children's foreign keys are read.
         now = timezone.now()
         for assessment in self.pasi_assessments:  # bulk inserts skip save(): derive now, baselines known
             assessment.derive()
-        for model, objs in (
+        forms.derive_labs(self, self.participants)
+        self._insert(self._tables(), user=user, reason=reason, now=now, batch_size=batch_size)
+        deviations = forms.deviations(self, forms.dosing_codes)
+        self._insert([(ProtocolDeviation, deviations)], user=user, reason=reason, now=now, batch_size=batch_size)
+        summary.lab_results += len(self.lab_results)
+        summary.medications += len(self.medications)
+        summary.medical_history += len(self.medical_history)
+        summary.deviations += len(deviations)
+        self._count(summary)
+
+    def _tables(self):
+        return (
             (Participant, self.participants),
             (Screening, self.screenings),
             (Visit, self.visits),
@@ -178,7 +202,16 @@ class _Rows:
             (AdverseEvent, self.adverse_events),
             (SafetyHold, self.safety_holds),
             (Signature, self.signatures),
-        ):
+            (FirstInfusion, self.first_infusions),
+            (LabPanel, self.lab_panels),
+            (LabResult, self.lab_results),
+            (ConcomitantMedication, self.medications),
+            (MedicalHistory, self.medical_history),
+        )
+
+    @staticmethod
+    def _insert(tables, *, user, reason, now, batch_size) -> None:
+        for model, objs in tables:
             if model is Signature:  # the screenings are stored now: their ids are known
                 objs = [_signed(screening, signature) for screening, signature in objs]
             if not objs:
@@ -189,6 +222,8 @@ class _Rows:
                 model.objects.bulk_create(objs, batch_size=batch_size)
                 history_rows = _history_rows(model, objs, user=user, reason=reason, now=now)
                 model.history.model.objects.bulk_create(history_rows, batch_size=batch_size)
+
+    def _count(self, summary: GenerationSummary) -> None:
         summary.participants += len(self.participants)
         summary.enrolled += sum(1 for p in self.participants if p.subject_id)
         summary.screen_failed += sum(1 for p in self.participants if p.status == ParticipantStatus.SCREEN_FAILED)
@@ -237,6 +272,8 @@ class _Builder:
         self.rules = [d.as_rule() for d in study.visit_definitions.all()]
         self.dosing_codes = {r.code for r in self.rules if r.dosing}
         self.criteria = study.eligibility_criteria
+        self.forms = FormsBuilder(seed=seed, study=study, today=today, at=self.at)
+        self.forms.dosing_codes = self.dosing_codes
         self.next_seq = (Participant.objects.aggregate(m=Max("screening_seq"))["m"] or 0) + 1
         self.next_subject = Participant.objects.exclude(subject_id=None).count() + 1
         self.lot = 0
@@ -321,6 +358,10 @@ class _Builder:
                 signed_at=signoff_at,
             )
             rows.signatures.append((rows.screenings[-1], signature))
+        self.forms.history(
+            p, rows, planned_day1=planned_day1, recent_systemic=exclusions["recent_systemic_therapy"],
+            prior_stem_cell=exclusions["prior_stem_cell_therapy"],
+        )  # fmt: skip
         if not signed:
             p.status = ParticipantStatus.SCREENING if result.eligible else ParticipantStatus.SCREEN_FAILED
             planned = schedule.plan_visits(
@@ -331,8 +372,11 @@ class _Builder:
             p.baseline_pasi = self._pasi(p, visit, scr_pasi, rows).pasi_total  # no Day 1: the screening PASI
             measured_at = self.at(screening_date, 10, rng.randint(0, 60))
             self._vitals(p, visit, Timepoint.VISIT, measured_at, rows, weight=weight)
+            self.forms.labs(p, rows, visits={"SCR": visit}, first_start=None)
+            self.forms.medications(p, rows, last_day=min(self.last_day, screening_date + timedelta(days=10)))
             return
         self._enrolled(p, rows, latent, scr_pasi, weight, screening_date, planned_day1, signoff_at)
+        self.forms.medications(p, rows, last_day=self.last_day)
 
     def _enrolled(self, p, rows, latent, scr_pasi, weight, screening_date, planned_day1, signoff_at) -> None:
         rng = self.rng
@@ -391,6 +435,8 @@ class _Builder:
                              weight=visit_weight)  # fmt: skip
         self._adverse_events(p, rows, dosings, day1, stop_date, stop_kind)
         self._infusions(p, rows, dosings)
+        given = [d.start for d in dosings if not d.dropped]
+        self.forms.labs(p, rows, visits=visits, first_start=min(given) if given else None)
         if stop_kind is None and visits[planned[-1].code].actual_date is not None:
             p.status = ParticipantStatus.COMPLETED  # as subjects.services does when the last visit is done
 

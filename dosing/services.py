@@ -14,6 +14,8 @@ from django.utils import timezone
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
 from dosing.rules import infusion_blockers
+from labs.services import lab_first_infusion_set
+from medications.services import cm_day1_refresh
 from subjects import schedule
 from subjects import services as subject_services
 from subjects.models import Participant, Study, Visit, VisitDefinition
@@ -278,6 +280,7 @@ def infusion_record(
             )
         _raise_if(errors)
 
+        start_before = existing.start_time if existing is not None else None
         infusion = existing or Infusion(
             participant=participant,
             visit=visit,
@@ -326,5 +329,10 @@ def infusion_record(
                 deviation_reason=deviation_reason if out_of_window else "",
                 reason=f"Visit date from infusion {infusion.infusion_number}",
             )
+        if definition.week == 0:
+            participant.refresh_from_db()  # the baseline PASI follows Day 1 by the after-write hook
+            if infusion.start_time != start_before:  # a save that changed nothing writes nothing
+                lab_first_infusion_set(participant=participant, start_time=infusion.start_time, user=user)
+            cm_day1_refresh(participant=participant, user=user)
         figures.study_data_changed()
         return infusion

@@ -11,8 +11,11 @@ from django.core import validators
 from django.db import models
 
 from assessments.models import PasiAssessment
+from deviations.models import ProtocolDeviation
 from dosing.models import Infusion, VitalSigns
 from exports import sdtm
+from labs.models import LabPanel, LabResult
+from medications.models import ConcomitantMedication, MedicalHistory
 from safety.models import AdverseEvent
 from subjects.models import Participant, Screening, Visit
 from trialsite.audit import BOOKKEEPING_FIELDS
@@ -38,6 +41,20 @@ FORMS = (
     Form("pasi_assessment", "PASI assessment", PasiAssessment, "RS", visit_based=True),
     Form("infusion", "Infusion", Infusion, "EX", visit_based=True),
     Form("adverse_event", "Adverse event", AdverseEvent, "AE", visit_based=False, repeating=True),
+    # Not bound to a scheduled visit (a panel may be unscheduled; the others belong to the participant): in
+    # ODM they are repeating item groups of the screening event, as the participant-level forms are.
+    Form("lab_panel", "Laboratory panel", LabPanel, "LB", visit_based=False, repeating=True),
+    Form("lab_result", "Laboratory result", LabResult, "LB", visit_based=False, repeating=True),
+    Form(
+        "concomitant_medication",
+        "Concomitant medication",
+        ConcomitantMedication,
+        "CM",
+        visit_based=False,
+        repeating=True,
+    ),
+    Form("medical_history", "Medical history", MedicalHistory, "MH", visit_based=False, repeating=True),
+    Form("protocol_deviation", "Protocol deviation", ProtocolDeviation, "DV", visit_based=False, repeating=True),
 )
 
 

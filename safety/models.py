@@ -125,9 +125,16 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         SAE_CREATED = "sae_created", "New serious adverse event"
+        PROTOCOL_DEVIATION = "protocol_deviation", "Protocol deviation (prohibited medication)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="notifications")
+    adverse_event = models.ForeignKey(
+        AdverseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    # A notification not about an AE (a protocol deviation from an upper app) carries its own message,
+    # written without personal data, and goes to the investigators only.
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -31,11 +31,9 @@ def pending_notification_ids() -> list[int]:
     return list(Notification.objects.filter(_claimable(timezone.now())).order_by("id").values_list("id", flat=True))
 
 
-def recipients() -> list[str]:
-    """E-mail addresses of every active investigator and DMC reviewer."""
-    users = get_user_model().objects.filter(
-        is_active=True, groups__name__in=[Role.INVESTIGATOR.value, Role.DMC_REVIEWER.value]
-    )
+def recipients(roles=(Role.INVESTIGATOR, Role.DMC_REVIEWER)) -> list[str]:
+    """E-mail addresses of every active user of `roles` (investigators and DMC reviewers by default)."""
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=[role.value for role in roles])
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
 
@@ -50,7 +48,7 @@ def deliver_notification(notification_id: int) -> bool:
     if claimed != 1:
         return False
     notification = Notification.objects.select_related("adverse_event__participant").get(pk=notification_id)
-    to = recipients()
+    to = recipients() if notification.adverse_event_id else recipients((Role.INVESTIGATOR,))
     try:
         subject, body = render_message(notification)
         if to:
@@ -68,6 +66,8 @@ def deliver_notification(notification_id: int) -> bool:
 
 def render_message(notification: Notification) -> tuple[str, str]:
     """Subject and body without personal data: subject ID, term, grade, awareness and due time."""
+    if notification.adverse_event_id is None:
+        return notification.subject, notification.body
     study = Study.current()
     adverse_event = notification.adverse_event
     subject_id = adverse_event.participant.display_id

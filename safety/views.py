@@ -66,7 +66,9 @@ def ae_list(request: HttpRequest) -> HttpResponse:
 def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
     participant = get_object_or_404(Participant, pk=participant_pk)
     may_assess = has_cap(request.user, Cap.SIGN_OFF)
-    form = AdverseEventForm(request.POST or None, participant=participant, may_assess=may_assess)
+    # A laboratory result that prompts an AE links here with term, grade and onset (labs.selectors).
+    prefill = {name: request.GET[name] for name in ("term", "grade", "onset_date") if request.GET.get(name)}
+    form = AdverseEventForm(request.POST or None, participant=participant, may_assess=may_assess, initial=prefill)
     if request.method == "POST" and form.is_valid():
         try:
             adverse_event = adverse_event_record(participant=participant, user=request.user, **form.service_fields())

@@ -200,6 +200,7 @@ def _reference_data(request):
     importlib.import_module("trialsite.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("trialsite.migrations.0006_monitor_role").create_monitor_role(apps, None)
     importlib.import_module("subjects.migrations.0002_study_configuration").load(apps, None)
+    importlib.import_module("labs.migrations.0002_site_normal_ranges").load(apps, None)
 
 
 @pytest.fixture(autouse=True)

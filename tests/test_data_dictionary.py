@@ -45,6 +45,7 @@ def test_every_mapping_names_a_variable_of_a_dataset(data_manager):
             assert part.split(" (")[0] in names, mapping
     assert {e["form"] for e in entries} == {
         "participant", "screening", "visit", "vital_signs", "pasi_assessment", "infusion", "adverse_event",
+        "lab_panel", "lab_result", "concomitant_medication", "medical_history", "protocol_deviation",
     }  # fmt: skip
     bookkeeping = {"id", "created_at", "updated_at", "version"}  # the system's, not CRF items
     assert not [(e["form"], e["field"]) for e in entries if e["field"] in bookkeeping]

@@ -310,11 +310,11 @@ def test_dashboard_query_count_does_not_grow_with_participants(
     trial, coordinator, dmc_reviewer, django_assert_max_num_queries
 ):
     # session, user, roles, study = 4, and the session's save (savepoint, update, release) = 3, with the
-    # figures cached (no transaction: the page only reads); 8 more to compute them (participants,
+    # figures cached (no transaction: the page only reads); 9 more to compute them (participants,
     # exposure, exposure table, AEs, AEs by SOC and PT, SAEs and holds, visit definitions with the PASI
-    # means, PASI lines).
+    # means, PASI lines, laboratory shifts).
     client = logged_in(dmc_reviewer)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         cold = get(client, "/safety/dashboard/")
     with django_assert_max_num_queries(7):
         assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(cold)
@@ -334,7 +334,7 @@ def test_dashboard_query_count_does_not_grow_with_participants(
                 awareness_time=datetime(2024, 1, 21, 8, 0, tzinfo=TZ),
             )
     figures.new_generation()  # the factories write around the services (and nothing commits in this test)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         html = get(client, "/safety/dashboard/")
     with django_assert_max_num_queries(7):
         assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(html)

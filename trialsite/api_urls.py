@@ -3,5 +3,8 @@ that the project package imports no app."""
 
 from django.urls import include, path
 
-APPS = ("subjects", "signatures", "assessments", "dosing", "safety", "datamanagement", "exports")
+APPS = (
+    "subjects", "signatures", "assessments", "dosing", "labs", "medications", "safety", "datamanagement",
+    "deviations", "exports",
+)  # fmt: skip
 urlpatterns = [path("", include(f"{app}.api.urls")) for app in APPS]

@@ -35,6 +35,11 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("pasi_assessment", "assessments.PasiAssessment", "participant", "visit"),
         RecordType("adverse_event", "safety.AdverseEvent", "participant", None),
         RecordType("safety_hold", "safety.SafetyHold", "participant", None),
+        RecordType("lab_panel", "labs.LabPanel", "participant", "visit"),
+        RecordType("lab_result", "labs.LabResult", "participant", "panel.visit"),
+        RecordType("concomitant_medication", "medications.ConcomitantMedication", "participant", None),
+        RecordType("medical_history", "medications.MedicalHistory", "participant", None),
+        RecordType("protocol_deviation", "deviations.ProtocolDeviation", "participant", None),
     )
 }
 

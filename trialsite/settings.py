@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "exports",
     "labs",
     "medications",
+    "deviations",
     "coding",
     "datamanagement",
 ]
@@ -69,6 +70,7 @@ if DEBUG or TESTING:
 AUDITED_WRITE_GUARDS: list[str] = ["datamanagement.services.refuse_locked_write"]
 AUDITED_AFTER_WRITE: list[str] = [
     "assessments.services.baseline_after_day1_moved",  # derived values first, then what reacts to them
+    "deviations.hooks.sync_after_write",
     "datamanagement.services.sdv_clear_on_change",
     "signatures.services.signatures_invalidate",
     "datamanagement.editchecks.run_edit_checks",

@@ -122,6 +122,9 @@ for method in (
            "exact decimal arithmetic (PROTOCOL section 8; labs.ctcae)."),
     Method("MT.LOBXFL", "Last observation before exposure", "Y on the last non-missing result of each test measured "
            "before the start of the first infusion (RFXSTDTC); none for people never dosed."),
+    Method("MT.CMPRCON", "Prior or concomitant", "PRIOR when the medication ended before Day 1 (RFSTDTC); "
+           "CONCOMITANT when taken on or after Day 1, so one ending on Day 1, ongoing, or with a partial end that "
+           "may reach Day 1 is concomitant; none before Day 1 is known (medications.rules.prior_or_concomitant)."),
     Method("MT.DOSE", "Dose in 10^6 cells", "The administered viable cell count divided by 10^6, exactly."),
     Method("MT.TRTEM", "Treatment emergent", "Y when the AE starts on or after Day 1 (RFSTDTC), else N "
            "(safety.rules.is_treatment_emergent)."),

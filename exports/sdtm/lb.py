@@ -1,0 +1,111 @@
+"""LB — Laboratory Test Results: one record per test per panel per participant (PROTOCOL §8).
+
+- LBORRES/LBORRESU as reported; LBSTRESN/LBSTRESC/LBSTRESU in the test's standard unit (exact
+  conversion, labs.catalogue); LBSTNRLO/LBSTNRHI the normal range in force on the collection date for
+  the participant's sex and age; LBNRIND the flag; LBTOXGR the derived CTCAE v5.0 grade.
+- A test requested but not done: LBSTAT NOT DONE with LBREASND, no result.
+- LBLOBXFL: Y on each test's baseline (the last result collected before the first infusion started).
+- Unscheduled panels have no VISITNUM; VISIT UNSCHEDULED. EPOCH from LBDTC's date.
+- LBCLSIG (SUPPLB): the investigator's clinical significance of an out-of-range value.
+Safety variant (DMC reviewers): enrolled participants only.
+"""
+
+from zoneinfo import ZoneInfo
+
+from exports.sdtm import common
+from exports.sdtm.base import Dataset, Variable
+from exports.sdtm.terminology import Codelist, plain, register
+from labs import catalogue
+from labs.models import LabResult
+
+HAEMATOLOGY = ("HGB", "WBC", "NEUT", "LYM", "PLAT")
+register(
+    Codelist("LBTESTCD", "Laboratory Test Code", tuple((t.code, t.lbtest) for t in catalogue.LAB_TESTS),
+             nci_code="C65047"),
+    Codelist("LBTEST", "Laboratory Test Name", plain(*(t.lbtest for t in catalogue.LAB_TESTS)), nci_code="C67154"),
+    Codelist("LBCAT", "Category for Laboratory Test", plain("CHEMISTRY", "HEMATOLOGY")),
+    Codelist("NRIND", "Reference Range Indicator", plain("HIGH", "LOW", "NORMAL"), nci_code="C78736"),
+    Codelist("LBSTAT", "Completion Status", plain("NOT DONE"), nci_code="C66789"),
+    Codelist("TOXGR", "Toxicity Grade", plain("0", "1", "2", "3", "4")),
+)  # fmt: skip
+
+V = Variable
+VARIABLES = (
+    common.studyid(),
+    common.domain("LB"),
+    common.usubjid_variable(),
+    V("LBSEQ", "Sequence Number", type="integer", core="Req", comment="Numbers the participant's rows in time order."),
+    V("LBTESTCD", "Lab Test or Examination Short Name", core="Req", origin="Assigned", codelist="LBTESTCD",
+      crf="lab_result.test_code"),
+    V("LBTEST", "Lab Test or Examination Name", core="Req", origin="Assigned", codelist="LBTEST"),
+    V("LBCAT", "Category for Lab Test", core="Exp", origin="Assigned", codelist="LBCAT"),
+    V("LBORRES", "Result or Finding in Original Units", core="Exp", origin="Collected", source="Investigator",
+      crf="lab_result.value"),
+    V("LBORRESU", "Original Units", core="Exp", origin="Collected", source="Investigator", crf="lab_result.unit"),
+    V("LBSTRESC", "Character Result/Finding in Std Format", core="Exp",
+      comment="LBSTRESN as text (the standard-unit value, exact)."),
+    V("LBSTRESN", "Numeric Result/Finding in Standard Units", type="float", core="Exp",
+      comment="LBORRES converted exactly to the standard unit (PROTOCOL section 8)."),
+    V("LBSTRESU", "Standard Units", core="Exp", origin="Assigned"),
+    V("LBSTNRLO", "Normal Range Lower Limit-Std Units", type="float", core="Exp",
+      comment="LLN in force on the collection date for the participant's sex and age."),
+    V("LBSTNRHI", "Normal Range Upper Limit-Std Units", type="float", core="Exp",
+      comment="ULN in force on the collection date for the participant's sex and age."),
+    V("LBNRIND", "Reference Range Indicator", core="Exp", codelist="NRIND",
+      comment="LOW below LLN, HIGH above ULN, NORMAL otherwise (on a limit: NORMAL)."),
+    V("LBSTAT", "Completion Status", core="Perm", codelist="LBSTAT", crf="lab_result.not_done_reason"),
+    V("LBREASND", "Reason Test Not Done", core="Perm", origin="Collected", source="Investigator",
+      crf="lab_result.not_done_reason"),
+    V("LBLOBXFL", "Last Observation Before Exposure Flag", core="Exp", codelist="NY", method="MT.LOBXFL"),
+    V("LBTOXGR", "Standard Toxicity Grade", core="Perm", codelist="TOXGR", method="MT.CTCAE",
+      comment="CTCAE v5.0 grade derived by the protocol's criteria (PROTOCOL section 8)."),
+    *common.visit_variables(),
+    common.epoch_variable("LBDTC"),
+    V("LBDTC", "Date/Time of Specimen Collection", type="datetime", core="Exp", origin="Collected",
+      source="Investigator", crf="lab_panel.collected_at"),
+    common.study_day_variable("LBDY", "Study Day of Specimen Collection", "LBDTC"),
+    V("LBCLSIG", "Clinically Significant", codelist="NY", origin="Collected", source="Investigator",
+      crf="lab_result.clinically_significant", supp=True, evaluator="INVESTIGATOR"),
+)  # fmt: skip
+
+
+def _number(value) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def rows(study, *, safety: bool = False):
+    zone = ZoneInfo(study.time_zone)
+    epochs = common.Epochs(study)
+    results = common.with_epoch_facts(
+        common.enrolled_only(LabResult.objects, safety, prefix="participant__").select_related(
+            "participant", "panel", "panel__visit"
+        )
+    ).order_by(common.participant_order("participant__"), "panel__collected_at", "panel_id", "test_code")
+    participant, seq = None, 0
+    for r in results.iterator(chunk_size=common.FETCH_ROWS):
+        if r.participant_id != participant:
+            participant, seq = r.participant_id, 0
+        seq += 1
+        test = catalogue.lab_test(r.test_code)
+        moment = common.local(r.panel.collected_at, zone)
+        on = moment.date()
+        visit = r.panel.visit
+        done = r.value is not None
+        yield (
+            study.study_id, "LB", common.usubjid(study, r.participant), seq, test.code, test.lbtest,
+            "HEMATOLOGY" if test.code in HAEMATOLOGY else "CHEMISTRY",
+            _number(r.value), r.unit or None, _number(r.value_standard), _number(r.value_standard),
+            test.standard_unit if done else None, _number(r.lln), _number(r.uln),
+            r.flag or None, None if done else "NOT DONE", None if done else r.not_done_reason,
+            "Y" if r.is_baseline else None, common.text(r.ctcae_grade),
+            visit.visitnum if visit else None, visit.visit_code if visit else "UNSCHEDULED",
+            epochs.of(on, r), common.minute(moment), common.study_day(on, r.participant.day1_date),
+            common.yes_no(r.clinically_significant),
+        )  # fmt: skip
+
+
+LB = Dataset(
+    name="LB", label="Laboratory Test Results", category="FINDINGS",
+    structure="One record per lab test per time point per visit per subject",
+    keys=("STUDYID", "USUBJID", "LBTESTCD", "VISIT", "LBDTC"), variables=VARIABLES, rows=rows, safety=True,
+)  # fmt: skip
