@@ -6,9 +6,8 @@ from django.utils import timezone
 from dosing.models import Timepoint
 from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.forms import VersionedForm
+from trialsite.forms import IsoDateTimeInput, VersionedForm
 
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -30,7 +29,7 @@ class VitalSignsForm(VersionedForm, forms.Form):
     """
 
     timepoint = forms.ChoiceField(choices=Timepoint.choices)
-    measured_at = forms.DateTimeField(widget=DATETIME_WIDGET)
+    measured_at = forms.DateTimeField(widget=IsoDateTimeInput())
     minutes_after_start = forms.IntegerField(required=False, min_value=1, help_text="During the infusion only.")
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, min_value=Decimal("30.0"), max_value=Decimal("200.0"), decimal_places=1
@@ -80,9 +79,9 @@ class InfusionForm(VersionedForm, forms.Form):
         label="Viability (%)", min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
     )
     administered_cells = forms.IntegerField(label="Administered cells (viable)", min_value=1)
-    thaw_time = forms.DateTimeField(widget=DATETIME_WIDGET)
-    start_time = forms.DateTimeField(widget=DATETIME_WIDGET)
-    end_time = forms.DateTimeField(widget=DATETIME_WIDGET)
+    thaw_time = forms.DateTimeField(widget=IsoDateTimeInput())
+    start_time = forms.DateTimeField(widget=IsoDateTimeInput())
+    end_time = forms.DateTimeField(widget=IsoDateTimeInput())
     volume_ml = forms.DecimalField(
         label="Volume (mL)", min_value=Decimal("1"), max_value=Decimal("500"), decimal_places=1
     )

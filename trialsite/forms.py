@@ -20,6 +20,27 @@ from django.db import models
 from trialsite.audit import EditConflict, changes_since, describe_change
 
 CONFLICT_CLASS = "changed-meanwhile"
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date input: it reads and posts ISO dates only, so a saved date must be rendered ISO
+    (the locale's format, e.g. 11/11/2026, is dropped by the browser and the field comes back blank)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """A browser datetime-local input (ISO, minutes), for the same reason as IsoDateInput."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 _MISSING = object()
 
 
