@@ -122,4 +122,4 @@ class InfusionForm(VersionedForm, forms.Form):
         return initial
 
     def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+        return {name: self.cleaned_data.get(name) for name in self.SERVICE_FIELDS}

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -11,31 +11,23 @@ from dosing.services import WEIGHT_TIMEPOINTS, infusion_record, vitals_record
 from subjects.models import Study, Visit, VisitDefinition
 from subjects.views import visit_or_404
 from trialsite.access import requires
-from trialsite.audit import EditConflict
-from trialsite.forms import form_status, show_errors
+from trialsite.forms import form_status, submit
 from trialsite.roles import Cap, has_cap
 
 
 def _save_vitals(request, form: VitalSignsForm, visit: Visit, record: VitalSigns | None) -> VitalSigns | None:
     data = form.cleaned_data
-    try:
-        return vitals_record(
-            visit=visit,
-            user=request.user,
-            timepoint=data["timepoint"],
-            measured_at=data["measured_at"],
-            minutes_after_start=data["minutes_after_start"],
-            reason=data["reason_for_change"] or None,
-            vital_signs=record,
-            expected_version=form.expected_version,
-            **form.values(),
-        )
-    except EditConflict as conflict:
-        form.show_conflict(conflict=conflict)
-        return None
-    except ValidationError as error:
-        show_errors(form, error)
-        return None
+    return vitals_record(
+        visit=visit,
+        user=request.user,
+        timepoint=data.get("timepoint"),
+        measured_at=data.get("measured_at"),
+        minutes_after_start=data.get("minutes_after_start"),
+        reason=data.get("reason_for_change") or None,
+        vital_signs=record,
+        expected_version=form.expected_version,
+        **form.values(),
+    )
 
 
 @requires(Cap.VIEW_CLINICAL)
@@ -48,7 +40,7 @@ def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> Http
         if not can_enter:
             raise PermissionDenied
         form = VitalSignsForm(request.POST)
-        if form.is_valid() and _save_vitals(request, form, visit, None):
+        if submit(form, lambda: _save_vitals(request, form, visit, None)):
             messages.success(request, f"Vital signs at {visit.visit_code} saved.")
             return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
     records = VitalSigns.objects.filter(visit=visit).order_by("measured_at", "minutes_after_start")
@@ -64,7 +56,7 @@ def vitals_edit(request: HttpRequest, screening_number: str, visit_code: str, pk
     visit = visit_or_404(screening_number, visit_code)
     record = get_object_or_404(VitalSigns, pk=pk, visit=visit)
     form = VitalSignsForm(request.POST or None, record=record)
-    if request.method == "POST" and form.is_valid() and _save_vitals(request, form, visit, record):
+    if request.method == "POST" and submit(form, lambda: _save_vitals(request, form, visit, record)):
         messages.success(request, "Vital signs corrected.")
         return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
     context = {"visit": visit, "participant": visit.participant, "record": record, "form": form}
@@ -94,22 +86,19 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
         if not can_enter:
             raise PermissionDenied
         form = InfusionForm(request.POST, record=recorded)
-        if form.is_valid():
-            try:
-                saved = infusion_record(
-                    visit=visit,
-                    user=request.user,
-                    reason=form.cleaned_data["reason_for_change"] or None,
-                    expected_version=form.expected_version,
-                    **form.service_kwargs(),
-                )
-            except EditConflict as conflict:
-                form.show_conflict(conflict=conflict)
-            except ValidationError as error:
-                show_errors(form, error)
-            else:
-                messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
-                return redirect("dosing:infusion", screening_number=screening_number, visit_code=visit_code)
+        saved = submit(
+            form,
+            lambda: infusion_record(
+                visit=visit,
+                user=request.user,
+                reason=form.cleaned_data.get("reason_for_change") or None,
+                expected_version=form.expected_version,
+                **form.service_kwargs(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
+            return redirect("dosing:infusion", screening_number=screening_number, visit_code=visit_code)
     elif recorded:
         form = InfusionForm(record=recorded)
     else:

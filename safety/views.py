@@ -39,7 +39,7 @@ from subjects.models import Participant, Study
 from trialsite.access import requires
 from trialsite.audit import EditConflict
 from trialsite.filters import filters_from
-from trialsite.forms import form_status, show_errors
+from trialsite.forms import form_status, show_errors, submit
 from trialsite.roles import Cap, has_cap
 
 
@@ -66,14 +66,13 @@ def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
     participant = get_object_or_404(Participant, pk=participant_pk)
     may_assess = has_cap(request.user, Cap.SIGN_OFF)
     form = AdverseEventForm(request.POST or None, participant=participant, may_assess=may_assess)
-    if request.method == "POST" and form.is_valid():
-        try:
-            adverse_event = adverse_event_record(participant=participant, user=request.user, **form.service_fields())
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
-            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    if request.method == "POST" and (
+        adverse_event := submit(
+            form, lambda: adverse_event_record(participant=participant, user=request.user, **form.service_fields())
+        )
+    ):
+        messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
+        return redirect("safety:ae_detail", pk=adverse_event.pk)
     return render(request, "safety/ae_form.html", {"form": form, "participant": participant})
 
 
@@ -107,22 +106,18 @@ def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AdverseEventForm(
         request.POST or None, instance=adverse_event, participant=participant, may_assess=may_assess
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            adverse_event_update(
-                adverse_event=adverse_event,
-                user=request.user,
-                reason=form.cleaned_data["reason_for_change"],
-                expected_version=form.expected_version,
-                **form.service_fields(),
-            )
-        except EditConflict as conflict:
-            form.show_conflict(conflict=conflict)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"AE {adverse_event.ae_number} updated.")
-            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    if request.method == "POST" and submit(
+        form,
+        lambda: adverse_event_update(
+            adverse_event=adverse_event,
+            user=request.user,
+            reason=form.cleaned_data.get("reason_for_change"),
+            expected_version=form.expected_version,
+            **form.service_fields(),
+        ),
+    ):
+        messages.success(request, f"AE {adverse_event.ae_number} updated.")
+        return redirect("safety:ae_detail", pk=adverse_event.pk)
     context = {"form": form, "participant": participant, "ae": adverse_event}
     return render(request, "safety/ae_form.html", context, status=form_status(form))
 

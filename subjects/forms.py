@@ -1,5 +1,7 @@
 """Browser forms of the subjects app: they parse input; the services in services.py decide."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -62,7 +64,7 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
 
     @property
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        return {name: self.cleaned_data.get(name) for name in self.FIELDS}
 
 
 class YesNoField(forms.TypedChoiceField):
@@ -79,9 +81,31 @@ class YesNoField(forms.TypedChoiceField):
 class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
     screening_date = forms.DateField(widget=IsoDateInput())
     planned_day1_date = forms.DateField(widget=IsoDateInput(), label="Planned Day 1")
-    weight_kg = forms.DecimalField(max_digits=5, decimal_places=1, label="Weight (kg)", help_text="30.0 – 200.0")
-    height_cm = forms.DecimalField(max_digits=4, decimal_places=1, label="Height (cm)", help_text="120.0 – 220.0")
-    bsa_percent = forms.DecimalField(max_digits=4, decimal_places=1, label="BSA (%)", help_text="0.0 – 100.0")
+    # The model's ranges again here, so an out-of-range value shows with every other error at once.
+    weight_kg = forms.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("30.0"),
+        max_value=Decimal("200.0"),
+        label="Weight (kg)",
+        help_text="30.0 – 200.0",
+    )
+    height_cm = forms.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("120.0"),
+        max_value=Decimal("220.0"),
+        label="Height (cm)",
+        help_text="120.0 – 220.0",
+    )
+    bsa_percent = forms.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.0"),
+        max_value=Decimal("100.0"),
+        label="BSA (%)",
+        help_text="0.0 – 100.0",
+    )
 
     def __init__(self, *args, record=None, **kwargs):
         """`record`: the saved screening form, when there is one (a change then needs a reason)."""
@@ -95,7 +119,7 @@ class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
 
     @property
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in services.SCREENING_FIELDS}
+        return {name: self.cleaned_data.get(name) for name in services.SCREENING_FIELDS}
 
     def preview_values(self) -> dict:
         """Whatever parsed cleanly so far (the live eligibility preview works on partial input)."""
