@@ -64,7 +64,7 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     expect(page.locator("#saved-pasi")).to_have_text("14.0")
 
     page.goto(f"/dosing/{sn}/W0/infusion/")
-    expect(page.locator("#planned-cells")).to_have_text("127 000 000")
+    expect(page.locator("#planned-cells")).to_have_text("127,000,000")
     page.fill("#id_product_lot", "UC-2024-007")
     page.fill("#id_viability_percent", "92.5")
     page.fill("#id_administered_cells", "127000000")
@@ -78,7 +78,7 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     page.goto(f"/participants/{sn}/")
     table = page.locator("#dosing-table")
     expect(table).to_contain_text("W0")
-    expect(table).to_contain_text("127 000 000")
+    expect(table).to_contain_text("127,000,000")
     expect(page.locator("#pasi-baseline")).to_have_text("14.0")
     expect(page.locator("#pasi-chart")).to_be_visible()
     assert page.evaluate("typeof Chart !== 'undefined' && Chart.getChart('pasi-chart') !== undefined")

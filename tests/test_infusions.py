@@ -331,8 +331,8 @@ def test_infusion_page_shows_planned_dose_and_records(participant, coordinator):
     assert "No pre-infusion weight" in client.get(url).content.decode()
     weigh(participant, coordinator, "W0", W0_DAY)
     page = client.get(url).content.decode()
-    assert 'Planned dose: <span id="planned-cells">127 000 000</span> cells' in page
-    assert "114 300 000 to 139 700 000" in page
+    assert 'Planned dose: <span id="planned-cells">127,000,000</span> cells' in page
+    assert "114,300,000 to 139,700,000" in page
     response = client.post(url, form_data(W0_DAY))
     assert response.status_code == 302
     assert Infusion.objects.get().planned_cells == 127_000_000

@@ -204,6 +204,8 @@ USE_TZ = True
 # activated for each request); this is only the default outside a request.
 TIME_ZONE = "Asia/Shanghai"
 LANGUAGE_CODE = "en-gb"
+# Our date formats per locale (ISO dates in English); the rest of each locale from Django.
+FORMAT_MODULE_PATH = ["trialsite.formats"]
 USE_I18N = False
 
 # --- Static files ---------------------------------------------------------------------------
