@@ -1,10 +1,12 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dosing import dose
-from dosing.forms import InfusionForm, VitalSignsForm
+from dosing.forms import InfusionForm, MillionCellsField, VitalSignsForm
 from dosing.models import Infusion, VitalSigns
 from dosing.rules import infusion_blockers
 from dosing.services import WEIGHT_TIMEPOINTS, infusion_record, vitals_record
@@ -13,6 +15,7 @@ from subjects.views import visit_or_404
 from trialsite.access import requires
 from trialsite.forms import form_status, submit
 from trialsite.roles import Cap, has_cap
+from trialsite.templatetags.numbers import grouped
 
 
 def _save_vitals(request, form: VitalSignsForm, visit: Visit, record: VitalSigns | None) -> VitalSigns | None:
@@ -115,3 +118,39 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
         "preview": _planned_preview(visit, study),
     }
     return render(request, "dosing/infusion.html", context, status=form_status(form, invalid=400))
+
+
+def dose_check_of(visit: Visit, study: Study, administered_cells: int | None) -> dict:
+    """The typed dose against the planned one, by the rules in dose.py (what the save will decide)."""
+    preview = _planned_preview(visit, study)
+    if preview is None:
+        return {"state": "no_weight", "message": _("No pre-infusion weight yet: the planned dose is not known.")}
+    if administered_cells is None:
+        return {"state": "empty", "message": ""}
+    planned, tolerance = preview["planned_cells"], study.dose_tolerance_percent
+    values = {
+        "administered": grouped(administered_cells),
+        "planned": grouped(planned),
+        "low": grouped(preview["low"]),
+        "high": grouped(preview["high"]),
+        "tolerance": tolerance,
+    }
+    if dose.is_dose_deviation(planned, administered_cells, tolerance):
+        message = _(
+            "%(administered)s cells is outside ±%(tolerance)s %% of the planned %(planned)s cells "
+            "(%(low)s to %(high)s): check the number; a deviation reason will be required."
+        )
+        return {"state": "deviation", "message": message % values}
+    return {"state": "ok", "message": _("%(administered)s cells: within ±%(tolerance)s %% of the plan.") % values}
+
+
+@require_POST
+@requires(Cap.ENTER_DATA)
+def dose_check(request: HttpRequest, screening_number: str, visit_code: str) -> JsonResponse:
+    """Live check of the typed dose (no save): the infusion page shows its message before submit."""
+    visit = visit_or_404(screening_number, visit_code)
+    try:
+        cells = MillionCellsField(required=False).clean(request.POST.get("administered_cells", ""))
+    except ValidationError as error:
+        return JsonResponse({"state": "invalid", "message": " ".join(error.messages)})
+    return JsonResponse(dose_check_of(visit, Study.current(), cells))

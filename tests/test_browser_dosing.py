@@ -67,7 +67,7 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     expect(page.locator("#planned-cells")).to_have_text("127,000,000")
     page.fill("#id_product_lot", "UC-2024-007")
     page.fill("#id_viability_percent", "92.5")
-    page.fill("#id_administered_cells", "127000000")
+    page.fill("#id_administered_cells", "127.0")
     page.fill("#id_thaw_time", f"{day:%Y-%m-%d}T08:30")
     page.fill("#id_start_time", f"{day:%Y-%m-%d}T09:00")
     page.fill("#id_end_time", f"{day:%Y-%m-%d}T10:00")

@@ -313,7 +313,7 @@ def form_data(day: date, **overrides) -> dict:
     data = {
         "product_lot": "UC-2024-007",
         "viability_percent": "92.5",
-        "administered_cells": "127000000",
+        "administered_cells": "127.0",
         "thaw_time": f"{day:%Y-%m-%d}T08:30",
         "start_time": f"{day:%Y-%m-%d}T09:00",
         "end_time": f"{day:%Y-%m-%d}T10:00",
@@ -341,8 +341,8 @@ def test_infusion_page_shows_planned_dose_and_records(participant, coordinator):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"administered_cells": "127000000.5"}, "Enter a whole number."),
-        ({"administered_cells": "100000000"}, "a deviation reason is required"),
+        ({"administered_cells": "127.05"}, "no more than 1 decimal place"),
+        ({"administered_cells": "100.0"}, "a deviation reason is required"),
         ({"end_time": f"{W0_DAY:%Y-%m-%d}T08:00"}, "must be after its start"),
     ],
 )

@@ -1,5 +1,6 @@
 from django import template
 
+from dosing import dose
 from trialsite.templatetags.numbers import grouped
 
 register = template.Library()
@@ -11,3 +12,11 @@ def cells(value) -> str:
     if value is None or value == "":
         return "—"
     return grouped(int(value))
+
+
+@register.filter
+def million_cells(value) -> str:
+    """Cells in ×10⁶ as the infusion form takes them (127000000 → 127.0)."""
+    if value is None or value == "":
+        return "—"
+    return grouped(dose.million_cells(int(value)))
