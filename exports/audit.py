@@ -28,6 +28,7 @@ from trialsite import chain
 from trialsite.audit import AuditedModel
 
 _ONE_DAY = timedelta(days=1)
+IDENTITY_FIELDS = ("visit_code", "visit_id", "ae_number", "infusion_number", "timepoint")
 HIDDEN_FIELDS = {"created_at", "updated_at", "version", *chain.CHAIN_COLUMNS}
 # django-simple-history's codes as words: the page and the CSV write the words, so no cell of ours starts
 # like a formula (a bare "+" or "-" would need neutralising); the JSON API keeps the codes (documented).
@@ -149,6 +150,7 @@ class TrailRow:
     history_date: datetime
     reason: str
     changes: list[dict] = field(default_factory=list)
+    identity: dict = field(default_factory=dict)  # what names the record to people (not exported)
 
     @property
     def history_type_label(self) -> str:
@@ -249,6 +251,7 @@ def resolve_rows(page: list[dict]) -> list[TrailRow]:
                 history_date=record.history_date,
                 reason=record.history_change_reason or "",
                 changes=row_changes(fields, record, previous[key]),
+                identity={name: getattr(record, name) for name in IDENTITY_FIELDS if hasattr(record, name)},
             )
         )
     return out
