@@ -56,6 +56,7 @@ def pages_of(participant, ae) -> dict[str, list[str]]:
     return {
         "alice": [
             "/",
+            "/desk/status/",
             "/participants/",
             f"/participants/{sn}/",
             "/participants/register/",

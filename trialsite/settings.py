@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dosing",
     "safety",
     "exports",
+    "desk",
     "labs",
     "medications",
     "coding",
@@ -63,6 +64,9 @@ if DEBUG or TESTING:
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = []
 AUDITED_AFTER_WRITE: list[str] = []
+# Extra states of records on the status grid (open query, verified, locked, signed): callables
+# (record_type, pks) -> {pk: [state, ...]}, called once per record type per page (desk/status.py).
+STATUS_GRID_STATE_SOURCES: list[str] = []
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

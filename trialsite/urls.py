@@ -18,6 +18,7 @@ urlpatterns = [
     path("dosing/", include("dosing.urls")),
     path("safety/", include("safety.urls")),
     path("reminders/", include("safety.reminder_urls")),
+    path("desk/", include("desk.urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
