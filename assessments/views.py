@@ -9,6 +9,7 @@ from assessments.efficacy import efficacy, region_subtotals
 from assessments.forms import PasiForm
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save, region_scores
+from subjects.flow import after_save
 from subjects.views import visit_or_404
 from trialsite.access import requires
 from trialsite.forms import form_status, submit
@@ -39,7 +40,7 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
         )
         if saved is not None:
             messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
-            return redirect("assessments:pasi", screening_number=screening_number, visit_code=visit_code)
+            return redirect(after_save(request.POST, visit.participant, visit.visit_code, "pasi_assessment"))
     else:
         form = PasiForm(record=assessment)
     participant = visit.participant

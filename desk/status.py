@@ -11,33 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import PasiAssessment
 from dosing.models import Infusion, Timepoint, VitalSigns
+from subjects.flow import FORM_LABELS, form_url, forms_of
 from subjects.models import Participant, Screening, Visit, VisitDefinition
 
 NOT_STARTED, INCOMPLETE, COMPLETE = "not_started", "incomplete", "complete"
 FORM_STATES = {NOT_STARTED: _("not started"), INCOMPLETE: _("incomplete"), COMPLETE: _("complete")}
-FORM_LABELS = {
-    "visit": _("Visit"),
-    "screening": _("Screening"),
-    "vital_signs": _("Vital signs"),
-    "infusion": _("Infusion"),
-    "pasi_assessment": _("PASI"),
-}
-# The forms of a visit, in the order they are entered ("Save and next form" follows it).
-SCREENING_FORMS = ("screening", "vital_signs", "pasi_assessment")
-DOSING_FORMS = ("visit", "vital_signs", "infusion", "pasi_assessment")
-FOLLOW_UP_FORMS = ("visit", "vital_signs", "pasi_assessment")
-
-
-def forms_of(definition: VisitDefinition) -> tuple[str, ...]:
-    if definition.code == "SCR":
-        return SCREENING_FORMS
-    return DOSING_FORMS if definition.dosing else FOLLOW_UP_FORMS
 
 
 @dataclass
@@ -61,21 +44,6 @@ class Cell:
 class Row:
     participant: Participant
     visits: list[list[Cell]] = field(default_factory=list)  # per visit column, the cells of its forms
-
-
-def form_url(form: str, participant: Participant, visit_code: str) -> str | None:
-    sn = participant.screening_number
-    if form == "screening":
-        return reverse("subjects:screening", args=[sn])
-    if form == "visit":
-        return reverse("subjects:visit", args=[sn, visit_code]) if participant.subject_id else None
-    if form == "vital_signs":
-        return reverse("dosing:vitals", args=[sn, visit_code])
-    if form == "infusion":
-        return reverse("dosing:infusion", args=[sn, visit_code])
-    if form == "pasi_assessment":
-        return reverse("assessments:pasi", args=[sn, visit_code])
-    return None
 
 
 def _vitals_state(timepoints: set[str], dosing: bool) -> str:

@@ -10,6 +10,7 @@ from dosing.forms import InfusionForm, MillionCellsField, VitalSignsForm
 from dosing.models import Infusion, VitalSigns
 from dosing.rules import infusion_blockers
 from dosing.services import WEIGHT_TIMEPOINTS, infusion_record, vitals_record
+from subjects.flow import after_save
 from subjects.models import Study, Visit, VisitDefinition
 from subjects.views import visit_or_404
 from trialsite.access import requires
@@ -45,7 +46,7 @@ def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> Http
         form = VitalSignsForm(request.POST)
         if submit(form, lambda: _save_vitals(request, form, visit, None)):
             messages.success(request, f"Vital signs at {visit.visit_code} saved.")
-            return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
+            return redirect(after_save(request.POST, visit.participant, visit.visit_code, "vital_signs"))
     records = VitalSigns.objects.filter(visit=visit).order_by("measured_at", "minutes_after_start")
     context = {"visit": visit, "participant": visit.participant, "records": records, "form": form}
     context["can_enter"] = can_enter
@@ -61,7 +62,7 @@ def vitals_edit(request: HttpRequest, screening_number: str, visit_code: str, pk
     form = VitalSignsForm(request.POST or None, record=record)
     if request.method == "POST" and submit(form, lambda: _save_vitals(request, form, visit, record)):
         messages.success(request, "Vital signs corrected.")
-        return redirect("dosing:vitals", screening_number=screening_number, visit_code=visit_code)
+        return redirect(after_save(request.POST, visit.participant, visit.visit_code, "vital_signs"))
     context = {"visit": visit, "participant": visit.participant, "record": record, "form": form}
     return render(request, "dosing/vitals_edit.html", context, status=form_status(form, invalid=400))
 
@@ -101,7 +102,7 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
         )
         if saved is not None:
             messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
-            return redirect("dosing:infusion", screening_number=screening_number, visit_code=visit_code)
+            return redirect(after_save(request.POST, visit.participant, visit.visit_code, "infusion"))
     elif recorded:
         form = InfusionForm(record=recorded)
     else:

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from subjects import eligibility, schedule, services
+from subjects import eligibility, flow, schedule, services
 from subjects.api.views import search_participants
 from subjects.forms import (
     ParticipantFilterForm,
@@ -210,7 +210,7 @@ def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
         ),
     ):
         messages.success(request, "Screening saved; eligibility evaluated.")
-        return redirect("subjects:detail", screening_number=screening_number)
+        return redirect(flow.after_save(request.POST, participant, "SCR", "screening"))
     result = None
     if screening is not None:
         result = eligibility.EligibilityResult(screening.eligible, tuple(screening.failed_criteria))
@@ -324,7 +324,7 @@ def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> 
         ),
     ):
         messages.success(request, f"Visit {visit.visit_code} recorded.")
-        return redirect("subjects:detail", screening_number=screening_number)
+        return redirect(flow.after_save(request.POST, participant, visit.visit_code, "visit"))
     context = {"form": form, "participant": participant, "visit": visit}
     return render(request, "subjects/visit.html", context, status=form_status(form))
 

@@ -41,6 +41,8 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     page.fill("#id_systolic_bp", "122")
     page.fill("#id_diastolic_bp", "78")
     page.get_by_role("button", name="Save vital signs").click()
+    page.wait_for_url(f"**/participants/{sn}/#visit-W0")  # after a save: the participant page at that visit
+    page.goto(f"/dosing/{sn}/W0/vitals/")
     expect(page.locator("#vitals-table")).to_contain_text("63.5")
     expect(page.locator("#vitals-table")).to_contain_text("122/78")
 
@@ -61,6 +63,8 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     page.fill("#id_trunk_area_percent", "35")
     expect(page.locator("#pasi-total")).to_have_text("14.0")
     page.get_by_role("button", name="Save PASI").click()
+    page.wait_for_url(f"**/participants/{sn}/#visit-W0")
+    page.goto(f"/assessments/{sn}/W0/pasi/")
     expect(page.locator("#saved-pasi")).to_have_text("14.0")
 
     page.goto(f"/dosing/{sn}/W0/infusion/")

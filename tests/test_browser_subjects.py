@@ -72,7 +72,7 @@ def test_register_screen_signoff_enroll(page, live_server, coordinator, investig
     page.get_by_label("BSA (%)").fill("15.0")
     expect(live.locator("[data-criterion=inclusion_severity]")).to_have_count(0)
     page.get_by_role("button", name="Save screening").click()
-    page.wait_for_url("**/participants/SCR-001/")
+    page.wait_for_url("**/participants/SCR-001/#visit-SCR")
     expect(page.locator("#next-action")).to_contain_text("Record screening PASI")
 
     # The screening PASI comes from the assessments app's PASI form; recorded here through its service.

@@ -80,6 +80,7 @@ def test_correcting_a_saved_pasi_and_ae_keeps_their_dates(page, transactional_db
     page.fill("#id_reason_for_change", "Transcription error")
     page.get_by_role("button", name="Save PASI").click()
     expect(page.get_by_text("PASI at W2 saved")).to_be_visible()
+    page.goto(f"/assessments/{sn}/W2/pasi/")
     expect(page.locator("#id_assessment_date")).to_have_value(f"{saved:%Y-%m-%d}")
 
     page.goto(f"/safety/adverse-events/{ae.pk}/edit/")
