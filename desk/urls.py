@@ -6,4 +6,5 @@ app_name = "desk"
 
 urlpatterns = [
     path("status/", views.grid, name="grid"),
+    path("todo/", views.todo, name="todo"),
 ]

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from desk.status import FORM_LABELS, FORM_STATES, status_grid
+from desk.todo import todo_sections
 from subjects.api.views import search_participants
 from subjects.forms import ParticipantFilterForm
 from subjects.models import Participant, Study
@@ -50,3 +51,9 @@ def grid(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     return render(request, "desk/grid.html", context, status=status)
+
+
+@requires(Cap.SIGN_OFF, Cap.RELEASE_HOLD)
+def todo(request: HttpRequest) -> HttpResponse:
+    """What waits for an investigator: sign-offs, causality, SAE reports, holds."""
+    return render(request, "desk/todo.html", {"sections": todo_sections()})

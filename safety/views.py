@@ -143,7 +143,16 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
-    return render(request, "safety/ae_assess.html", {"form": form, "ae": adverse_event}, status=form_status(form))
+    with_clocks([adverse_event], Study.current())
+    context = {
+        "form": form,
+        "ae": adverse_event,
+        "participant": adverse_event.participant,
+        "treatment_emergent": rules.is_treatment_emergent(
+            adverse_event.onset_date, adverse_event.participant.day1_date
+        ),
+    }
+    return render(request, "safety/ae_assess.html", context, status=form_status(form))
 
 
 @requires(Cap.ENTER_DATA)

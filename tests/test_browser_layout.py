@@ -69,7 +69,7 @@ def pages_of(participant, ae) -> dict[str, list[str]]:
             f"/safety/adverse-events/{ae.pk}/edit/",
             "/reminders/",
         ],
-        "ivan": ["/safety/dashboard/", f"/safety/adverse-events/{ae.pk}/assess/"],
+        "ivan": ["/desk/todo/", "/safety/dashboard/", f"/safety/adverse-events/{ae.pk}/assess/"],
         "dana": ["/audit-trail/", f"/audit-trail/participants/{sn}/", "/exports/", "/participants/study/"],
     }
 
