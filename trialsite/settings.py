@@ -63,7 +63,7 @@ if DEBUG or TESTING:
 # Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = []
-AUDITED_AFTER_WRITE: list[str] = []
+AUDITED_AFTER_WRITE: list[str] = ["safety.reminders.remind_after_write"]
 # Extra states of records on the status grid (open query, verified, locked, signed): callables
 # (record_type, pks) -> {pk: [state, ...]}, called once per record type per page (desk/status.py).
 STATUS_GRID_STATE_SOURCES: list[str] = []
