@@ -1,5 +1,7 @@
 """Browser views of the safety app: thin — parse with a form, call a service, render."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -36,11 +38,14 @@ from safety.services import (
     safety_hold_release,
 )
 from subjects.models import Participant, Study
+from subjects.sitetime import site_today
 from trialsite.access import requires
 from trialsite.audit import EditConflict
 from trialsite.filters import filters_from
 from trialsite.forms import form_status, show_errors, submit
+from trialsite.models import ExportLog
 from trialsite.roles import Cap, has_cap
+from trialsite.spreadsheet import spreadsheet_safe
 
 
 @requires(Cap.VIEW_CLINICAL)
@@ -222,6 +227,8 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
     if status != 200:
         result.rows, result.filters = [], {}
     page = Paginator(result.rows, 100).get_page(filters.cleaned_data.get("page"))
+    if request.GET.get("format") == "csv" and status == 200:
+        return _listing_csv(request, name, result, study)
     if name in ("adverse-events", "signals"):
         dmc.add_clock(page.object_list, study)
     rows = [dmc.listing_cells(row, result.columns) for row in page.object_list]
@@ -233,6 +240,21 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
         {"listing": result, "page": page, "rows": rows, "name": name, "query": query.urlencode()},
         status=status,
     )
+
+
+def _listing_csv(request: HttpRequest, name: str, result, study) -> HttpResponse:
+    """The whole listing (as filtered) as CSV: the table as the page shows it, every row, logged."""
+    if name in ("adverse-events", "signals"):
+        dmc.add_clock(result.rows, study)
+    ExportLog.objects.create(user=request.user, export=f"dmc-{name}.csv"[:60], query=request.GET.urlencode()[:500])
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = site_today(study).strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="dmc-{name}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([spreadsheet_safe(label) for _key, label in result.columns])
+    for row in result.rows:
+        writer.writerow([spreadsheet_safe(value) for value, _badge in dmc.listing_cells(row, result.columns)])
+    return response
 
 
 CODED_RELATED = ["participant", *(f"coded_llt__{name}" for name in HIERARCHY_RELATED)]
