@@ -273,9 +273,11 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
 
 
 @requires(Cap.ENTER_DATA)
-@require_POST
 def participant_enroll(request: HttpRequest, screening_number: str) -> HttpResponse:
+    """GET: what enrolment does, to confirm; POST: enrol (assigns the subject ID and the schedule)."""
     participant = _participant(screening_number)
+    if request.method != "POST":
+        return render(request, "subjects/enroll.html", {"participant": participant})
     try:
         participant = services.participant_enroll(participant=participant, user=request.user)
     except ValidationError as error:

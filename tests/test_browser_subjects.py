@@ -100,7 +100,8 @@ def test_register_screen_signoff_enroll(page, live_server, coordinator, investig
 
     page.reload()
     expect(page.locator("#next-action")).to_contain_text("Enroll")
-    page.get_by_role("button", name="Enroll participant").click()
+    page.get_by_role("link", name="Enroll participant…").click()
+    page.get_by_role("button", name="Confirm enrolment").click()
     expect(page.get_by_text("Enrolled as S2018-11-001.")).to_be_visible()
     expect(page.locator("#participant-status")).to_have_text("Enrolled")
     expect(page.locator("#subject-id")).to_have_text("S2018-11-001")

@@ -313,9 +313,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"short_client_errors": {"()": "trialsite.errors.ShortClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["short_client_errors"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # django's own console handler (DEBUG) and the root's printed every refused request twice.
+    "loggers": {"axes": {"level": "WARNING"}, "django": {"handlers": ["console"], "propagate": False}},
 }
 
 TRIALSITE_DEMO = env_bool("TRIALSITE_DEMO", DEBUG)
