@@ -45,3 +45,8 @@ def test_refused_requests_log_one_line():
     failure = logging.LogRecord("django.request", logging.ERROR, "", 0, "Error", (), (ValueError, None, None))
     failure.status_code = 500
     assert ShortClientErrors().filter(failure) and failure.exc_info is not None
+
+
+def test_api_docs_need_a_login(client, coordinator):
+    assert client.get("/api/docs/").status_code in (302, 401)
+    assert logged_in(coordinator).get("/api/docs/").status_code == 200
