@@ -80,3 +80,9 @@ def test_field_history_page_and_icon(ae, coordinator, personas):
 def test_audit_csv_file_name_uses_the_site_date(ae, data_manager):
     response = logged_in(data_manager).get("/api/v1/audit-trail.csv")
     assert f"audit-trail-{site_today():%Y%m%d}.csv" in response["Content-Disposition"]
+
+
+def test_record_page_links_each_fact_to_its_history(ae, coordinator):
+    html = logged_in(coordinator).get(f"/safety/adverse-events/{ae.pk}/").content.decode()
+    for name in ("term", "onset_date", "grade", "outcome"):
+        assert f'href="/history/adverse_event/{ae.pk}/{name}/"' in html, name
