@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench venv clean reset
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+reset: venv
+	./bin/reset
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/staticfiles

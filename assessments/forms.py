@@ -5,7 +5,7 @@ from django import forms
 from assessments import pasi
 from assessments.services import REGION_LABELS, region_scores
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.forms import VersionedForm
+from trialsite.forms import IsoDateInput, VersionedForm
 
 
 class PasiForm(VersionedForm, forms.Form):
@@ -14,7 +14,7 @@ class PasiForm(VersionedForm, forms.Form):
     `record`: the saved assessment of the visit, when there is one (it is then corrected).
     """
 
-    assessment_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    assessment_date = forms.DateField(widget=IsoDateInput())
     bsa_percent = forms.DecimalField(
         label="BSA %", required=False, min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
     )

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -9,10 +9,10 @@ from assessments.efficacy import efficacy, region_subtotals
 from assessments.forms import PasiForm
 from assessments.models import PasiAssessment
 from assessments.services import pasi_save, region_scores
+from subjects.flow import after_save
 from subjects.views import visit_or_404
 from trialsite.access import requires
-from trialsite.audit import EditConflict
-from trialsite.forms import form_status, show_errors
+from trialsite.forms import form_status, submit
 from trialsite.roles import Cap, has_cap
 
 
@@ -26,24 +26,21 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
         if not can_enter:
             raise PermissionDenied
         form = PasiForm(request.POST, record=assessment)
-        if form.is_valid():
-            try:
-                saved = pasi_save(
-                    visit=visit,
-                    user=request.user,
-                    assessment_date=form.cleaned_data["assessment_date"],
-                    bsa_percent=form.cleaned_data["bsa_percent"],
-                    regions=form.regions(),
-                    reason=form.cleaned_data["reason_for_change"] or None,
-                    expected_version=form.expected_version,
-                )
-            except EditConflict as conflict:
-                form.show_conflict(conflict=conflict)
-            except ValidationError as error:
-                show_errors(form, error)
-            else:
-                messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
-                return redirect("assessments:pasi", screening_number=screening_number, visit_code=visit_code)
+        saved = submit(
+            form,
+            lambda: pasi_save(
+                visit=visit,
+                user=request.user,
+                assessment_date=form.cleaned_data.get("assessment_date"),
+                bsa_percent=form.cleaned_data.get("bsa_percent"),
+                regions=form.regions(),
+                reason=form.cleaned_data.get("reason_for_change") or None,
+                expected_version=form.expected_version,
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
+            return redirect(after_save(request.POST, visit.participant, visit.visit_code, "pasi_assessment"))
     else:
         form = PasiForm(record=assessment)
     participant = visit.participant

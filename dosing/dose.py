@@ -77,3 +77,14 @@ def is_dose_deviation(planned: int, administered: int, tolerance_percent: int) -
     if administered < 0:
         raise ValueError(f"administered must not be negative, got {administered}")
     return abs(administered - planned) * 100 > tolerance * planned
+
+
+MILLION = 1_000_000
+
+
+def million_cells(cells: int) -> Decimal:
+    """A count of cells in ×10⁶ (as the infusion form takes it), one decimal when that is exact:
+    127000000 → 127.0, 127350000 → 127.35."""
+    millions = Decimal(cells) / MILLION
+    shown = millions.quantize(Decimal("0.1"))
+    return shown if shown == millions else millions.normalize()

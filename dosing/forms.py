@@ -2,13 +2,14 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from dosing import dose
 from dosing.models import Timepoint
 from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.forms import VersionedForm
+from trialsite.forms import IsoDateTimeInput, VersionedForm
 
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -30,7 +31,7 @@ class VitalSignsForm(VersionedForm, forms.Form):
     """
 
     timepoint = forms.ChoiceField(choices=Timepoint.choices)
-    measured_at = forms.DateTimeField(widget=DATETIME_WIDGET)
+    measured_at = forms.DateTimeField(widget=IsoDateTimeInput())
     minutes_after_start = forms.IntegerField(required=False, min_value=1, help_text="During the infusion only.")
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, min_value=Decimal("30.0"), max_value=Decimal("200.0"), decimal_places=1
@@ -69,6 +70,23 @@ class VitalSignsForm(VersionedForm, forms.Form):
         return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
 
 
+class MillionCellsField(forms.DecimalField):
+    """Cells typed in ×10⁶ with one decimal (a missing zero is then hard to type); cleans to whole cells,
+    as the model stores them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=Decimal("0.1"), max_value=Decimal("10000"), decimal_places=1, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return dose.million_cells(value)
+        return value
+
+    def clean(self, value):
+        millions = super().clean(value)
+        return None if millions is None else int(millions * dose.MILLION)
+
+
 class InfusionForm(VersionedForm, forms.Form):
     """CRF infusion; the planned dose is derived and shown, never a field.
 
@@ -79,10 +97,14 @@ class InfusionForm(VersionedForm, forms.Form):
     viability_percent = forms.DecimalField(
         label="Viability (%)", min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
     )
-    administered_cells = forms.IntegerField(label="Administered cells (viable)", min_value=1)
-    thaw_time = forms.DateTimeField(widget=DATETIME_WIDGET)
-    start_time = forms.DateTimeField(widget=DATETIME_WIDGET)
-    end_time = forms.DateTimeField(widget=DATETIME_WIDGET)
+    administered_cells = MillionCellsField(
+        label=_("Administered viable cells (×10⁶)"),
+        help_text=_("In millions, one decimal: 127.0 means 127,000,000 cells."),
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    thaw_time = forms.DateTimeField(widget=IsoDateTimeInput())
+    start_time = forms.DateTimeField(widget=IsoDateTimeInput())
+    end_time = forms.DateTimeField(widget=IsoDateTimeInput())
     volume_ml = forms.DecimalField(
         label="Volume (mL)", min_value=Decimal("1"), max_value=Decimal("500"), decimal_places=1
     )
@@ -123,4 +145,4 @@ class InfusionForm(VersionedForm, forms.Form):
         return initial
 
     def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+        return {name: self.cleaned_data.get(name) for name in self.SERVICE_FIELDS}

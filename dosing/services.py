@@ -252,27 +252,29 @@ def infusion_record(
             errors["interruption_reason"] = ["Give the reason for the interruption."]
         if not interrupted:
             interruption_reason = ""
-        _raise_if(errors)
-
-        weight = pre_infusion_weight(visit, infusion_date, before=start_time, study=study)
+        # The dose is checked even when the times are wrong, so every error of the entry shows at once.
+        dose_date = infusion_date or (site_date(start_time, study) if start_time else None)
+        weight = pre_infusion_weight(visit, dose_date, before=start_time, study=study) if dose_date else None
         if weight is None:
-            raise ValidationError(
-                {
-                    "weight_kg_used": [
-                        f"No pre-infusion weight is recorded for visit {visit.visit_code} on "
-                        f"{infusion_date:%Y-%m-%d}: record the weight in the vital signs before the infusion."
-                    ]
-                }
-            )
+            if dose_date is not None and not errors:
+                errors["weight_kg_used"] = [
+                    f"No pre-infusion weight is recorded for visit {visit.visit_code} on "
+                    f"{dose_date:%Y-%m-%d}: record the weight in the vital signs before the infusion."
+                ]
+            _raise_if(errors)
         planned = dose.planned_cells(weight.weight_kg, study.dose_per_kg_cells)
-        deviation = dose.is_dose_deviation(planned, cells, study.dose_tolerance_percent)
+        deviation = "administered_cells" not in errors and dose.is_dose_deviation(
+            planned, cells, study.dose_tolerance_percent
+        )
         if deviation and not deviation_reason:
             low, high = dose.dose_bounds(planned, study.dose_tolerance_percent)
             errors["deviation_reason"] = [
                 f"{cells:,} cells is outside ±{study.dose_tolerance_percent} % of the planned {planned:,} cells "
                 f"({low:,}–{high:,}): a deviation reason is required."
             ]
-        out_of_window = not schedule.is_in_window(infusion_date, visit.window_start, visit.window_end)
+        out_of_window = infusion_date is not None and not schedule.is_in_window(
+            infusion_date, visit.window_start, visit.window_end
+        )
         if out_of_window and not deviation_reason:
             errors.setdefault("deviation_reason", []).append(
                 f"The infusion date {infusion_date:%Y-%m-%d} is outside the visit window "

@@ -10,7 +10,6 @@ The page and the CSV write the type as a word (created, changed, deleted); the J
 import csv
 import io
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,8 +26,10 @@ from django.db.models.functions import Cast
 from subjects.models import Participant
 from trialsite import chain
 from trialsite.audit import AuditedModel
+from trialsite.spreadsheet import spreadsheet_safe
 
 _ONE_DAY = timedelta(days=1)
+IDENTITY_FIELDS = ("visit_code", "visit_id", "ae_number", "infusion_number", "timepoint")
 HIDDEN_FIELDS = {"created_at", "updated_at", "version", *chain.CHAIN_COLUMNS}
 # django-simple-history's codes as words: the page and the CSV write the words, so no cell of ours starts
 # like a formula (a bare "+" or "-" would need neutralising); the JSON API keeps the codes (documented).
@@ -157,6 +158,7 @@ class TrailRow:
     history_date: datetime
     reason: str
     changes: list[dict] = field(default_factory=list)
+    identity: dict = field(default_factory=dict)  # what names the record to people (not exported)
 
     @property
     def history_type_label(self) -> str:
@@ -257,6 +259,7 @@ def resolve_rows(page: list[dict]) -> list[TrailRow]:
                 history_date=record.history_date,
                 reason=record.history_change_reason or "",
                 changes=row_changes(fields, record, previous[key]),
+                identity={name: getattr(record, name) for name in IDENTITY_FIELDS if hasattr(record, name)},
             )
         )
     return out
@@ -305,20 +308,6 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
                 buffer.truncate()
     writer.writerow(chain_head_row(head))
     yield buffer.getvalue().encode()
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def spreadsheet_safe(cell) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs: text starting like a formula (=, +, -, @, tab,
-    carriage return) gets a leading ' (OWASP's CSV-injection advice); plain numbers (-12.5) stay numbers.
-    For CSVs meant for spreadsheets (the audit trail); SDTM datasets keep their values exactly."""
-    text = str(cell)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def chain_head_row(head: chain.Head) -> list:

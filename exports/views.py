@@ -3,19 +3,22 @@
 from dataclasses import dataclass
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from exports import audit, sdtm
+from exports import audit, sdtm, trail_display
 from exports.api.casebook import pdf_response
 from exports.api.views import audit_filter_from
 from exports.casebook import casebook_filename, casebook_pdf, casebooks_zip
+from exports.trail_display import readable
 from subjects.models import Participant
 from subjects.sitetime import site_zone
 from trialsite import chain
 from trialsite.access import requires
 from trialsite.filters import PageFilterForm, filters_from
 from trialsite.models import AuditCheck
+from trialsite.records import RECORD_TYPES
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 50
@@ -77,7 +80,7 @@ def _page(number: int | None, audit_filter) -> tuple[TrailPage, list]:
     start = (number - 1) * PAGE_SIZE
     queryset = audit.trail_queryset(audit_filter, first=start + PAGE_SIZE + 1)
     items = [] if queryset is None else list(queryset[start : start + PAGE_SIZE + 1])
-    return TrailPage(number, has_next=len(items) > PAGE_SIZE), audit.resolve_rows(items[:PAGE_SIZE])
+    return TrailPage(number, has_next=len(items) > PAGE_SIZE), readable(audit.resolve_rows(items[:PAGE_SIZE]))
 
 
 @requires(Cap.VIEW_AUDIT)
@@ -120,3 +123,20 @@ def casebooks(request: HttpRequest) -> HttpResponse:
     """Every participant's casebook in one ZIP (data managers)."""
     filename = f"casebooks-{request.study.study_id}.zip"
     return pdf_response(casebooks_zip(), filename, content_type="application/zip")
+
+
+@requires(Cap.VIEW_CLINICAL)
+def field_history(request: HttpRequest, record_type: str, pk: int, field_name: str) -> HttpResponse:
+    """The changes of one field of one record (the history icon beside a form's field): who, when, why."""
+    if record_type not in RECORD_TYPES:
+        raise Http404
+    model = RECORD_TYPES[record_type].model_class()
+    field = trail_display.model_field(model, field_name)
+    if field is None or field.name in audit.HIDDEN_FIELDS:
+        raise Http404
+    record = get_object_or_404(model, pk=pk)
+    form, status = filters_from(request, PageFilterForm)
+    changes = trail_display.field_changes(model, pk, field)
+    page = Paginator(changes, PAGE_SIZE).get_page(form.cleaned_data.get("page"))
+    context = {"record": record, "field": field, "page": page, "record_type": record_type}
+    return render(request, "exports/field_history.html", context, status=status)

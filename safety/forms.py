@@ -11,7 +11,7 @@ from signatures.forms import SignatureFields
 from subjects.models import Participant, ParticipantStatus
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm, yes_no_filter
-from trialsite.forms import VersionedForm
+from trialsite.forms import IsoDateInput, IsoDateTimeInput, VersionedForm
 
 YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
 
@@ -24,13 +24,6 @@ def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
         empty_value=None,
         **kwargs,
     )
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class AdverseEventForm(VersionedForm, forms.ModelForm):
@@ -47,10 +40,10 @@ class AdverseEventForm(VersionedForm, forms.ModelForm):
         widgets = {
             # A date input takes ISO dates only: without the format a saved date showed as 30/11/2026,
             # which the browser drops, so an edit lost the onset date.
-            "onset_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "awareness_time": DateTimeLocalInput(),
-            "reported_to_sponsor_at": DateTimeLocalInput(),
+            "onset_date": IsoDateInput(),
+            "end_date": IsoDateInput(),
+            "awareness_time": IsoDateTimeInput(),
+            "reported_to_sponsor_at": IsoDateTimeInput(),
         }
         labels = {"awareness_time": "Investigator awareness time", "grade": "CTCAE v5.0 grade"}
 
@@ -99,7 +92,7 @@ class AssessmentForm(VersionedForm, SignatureFields, forms.Form):
 class ReportedForm(VersionedForm, forms.Form):
     """When the SAE `record` was reported to the sponsor."""
 
-    reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=DateTimeLocalInput())
+    reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=IsoDateTimeInput())
     reason = forms.CharField(label="Reason for change", required=False, max_length=REASON_MAX_LENGTH)
 
     def __init__(self, *args, record, **kwargs):

@@ -92,8 +92,9 @@ def _sae_message(kind: str, ae: AdverseEvent, due_at: datetime, zone) -> str:
 
 
 @transaction.atomic
-def reminder_sweep(today: date) -> int:
+def reminder_sweep(today: date, participant_id: int | None = None) -> int:
     """Create the visit reminders due on `today` (a site-local date); returns how many were created.
+    `participant_id`: only that participant's visits (the immediate sweep after a save).
 
     Also refreshes the cached status of the active participants' open visits (scheduled → open →
     missed), so a visit whose window closed without a visit is marked missed.
@@ -124,6 +125,8 @@ def reminder_sweep(today: date) -> int:
         .only(*VISIT_COLUMNS)
         .order_by("pk")
     )
+    if participant_id is not None:
+        visits = visits.filter(participant_id=participant_id)
     visits = list(visits)
     _refresh_statuses(visits, today)
     new_rows = [
@@ -143,8 +146,9 @@ def reminder_sweep(today: date) -> int:
 
 
 @transaction.atomic
-def sae_clock_sweep(now: datetime) -> int:
-    """Create SAE-due / SAE-overdue reminders for unreported SAEs at `now`; returns how many."""
+def sae_clock_sweep(now: datetime, participant_id: int | None = None) -> int:
+    """Create SAE-due / SAE-overdue reminders for unreported SAEs at `now`; returns how many.
+    `participant_id`: only that participant's SAEs (the immediate sweep after a save)."""
     study = Study.current()
     hours, zone = study.sae_report_hours, site_zone(study)
     cutoff = now - timedelta(hours=hours)  # awareness before this: the report is overdue
@@ -163,6 +167,8 @@ def sae_clock_sweep(now: datetime) -> int:
         .select_related("participant")
         .order_by("pk")
     )
+    if participant_id is not None:
+        saes = saes.filter(participant_id=participant_id)
     new_rows = []
     for ae in saes:
         state = rules.sae_clock_state(ae.awareness_time, None, now, hours)
@@ -290,3 +296,11 @@ def deliver_reminder_email(reminder_id: int) -> bool:
         raise
     Reminder.objects.filter(pk=reminder_id).update(email_sent_at=timezone.now(), email_last_error="")
     return True
+
+
+def remind_after_write(obj, *, created: bool, changed: list[str]) -> None:
+    """settings.AUDITED_AFTER_WRITE: a saved visit or SAE sweeps that participant's reminders as soon as
+    the write commits, so a reminder shows at once rather than at the next periodic sweep (which stays
+    as the safety net; both are idempotent)."""
+    if isinstance(obj, Visit) or (isinstance(obj, AdverseEvent) and obj.serious):
+        enqueue_on_commit("safety.tasks.participant_reminders", obj.participant_id)

@@ -46,6 +46,17 @@ def reminder_sweep(today: str | None = None, respect_reminder_hour: bool = False
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def participant_reminders(participant_id: int) -> int:
+    """The visit and SAE reminders of one participant, due now (enqueued when their data is saved)."""
+    from subjects.models import Study
+    from subjects.sitetime import site_today
+
+    created = reminders.reminder_sweep(site_today(Study.current()), participant_id=participant_id)
+    created += reminders.sae_clock_sweep(timezone.now(), participant_id=participant_id)
+    return created
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def sae_clock_sweep() -> int:
     created = reminders.sae_clock_sweep(timezone.now())
     logger.info("SAE clock sweep: %d reminders created", created)

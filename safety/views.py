@@ -1,5 +1,7 @@
 """Browser views of the safety app: thin — parse with a form, call a service, render."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -37,11 +39,14 @@ from safety.services import (
 )
 from signatures.models import Meaning
 from subjects.models import Participant, Study
+from subjects.sitetime import site_today
 from trialsite.access import requires
 from trialsite.audit import EditConflict
 from trialsite.filters import filters_from
-from trialsite.forms import form_status, show_errors
+from trialsite.forms import form_status, show_errors, submit
+from trialsite.models import ExportLog
 from trialsite.roles import Cap, has_cap
+from trialsite.spreadsheet import spreadsheet_safe
 
 
 @requires(Cap.VIEW_CLINICAL)
@@ -69,14 +74,13 @@ def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
     # A laboratory result that prompts an AE links here with term, grade and onset (labs.selectors).
     prefill = {name: request.GET[name] for name in ("term", "grade", "onset_date") if request.GET.get(name)}
     form = AdverseEventForm(request.POST or None, participant=participant, may_assess=may_assess, initial=prefill)
-    if request.method == "POST" and form.is_valid():
-        try:
-            adverse_event = adverse_event_record(participant=participant, user=request.user, **form.service_fields())
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
-            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    if request.method == "POST" and (
+        adverse_event := submit(
+            form, lambda: adverse_event_record(participant=participant, user=request.user, **form.service_fields())
+        )
+    ):
+        messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
+        return redirect("safety:ae_detail", pk=adverse_event.pk)
     return render(request, "safety/ae_form.html", {"form": form, "participant": participant})
 
 
@@ -110,22 +114,18 @@ def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AdverseEventForm(
         request.POST or None, instance=adverse_event, participant=participant, may_assess=may_assess
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            adverse_event_update(
-                adverse_event=adverse_event,
-                user=request.user,
-                reason=form.cleaned_data["reason_for_change"],
-                expected_version=form.expected_version,
-                **form.service_fields(),
-            )
-        except EditConflict as conflict:
-            form.show_conflict(conflict=conflict)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"AE {adverse_event.ae_number} updated.")
-            return redirect("safety:ae_detail", pk=adverse_event.pk)
+    if request.method == "POST" and submit(
+        form,
+        lambda: adverse_event_update(
+            adverse_event=adverse_event,
+            user=request.user,
+            reason=form.cleaned_data.get("reason_for_change"),
+            expected_version=form.expected_version,
+            **form.service_fields(),
+        ),
+    ):
+        messages.success(request, f"AE {adverse_event.ae_number} updated.")
+        return redirect("safety:ae_detail", pk=adverse_event.pk)
     context = {"form": form, "participant": participant, "ae": adverse_event}
     return render(request, "safety/ae_form.html", context, status=form_status(form))
 
@@ -154,12 +154,17 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
             return redirect("safety:ae_detail", pk=adverse_event.pk)
-    return render(
-        request,
-        "safety/ae_assess.html",
-        {"form": form, "ae": adverse_event, "meaning": Meaning.AE_CAUSALITY.label},
-        status=form_status(form),
-    )
+    with_clocks([adverse_event], Study.current())
+    context = {
+        "form": form,
+        "ae": adverse_event,
+        "meaning": Meaning.AE_CAUSALITY.label,
+        "participant": adverse_event.participant,
+        "treatment_emergent": rules.is_treatment_emergent(
+            adverse_event.onset_date, adverse_event.participant.day1_date
+        ),
+    }
+    return render(request, "safety/ae_assess.html", context, status=form_status(form))
 
 
 @requires(Cap.ENTER_DATA)
@@ -237,6 +242,8 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
     if status != 200:
         result.rows, result.filters = [], {}
     page = Paginator(result.rows, 100).get_page(filters.cleaned_data.get("page"))
+    if request.GET.get("format") == "csv" and status == 200:
+        return _listing_csv(request, name, result, study)
     if name in ("adverse-events", "signals"):
         dmc.add_clock(page.object_list, study)
     rows = [dmc.listing_cells(row, result.columns) for row in page.object_list]
@@ -248,6 +255,21 @@ def listing(request: HttpRequest, name: str) -> HttpResponse:
         {"listing": result, "page": page, "rows": rows, "name": name, "query": query.urlencode()},
         status=status,
     )
+
+
+def _listing_csv(request: HttpRequest, name: str, result, study) -> HttpResponse:
+    """The whole listing (as filtered) as CSV: the table as the page shows it, every row, logged."""
+    if name in ("adverse-events", "signals"):
+        dmc.add_clock(result.rows, study)
+    ExportLog.objects.create(user=request.user, export=f"dmc-{name}.csv"[:60], query=request.GET.urlencode()[:500])
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = site_today(study).strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="dmc-{name}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([spreadsheet_safe(label) for _key, label in result.columns])
+    for row in result.rows:
+        writer.writerow([spreadsheet_safe(value) for value, _badge in dmc.listing_cells(row, result.columns)])
+    return response
 
 
 CODED_RELATED = ["participant", *(f"coded_llt__{name}" for name in HIERARCHY_RELATED)]

@@ -1,5 +1,7 @@
 """Browser forms of the subjects app: they parse input; the services in services.py decide."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -8,9 +10,8 @@ from subjects import eligibility, services
 from subjects.models import Ethnicity, ParticipantStatus, Race, Sex, Study
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm
-from trialsite.forms import VersionedForm
+from trialsite.forms import IsoDateInput, VersionedForm
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
@@ -36,7 +37,7 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
 
     initials = forms.CharField(max_length=4, help_text="2–4 capital letters, e.g. ZLW.")
     sex = forms.ChoiceField(choices=Sex.choices)
-    date_of_birth = forms.DateField(widget=DATE)
+    date_of_birth = forms.DateField(widget=IsoDateInput())
     race = forms.ChoiceField(
         choices=[("", _("Not collected"))] + Race.choices, required=False, label=_("Race"), help_text=_("Optional.")
     )
@@ -46,7 +47,7 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
         label=_("Ethnicity"),
         help_text=_("Optional."),
     )
-    consent_date = forms.DateField(widget=DATE, label="Informed consent date")
+    consent_date = forms.DateField(widget=IsoDateInput(), label="Informed consent date")
     consent_version = forms.CharField(max_length=20, help_text="e.g. 1.0")
 
     def __init__(self, *args, record=None, **kwargs):
@@ -64,7 +65,7 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
 
     @property
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        return {name: self.cleaned_data.get(name) for name in self.FIELDS}
 
 
 class YesNoField(forms.TypedChoiceField):
@@ -79,11 +80,33 @@ class YesNoField(forms.TypedChoiceField):
 
 
 class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
-    screening_date = forms.DateField(widget=DATE)
-    planned_day1_date = forms.DateField(widget=DATE, label="Planned Day 1")
-    weight_kg = forms.DecimalField(max_digits=5, decimal_places=1, label="Weight (kg)", help_text="30.0 – 200.0")
-    height_cm = forms.DecimalField(max_digits=4, decimal_places=1, label="Height (cm)", help_text="120.0 – 220.0")
-    bsa_percent = forms.DecimalField(max_digits=4, decimal_places=1, label="BSA (%)", help_text="0.0 – 100.0")
+    screening_date = forms.DateField(widget=IsoDateInput())
+    planned_day1_date = forms.DateField(widget=IsoDateInput(), label="Planned Day 1")
+    # The model's ranges again here, so an out-of-range value shows with every other error at once.
+    weight_kg = forms.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("30.0"),
+        max_value=Decimal("200.0"),
+        label="Weight (kg)",
+        help_text="30.0 – 200.0",
+    )
+    height_cm = forms.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("120.0"),
+        max_value=Decimal("220.0"),
+        label="Height (cm)",
+        help_text="120.0 – 220.0",
+    )
+    bsa_percent = forms.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.0"),
+        max_value=Decimal("100.0"),
+        label="BSA (%)",
+        help_text="0.0 – 100.0",
+    )
 
     def __init__(self, *args, record=None, **kwargs):
         """`record`: the saved screening form, when there is one (a change then needs a reason)."""
@@ -97,7 +120,7 @@ class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
 
     @property
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in services.SCREENING_FIELDS}
+        return {name: self.cleaned_data.get(name) for name in services.SCREENING_FIELDS}
 
     def preview_values(self) -> dict:
         """Whatever parsed cleanly so far (the live eligibility preview works on partial input)."""
@@ -127,7 +150,7 @@ class SignoffForm(VersionedForm, SignatureFields, forms.Form):
 
 
 class WithdrawForm(VersionedForm, forms.Form):
-    withdrawal_date = forms.DateField(widget=DATE)
+    withdrawal_date = forms.DateField(widget=IsoDateInput())
     withdrawal_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, record, **kwargs):
@@ -140,7 +163,7 @@ class WithdrawForm(VersionedForm, forms.Form):
 
 
 class VisitForm(VersionedForm, ReasonMixin, forms.Form):
-    actual_date = forms.DateField(widget=DATE, required=False)
+    actual_date = forms.DateField(widget=IsoDateInput(), required=False)
     deviation_reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

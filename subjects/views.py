@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from signatures.models import Meaning
 from signatures.services import signatures_of
-from subjects import eligibility, schedule, services
+from subjects import eligibility, flow, schedule, services
 from subjects.api.views import search_participants
 from subjects.forms import (
     ParticipantFilterForm,
@@ -30,7 +30,7 @@ from subjects.models import Participant, ParticipantStatus, Screening, Study, Vi
 from trialsite.access import requires
 from trialsite.audit import EditConflict
 from trialsite.filters import filters_from
-from trialsite.forms import form_status, show_errors
+from trialsite.forms import form_status, show_errors, submit
 from trialsite.roles import Cap, has_cap
 
 PAGE_SIZE = 25
@@ -90,14 +90,11 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 @requires(Cap.ENTER_DATA)
 def participant_register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = services.participant_register(user=request.user, **form.values)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"Registered {participant.screening_number}.")
-            return redirect("subjects:screening", screening_number=participant.screening_number)
+    if request.method == "POST" and (
+        participant := submit(form, lambda: services.participant_register(user=request.user, **form.values))
+    ):
+        messages.success(request, f"Registered {participant.screening_number}.")
+        return redirect("subjects:screening", screening_number=participant.screening_number)
     return render(request, "subjects/register.html", {"form": form})
 
 
@@ -105,22 +102,18 @@ def participant_register(request: HttpRequest) -> HttpResponse:
 def participant_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = _participant(screening_number)
     form = RegistrationForm(request.POST or None, record=participant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_update(
-                participant=participant,
-                user=request.user,
-                reason=form.reason,
-                expected_version=form.expected_version,
-                **form.values,
-            )
-        except EditConflict as conflict:
-            form.show_conflict(conflict=conflict)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, "Registration data corrected.")
-            return redirect("subjects:detail", screening_number=screening_number)
+    if request.method == "POST" and submit(
+        form,
+        lambda: services.participant_update(
+            participant=participant,
+            user=request.user,
+            reason=form.reason,
+            expected_version=form.expected_version,
+            **form.values,
+        ),
+    ):
+        messages.success(request, "Registration data corrected.")
+        return redirect("subjects:detail", screening_number=screening_number)
     return render(request, "subjects/edit.html", {"form": form, "participant": participant}, status=form_status(form))
 
 
@@ -221,22 +214,18 @@ def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
     participant = _participant(screening_number)
     screening = services.screening_of(participant)
     form = ScreeningForm(request.POST or None, record=screening)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.screening_save(
-                participant=participant,
-                user=request.user,
-                reason=form.reason,
-                expected_version=form.expected_version,
-                **form.values,
-            )
-        except EditConflict as conflict:
-            form.show_conflict(conflict=conflict)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, "Screening saved; eligibility evaluated.")
-            return redirect("subjects:detail", screening_number=screening_number)
+    if request.method == "POST" and submit(
+        form,
+        lambda: services.screening_save(
+            participant=participant,
+            user=request.user,
+            reason=form.reason,
+            expected_version=form.expected_version,
+            **form.values,
+        ),
+    ):
+        messages.success(request, "Screening saved; eligibility evaluated.")
+        return redirect(flow.after_save(request.POST, participant, "SCR", "screening"))
     result = None
     if screening is not None:
         result = eligibility.EligibilityResult(screening.eligible, tuple(screening.failed_criteria))
@@ -302,9 +291,11 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
 
 
 @requires(Cap.ENTER_DATA)
-@require_POST
 def participant_enroll(request: HttpRequest, screening_number: str) -> HttpResponse:
+    """GET: what enrolment does, to confirm; POST: enrol (assigns the subject ID and the schedule)."""
     participant = _participant(screening_number)
+    if request.method != "POST":
+        return render(request, "subjects/enroll.html", {"participant": participant})
     try:
         participant = services.participant_enroll(participant=participant, user=request.user)
     except ValidationError as error:
@@ -340,24 +331,20 @@ def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> 
     participant = _participant(screening_number)
     visit = get_object_or_404(Visit, participant=participant, visit_code=visit_code)
     form = VisitForm(request.POST or None, record=visit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.visit_record(
-                visit=visit,
-                user=request.user,
-                actual_date=form.cleaned_data["actual_date"],
-                not_done_reason=form.cleaned_data["not_done_reason"],
-                deviation_reason=form.cleaned_data["deviation_reason"],
-                reason=form.reason,
-                expected_version=form.expected_version,
-            )
-        except EditConflict as conflict:
-            form.show_conflict(conflict=conflict)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"Visit {visit.visit_code} recorded.")
-            return redirect("subjects:detail", screening_number=screening_number)
+    if request.method == "POST" and submit(
+        form,
+        lambda: services.visit_record(
+            visit=visit,
+            user=request.user,
+            actual_date=form.cleaned_data.get("actual_date"),
+            not_done_reason=form.cleaned_data.get("not_done_reason", ""),
+            deviation_reason=form.cleaned_data.get("deviation_reason", ""),
+            reason=form.reason,
+            expected_version=form.expected_version,
+        ),
+    ):
+        messages.success(request, f"Visit {visit.visit_code} recorded.")
+        return redirect(flow.after_save(request.POST, participant, visit.visit_code, "visit"))
     context = {"form": form, "participant": participant, "visit": visit}
     return render(request, "subjects/visit.html", context, status=form_status(form))
 

@@ -217,3 +217,16 @@ def _fresh_figures():
     from trialsite import figures
 
     figures.new_generation()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Without Chromium the browser tests are skipped (locally; in CI they fail): say so loudly."""
+    if IN_CI or os.path.exists(CHROMIUM):
+        return
+    skipped = [r.nodeid for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    if skipped:
+        title = f"{len(skipped)} BROWSER TESTS SKIPPED: Chromium is missing"
+        terminalreporter.write_sep("!", title, red=True, bold=True)
+        terminalreporter.write_line("Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH. Skipped:")
+        for nodeid in skipped:
+            terminalreporter.write_line(f"  {nodeid}")

@@ -12,6 +12,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_login_and_logout_per_role(page, role):
     make_user(f"user_{role.value}", role)
     browser_login(page, f"user_{role.value}")
+    work_list = {Role.COORDINATOR: "/desk/status/", Role.INVESTIGATOR: "/desk/todo/"}.get(role)
+    if work_list:  # coordinators and investigators land on their work list; the overview is one link away
+        assert page.url.endswith(work_list)
+        page.goto("/?overview")
     assert page.get_by_role("heading", name=f"Welcome, user_{role.value}").is_visible()
     assert page.locator(".role").inner_text() == ROLE_LABELS[role]
     nav = page.get_by_role("navigation", name="Main")

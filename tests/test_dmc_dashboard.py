@@ -193,7 +193,7 @@ def test_dashboard_numbers(trial, dmc_reviewer):
         "withdrawn": "1",
         "completed": "0",
         "infusions": "3",
-        "cells": "384000000",
+        "cells": "384,000,000",
         "safety-population": "2",
         "ae-events": "4",
         "incidence-grade-1": "1",
@@ -433,7 +433,7 @@ def test_a_write_changes_the_dashboard_at_once(
             whole_volume_given=True,
         )
     html = get(client, "/safety/dashboard/")
-    assert (count(html, "infusions"), count(html, "cells")) == ("4", "509000000")
+    assert (count(html, "infusions"), count(html, "cells")) == ("4", "509,000,000")
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         pasi_save(  # 3.0 against the baseline 20.0: 85.0 %
             visit=trial["p1"].visits.get(visit_code="W6"),

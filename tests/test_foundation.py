@@ -39,7 +39,7 @@ def test_login_page_and_health_check_are_public(client, db):
 )
 def test_every_role_reaches_home_and_profile(persona, personas):
     client = logged_in(personas[persona])
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).status_code == 200  # coordinators and investigators land on their work list
     assert client.get("/accounts/profile/").status_code == 200
 
 
@@ -102,7 +102,7 @@ def test_permission_matrix_covers_every_capability():
 def test_login_and_logout(client, coordinator):
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/?overview").status_code == 200
     client.post("/accounts/logout/")
     assert client.get("/").status_code == 302
 
@@ -146,9 +146,9 @@ def test_session_ends_after_thirty_idle_minutes(client, coordinator):
     with time_machine.travel(start, tick=False) as clock:
         client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
         clock.move_to(start + timedelta(minutes=29))
-        assert client.get("/").status_code == 200  # activity keeps the session alive
+        assert client.get("/?overview").status_code == 200  # activity keeps the session alive
         clock.move_to(start + timedelta(minutes=29 + 29))
-        assert client.get("/").status_code == 200
+        assert client.get("/?overview").status_code == 200
         clock.move_to(start + timedelta(minutes=58 + 31))  # 31 idle minutes
         response = client.get("/")
         assert response.status_code == 302 and response.url.startswith("/accounts/login/")

@@ -46,7 +46,7 @@ def test_serious_ae_writes_one_outbox_row_and_enqueues(coordinator, study, djang
     with django_capture_on_commit_callbacks() as callbacks:
         ae = adverse_event_record(participant=participant, user=coordinator, **AE)
     enqueued = [callback for callback in callbacks if callback is not figures.new_generation]
-    assert len(enqueued) == 1  # the notification task (the other: the DMC figures are stale)
+    assert len(enqueued) == 2  # the notification task and the participant's reminder sweep (+ DMC figures stale)
     notification = Notification.objects.get()
     assert (notification.adverse_event, notification.kind, notification.sent_at) == (ae, "sae_created", None)
     adverse_event_update(adverse_event=ae, user=coordinator, reason="typo", term="Anaphylactic reaction")

@@ -143,7 +143,7 @@ def test_dosing_table_planned_vs_administered_and_cumulative(participant, coordi
     assert [r.cumulative_cells for r in summary["rows"][:2]] == [127_000_000, 227_000_000]
     assert (summary["infusions_given"], summary["total_cells"], summary["deviations"]) == (2, 227_000_000, 1)
     page = logged_in(coordinator).get(f"/participants/{participant.screening_number}/").content.decode()
-    assert "227 000 000" in page and "dose deviation" in page
+    assert "227,000,000" in page and "dose deviation" in page
     assert f"/dosing/{participant.screening_number}/W0/vitals/" in page
 
 

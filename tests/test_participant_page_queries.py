@@ -136,7 +136,7 @@ def test_full_participant_page_is_within_max_queries_and_shows_everything(coordi
     count, html = page_queries(client, participant)
     assert count <= MAX_QUERIES
     # Everything comes from the one visit list and the one study row handed to the includes.
-    assert "5 infusions given, 635 000 000 cells in total" in html
+    assert "5 infusions given, 635,000,000 cells in total" in html
     assert html.count("Vitals (2)") == 5
     # a PASI row for each of the seven visits
     assert html.count('<td class="num">14.0</td>') == 2 and html.count('<td class="num">3.0</td>') == 5

@@ -31,7 +31,7 @@ def test_a_password_change_is_applied_and_recorded(coordinator):
     client = logged_in(coordinator)
     response = change(client, PASSWORD)
     assert response.status_code == 302
-    assert client.get("/").status_code == 200  # still signed in
+    assert client.get("/?overview").status_code == 200  # still signed in
     coordinator.refresh_from_db()
     assert coordinator.check_password(NEW)
     entry = LogEntry.objects.get(object_id=str(coordinator.pk))

@@ -24,7 +24,10 @@ def directives(response) -> dict[str, list[str]]:
     "persona,url",
     [
         (None, "/accounts/login/"),
-        ("coordinator", "/"),
+        ("coordinator", "/?overview"),
+        ("coordinator", "/desk/status/"),
+        ("investigator", "/desk/todo/"),
+        ("coordinator", "/dosing/SCR-001/W0/infusion/"),
         ("coordinator", "/participants/"),
         ("coordinator", "/participants/SCR-001/"),
         ("coordinator", "/participants/SCR-001/screening/"),

@@ -80,7 +80,7 @@ def test_today_and_dates_are_the_sites(participant, coordinator):
 def test_pages_and_the_api_show_times_in_the_sites_zone(participant, coordinator, dmc_reviewer):
     adverse_event(participant, coordinator)
     page = logged_in(coordinator).get(f"/participants/{participant.screening_number}/").content.decode()
-    assert re.search(r'id="today">31 May 2024<', page)
+    assert re.search(r'id="today">2024-05-31<', page)
     assert f"times shown in {ZONE}" in page
     listed = logged_in(coordinator).get("/api/v1/adverse-events/").json()["results"]
     assert listed[0]["awareness_time"] == "2024-05-31T18:00:00-07:00"

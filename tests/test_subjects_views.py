@@ -125,9 +125,9 @@ def test_participant_page_shows_status_eligibility_schedule_next_action(coordina
     assert 'id="participant-status">Enrolled<' in html
     assert "S2018-11-001" in html and "S2018-11-01-001" in html
     assert "Eligible" in html
-    assert "ivan, 08 Jan 2024 10:00: “I confirm this participant&#x27;s eligibility”" in html
+    assert "ivan, 2024-01-08 10:00: “I confirm this participant&#x27;s eligibility”" in html
     assert "<strong>Next action:</strong> Record W0 visit (window 4–31 Jan)" in html
-    assert 'id="today">08 Jan 2024<' in html
+    assert 'id="today">2024-01-08<' in html
     assert 'class="tl-today"' in html
     assert html.count('class="tl-row"') == 7
     assert "Withdraw participant" in html

@@ -5,6 +5,7 @@ database cannot be reached every request fails with a connection error: the API 
 `Retry-After`, pages a short 503 page that needs no database (base.html would read the session).
 """
 
+import logging
 import sys
 
 from django.core.exceptions import RequestDataTooBig
@@ -63,3 +64,13 @@ class ApiRequestBodyMiddleware:
             except RequestDataTooBig:
                 return too_large(request)
         return self.get_response(request)
+
+
+class ShortClientErrors(logging.Filter):
+    """A refused request (4xx) is logged as one line: its traceback says nothing about a fault of ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

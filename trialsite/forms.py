@@ -13,24 +13,92 @@ by the write door's EditConflict, `show_conflict`), the form becomes invalid and
 Views answer such a form with status 409.
 """
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from trialsite.audit import EditConflict, changes_since, describe_change
 
 CONFLICT_CLASS = "changed-meanwhile"
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date input: it reads and posts ISO dates only, so a saved date must be rendered ISO
+    (the locale's format, e.g. 11/11/2026, is dropped by the browser and the field comes back blank)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """A browser datetime-local input (ISO, minutes), for the same reason as IsoDateInput."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 _MISSING = object()
 
 
-def show_errors(form: forms.Form, error: ValidationError) -> None:
+T = TypeVar("T")
+
+
+def show_errors(form: forms.Form, error: ValidationError, *, only_unmarked_fields: bool = False) -> None:
     """Show a service's ValidationError on the form: {field: [messages]} next to the fields the form
-    has, everything else at the top."""
+    has, everything else at the top. `only_unmarked_fields`: add only messages for fields of the
+    form that have no error yet (the service then saw a form whose own checks failed)."""
     if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
+        if not only_unmarked_fields:
+            form.add_error(None, error)
         return
     for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+        if only_unmarked_fields:
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, messages)
+        else:
+            form.add_error(field if field in form.fields else None, messages)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def submit(form: forms.Form, write: Callable[[], T]) -> T | None:
+    """Validate `form` and call `write()` (the service, reading `form.cleaned_data.get(...)`), so that
+    every error of a submission shows at once: the form's own field errors and the service's rules.
+
+    When the form has errors the service still runs on what did parse, inside a savepoint that is
+    always rolled back, and its messages are added beside the fields that have no error yet (a rule
+    about a field that did not parse would only repeat it). Returns what `write()` returned, or None
+    when anything was wrong (the form then carries the errors; a conflict is shown as such).
+    """
+    valid = form.is_valid()
+    try:
+        with transaction.atomic():
+            result = write()
+            if not valid:
+                raise _DryRun
+    except _DryRun:
+        return None
+    except EditConflict as conflict:
+        if valid:
+            form.show_conflict(conflict=conflict)
+        return None
+    except ValidationError as error:
+        show_errors(form, error, only_unmarked_fields=not valid)
+        return None
+    except (TypeError, ValueError, AttributeError, ArithmeticError, KeyError):
+        if valid:
+            raise
+        return None  # a rule that cannot look at half-parsed input: the form's own errors stand
+    return result
 
 
 class VersionedForm:

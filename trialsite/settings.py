@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dosing",
     "safety",
     "exports",
+    "desk",
     "labs",
     "medications",
     "deviations",
@@ -74,9 +75,13 @@ AUDITED_AFTER_WRITE: list[str] = [
     "datamanagement.services.sdv_clear_on_change",
     "signatures.services.signatures_invalidate",
     "datamanagement.editchecks.run_edit_checks",
+    "safety.reminders.remind_after_write",
 ]
 # Soft edit checks (datamanagement.editchecks) switched off by name.
 DISABLED_EDIT_CHECKS = env_list("DISABLED_EDIT_CHECKS", [])
+# Extra states of records on the status grid (open query, verified, locked, signed): callables
+# (record_type, pks) -> {pk: [state, ...]}, called once per record type per page (desk/status.py).
+STATUS_GRID_STATE_SOURCES: list[str] = []
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -223,6 +228,8 @@ USE_TZ = True
 # activated for each request); this is only the default outside a request.
 TIME_ZONE = "Asia/Shanghai"
 LANGUAGE_CODE = "en-gb"
+# Our date formats per locale (ISO dates in English); the rest of each locale from Django.
+FORMAT_MODULE_PATH = ["trialsite.formats"]
 USE_I18N = False
 
 # --- Static files ---------------------------------------------------------------------------
@@ -326,9 +333,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"short_client_errors": {"()": "trialsite.errors.ShortClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["short_client_errors"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # django's own console handler (DEBUG) and the root's printed every refused request twice.
+    "loggers": {"axes": {"level": "WARNING"}, "django": {"handlers": ["console"], "propagate": False}},
 }
 
 TRIALSITE_DEMO = env_bool("TRIALSITE_DEMO", DEBUG)

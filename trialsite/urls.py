@@ -26,6 +26,7 @@ urlpatterns = [
     path("deviations/", include("deviations.urls")),
     path("reminders/", include("safety.reminder_urls")),
     path("data/", include("datamanagement.urls")),
+    path("desk/", include("desk.urls")),
     path("api/v1/", include("trialsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

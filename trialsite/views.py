@@ -3,14 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from trialsite import errors
 from trialsite.access import public, requires, second_factor_step
-from trialsite.roles import Cap, primary_role
+from trialsite.roles import Cap, Role, primary_role
 
 
 @public
@@ -76,9 +77,19 @@ def _broker_ok() -> bool:
 logout = second_factor_step(requires(Cap.HOME)(auth_views.LogoutView.as_view()))
 
 
+# The home page of a role whose day starts from a work list (named by URL: the ground imports no app).
+HOME_PAGES = {Role.COORDINATOR: "desk:grid", Role.INVESTIGATOR: "desk:todo"}
+
+
 @requires(Cap.HOME)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"primary_role": primary_role(request.user)})
+    role = primary_role(request.user)
+    if role in HOME_PAGES and "overview" not in request.GET:
+        try:
+            return redirect(HOME_PAGES[role])
+        except NoReverseMatch:
+            pass
+    return render(request, "home.html", {"primary_role": role})
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:

@@ -6,7 +6,6 @@ returns the stream, so before the first byte.
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -18,7 +17,7 @@ from rest_framework.views import APIView
 from exports import audit, forms, odm, package, sdtm, transport
 from exports.streaming import log_export
 from subjects.models import Participant
-from subjects.sitetime import site_zone
+from subjects.sitetime import site_today, site_zone
 from trialsite import chain
 from trialsite.api import Pagination
 from trialsite.roles import Cap, has_cap
@@ -384,7 +383,7 @@ class AuditTrailCsvView(APIView):
     )
     def get(self, request):
         log_export(user=request.user, export="audit-trail.csv")
-        stamp = timezone.now().strftime("%Y%m%d")
+        stamp = site_today().strftime("%Y%m%d")  # the site's date, as everywhere on pages
         return download(audit.stream_csv(), content_type="text/csv; charset=utf-8", filename=f"audit-trail-{stamp}.csv")
 
 

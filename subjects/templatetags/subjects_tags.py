@@ -19,3 +19,14 @@ def include_if_exists(context, template_name: str):
         return ""
     with context.push():
         return included.render(context)
+
+
+@register.simple_tag
+def next_form_label(participant, visit_code: str, form: str) -> str:
+    """The name of the form entered after `form` at this visit ("" when it is the last one)."""
+    from subjects import flow  # the template library loads before the app registry is ready
+
+    following = flow.next_form(participant, visit_code, form)
+    if following is None or flow.form_url(following, participant, visit_code) is None:
+        return ""
+    return str(flow.FORM_LABELS[following])

@@ -1,0 +1,154 @@
+"""The audit trail as people read it: record names instead of model labels and ids, field labels instead
+of column names, linked records by name, choices by label, times in the site's zone.
+
+Only the page reads this; the CSV and the API keep the stored values (their content is fixed). One query
+per linked model on a page, whatever the page's length.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from exports import audit
+from subjects.models import Visit
+from subjects.sitetime import site_zone
+
+
+@dataclass
+class ShownChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class ShownRow:
+    row: audit.TrailRow
+    record_name: str
+    changes: list[ShownChange]
+
+    def __getattr__(self, name):  # the template reads the row's own values through this one too
+        return getattr(self.row, name)
+
+
+def readable(rows: list[audit.TrailRow]) -> list[ShownRow]:
+    models_by_label = audit.audited_models()
+    wanted: dict[type, set] = defaultdict(set)
+    for row in rows:
+        model = models_by_label[row.model]
+        for change in row.changes:
+            field = model_field(model, change["field"])
+            if field is not None and field.is_relation:
+                wanted[field.related_model].update(v for v in (change["old"], change["new"]) if v is not None)
+        visit_id = row.identity.get("visit_id")
+        if visit_id is not None:
+            wanted[Visit].add(visit_id)
+    names = {related: _names(related, ids) for related, ids in wanted.items()}
+    zone = site_zone()
+    shown = []
+    for row in rows:
+        model = models_by_label[row.model]
+        changes = []
+        for change in row.changes:
+            field = model_field(model, change["field"])
+            label = capfirst(str(field.verbose_name)) if field is not None else change["field"]
+            old, new = (_value(field, change[k], names, zone) for k in ("old", "new"))
+            changes.append(ShownChange(change["field"], label, old, new))
+        shown.append(ShownRow(row, record_name(model, row.identity, names.get(Visit, {})), changes))
+    return shown
+
+
+def record_name(model, identity: dict, visit_codes: dict) -> str:
+    """e.g. "Vital signs · W0 · pre-infusion", "Adverse event 2", "Infusion 1", "Visit W4"."""
+    parts = [capfirst(str(model._meta.verbose_name))]
+    number = identity.get("ae_number") or identity.get("infusion_number")
+    if number:
+        parts[0] = f"{parts[0]} {number}"
+    code = identity.get("visit_code") or visit_codes.get(identity.get("visit_id"))
+    if code:
+        parts.append(code)
+    if identity.get("timepoint"):
+        parts.append(_value(model_field(model, "timepoint"), identity["timepoint"], {}, None))
+    return " · ".join(parts)
+
+
+def model_field(model, name: str):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a column no longer on the model: shown by its name
+        return None
+
+
+def _names(related, ids: set) -> dict:
+    if related is get_user_model():
+        return dict(related.objects.filter(pk__in=ids).values_list("pk", "username"))
+    if related is Visit:
+        return dict(Visit.objects.filter(pk__in=ids).values_list("pk", "visit_code"))
+    return {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+
+
+def _value(field, value, names: dict, zone) -> str:
+    if value is None or value == "":
+        return "—"
+    if field is None:
+        return str(value)
+    if field.is_relation:
+        return names.get(field.related_model, {}).get(value, f"#{value}")
+    if field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return _("yes") if value else _("no")
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "—"
+    return str(value)
+
+
+@dataclass
+class FieldChange:
+    when: datetime
+    user: str | None
+    reason: str
+    old: str
+    new: str
+
+
+def field_changes(model, pk: int, field) -> list[FieldChange]:
+    """Every stored change of `field` of record `pk`, newest first (its first value included)."""
+    rows = model.history.filter(id=pk).select_related("history_user").order_by("history_id")
+    values = list(rows)
+    related = {}
+    if field.is_relation:
+        related = {
+            field.related_model: _names(field.related_model, {getattr(r, field.attname) for r in values} - {None})
+        }
+    zone = site_zone()
+    out, previous = [], None
+    for index, r in enumerate(values):
+        value = audit.to_json_value(getattr(r, field.attname))
+        if value == previous or (index == 0 and value in (None, "")):
+            previous = value
+            continue
+        out.append(
+            FieldChange(
+                when=r.history_date,
+                user=r.history_user.username if r.history_user else None,
+                reason=r.history_change_reason or "",
+                old=_value(field, previous, related, zone),
+                new=_value(field, value, related, zone),
+            )
+        )
+        previous = value
+    return out[::-1]

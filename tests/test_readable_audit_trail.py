@@ -1,0 +1,88 @@
+"""The audit-trail pages read like the forms: record names, field labels, linked records by name, times in
+site time; each field of a saved record links to its own changes. The CSV keeps the stored values."""
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from dosing.models import VitalSigns
+from safety.services import adverse_event_record, adverse_event_update
+from subjects.sitetime import site_today
+from tests import factories
+from tests.conftest import logged_in
+from trialsite.audit import audited_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ae(coordinator, data_manager):
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    event = adverse_event_record(
+        participant=participant,
+        user=coordinator,
+        term="Headache",
+        onset_date=date(2024, 1, 12),
+        end_date=date(2024, 1, 13),
+        ongoing=False,
+        grade=1,
+        serious=False,
+        relationship="unlikely",
+        expected=True,
+        action_taken="dose_not_changed",
+        outcome="recovered",
+    )
+    return adverse_event_update(adverse_event=event, user=coordinator, reason="Source says 2", grade=2)
+
+
+def test_trail_page_names_records_and_fields(ae, data_manager):
+    html = logged_in(data_manager).get("/audit-trail/", {"model": "safety.adverseevent"}).content.decode()
+    assert "Adverse event 1" in html and "safety.adverseevent" not in html.split("<table", 1)[1].split("data-record")[0]
+    assert re.search(r'title="grade">[^<]*grade</span>: 1 → 2', html, re.IGNORECASE)
+    assert "Onset date" in html or "onset date" in html.lower()
+    assert "2024-01-12" in html
+    assert "Unlikely" in html  # a choice by its label
+
+
+def test_linked_records_by_name_and_times_in_site_time(coordinator, data_manager):
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    visit = participant.visits.get(visit_code="W0")
+    from django.utils import timezone
+
+    moment = timezone.make_aware(timezone.datetime(2024, 1, 10, 8, 0))  # 08:00 site time
+    audited_save(
+        VitalSigns(participant=participant, visit=visit, timepoint="pre_infusion", measured_at=moment, weight_kg=63),
+        user=coordinator,
+    )
+    html = logged_in(data_manager).get("/audit-trail/", {"model": "dosing.vitalsigns"}).content.decode()
+    assert "Vital signs · W0" in html
+    assert re.search(r">Visit</span>: — → W0<", html)
+    assert "2024-01-10 08:00" in html  # not the UTC value
+    assert "→ 4<" not in html
+
+
+def test_field_history_page_and_icon(ae, coordinator, personas):
+    url = f"/history/adverse_event/{ae.pk}/grade/"
+    assert Client().get(url).status_code == 302
+    assert logged_in(personas["dmc_reviewer"]).get(url).status_code == 403
+    html = logged_in(coordinator).get(url).content.decode()
+    assert "Source says 2" in html and "alice" in html
+    rows = html.split('id="field-history"', 1)[1].split("</table>", 1)[0]
+    assert rows.count("<tr>") == 3  # header, the change 1 → 2, the first value
+    assert logged_in(coordinator).get(f"/history/adverse_event/{ae.pk}/version/").status_code == 404
+    assert logged_in(coordinator).get(f"/history/nothing/{ae.pk}/grade/").status_code == 404
+    edit = logged_in(coordinator).get(f"/safety/adverse-events/{ae.pk}/edit/").content.decode()
+    assert f'href="{url}"' in edit and 'class="history-link"' in edit
+
+
+def test_audit_csv_file_name_uses_the_site_date(ae, data_manager):
+    response = logged_in(data_manager).get("/api/v1/audit-trail.csv")
+    assert f"audit-trail-{site_today():%Y%m%d}.csv" in response["Content-Disposition"]
+
+
+def test_record_page_links_each_fact_to_its_history(ae, coordinator):
+    html = logged_in(coordinator).get(f"/safety/adverse-events/{ae.pk}/").content.decode()
+    for name in ("term", "onset_date", "grade", "outcome"):
+        assert f'href="/history/adverse_event/{ae.pk}/{name}/"' in html, name

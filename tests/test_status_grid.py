@@ -1,0 +1,94 @@
+"""The participant status grid: participants × visits × forms, each form's state linking to the form;
+filterable; the coordinator's home page; a constant number of queries however many participants."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from dosing.services import vitals_record
+from subjects.models import Participant
+from tests import factories
+from tests.conftest import logged_in
+
+pytestmark = pytest.mark.django_db
+URL = "/desk/status/"
+
+
+def cell(html: str, sn: str, visit_index: int, form: str) -> str:
+    row = html.split(f'data-participant="{sn}"', 1)[1].split("</tr>", 1)[0]
+    visit = row.split('class="grid-visit"')[visit_index + 1]
+    return visit.split(f'data-form="{form}"', 1)[1].split(">", 1)[0]
+
+
+def test_ladder(coordinator, personas):
+    assert Client().get(URL).status_code == 302
+    assert logged_in(personas["dmc_reviewer"]).get(URL).status_code == 403
+    for name in ("coordinator", "investigator", "data_manager"):
+        assert logged_in(personas[name]).get(URL).status_code == 200, name
+
+
+def test_coordinator_lands_on_the_grid(coordinator):
+    assert logged_in(coordinator).get("/")["Location"] == URL
+
+
+def test_states_and_links(coordinator):
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    sn = participant.screening_number
+    factories.pasi_assessment(participant, "W0", "14.0", coordinator)
+    w0 = participant.visits.get(visit_code="W0")
+    vitals_record(
+        visit=w0,
+        user=coordinator,
+        timepoint="pre_infusion",
+        measured_at=timezone.make_aware(timezone.datetime(2024, 1, 10, 8, 0)),
+        weight_kg=Decimal("63.5"),
+    )
+    html = logged_in(coordinator).get(URL).content.decode()
+    assert 'data-state="complete"' in cell(html, sn, 1, "pasi_assessment")  # W0 is the second column
+    assert 'data-state="incomplete"' in cell(html, sn, 1, "vital_signs")  # no post-infusion yet
+    assert 'data-state="not_started"' in cell(html, sn, 1, "infusion")
+    assert 'data-state="complete"' in cell(html, sn, 0, "screening")
+    assert f'href="/assessments/{sn}/W0/pasi/"' in html and f'href="/dosing/{sn}/W0/infusion/"' in html
+    assert "PASI: complete" in html  # the text alternative of the icon
+
+
+def test_filters(coordinator):
+    enrolled = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    screening = factories.participant(coordinator, initials="ZZ")
+    client = logged_in(coordinator)
+    html = client.get(URL, {"status": "enrolled"}).content.decode()
+    assert enrolled.screening_number in html and f'data-participant="{screening.screening_number}"' not in html
+    html = client.get(URL, {"visit": "W4"}).content.decode()
+    assert html.count('class="grid-visit"') == 2 and '<th scope="col">W4</th>' in html
+    assert client.get(URL, {"visit": "W99"}).status_code == 400
+
+
+def test_constant_queries_at_1000_participants(coordinator, django_assert_max_num_queries):
+    client = logged_in(coordinator)
+    for _ in range(3):
+        factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    client.get(URL)
+    with django_assert_max_num_queries(30) as few:
+        client.get(URL)
+    # 1 000 participants: bulk-created registrations (the grid reads, it does not care how they came)
+    seq = Participant.objects.count()
+    Participant.objects.bulk_create(
+        Participant(
+            screening_seq=seq + n,
+            screening_number=f"SCR-{seq + n:04d}",
+            site_id="01",
+            initials="AB",
+            sex="F",
+            date_of_birth=date(1980, 1, 1),
+            consent_date=date(2024, 1, 2),
+            consent_version="1.0",
+        )
+        for n in range(1, 998)
+    )
+    assert Participant.objects.count() == 1000
+    for page in (1, 10):
+        with django_assert_max_num_queries(len(few)):
+            assert client.get(URL, {"page": page}).status_code == 200
