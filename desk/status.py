@@ -20,7 +20,18 @@ from subjects.flow import FORM_LABELS, form_url, forms_of
 from subjects.models import Participant, Screening, Visit, VisitDefinition
 
 NOT_STARTED, INCOMPLETE, COMPLETE = "not_started", "incomplete", "complete"
-FORM_STATES = {NOT_STARTED: _("not started"), INCOMPLETE: _("incomplete"), COMPLETE: _("complete")}
+FORM_STATES = {
+    NOT_STARTED: _("not started"),
+    INCOMPLETE: _("incomplete"),
+    COMPLETE: _("complete"),
+    # added by other apps (settings.STATUS_GRID_STATE_SOURCES)
+    "open_query": _("open query"),
+    "answered_query": _("answered query"),
+    "verified": _("source data verified"),
+    "changed_since_verification": _("changed since verification"),
+    "locked": _("locked"),
+    "signed": _("signed"),
+}
 
 
 @dataclass

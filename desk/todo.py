@@ -1,8 +1,8 @@
 """The investigator's to-do list: everything waiting for an investigator, in sections, each item linking
 to the page that resolves it.
 
-`todo_sections()` is the one selector; other apps add a section (signatures to give, queries to answer)
-by appending one more `Section` here from their own selector. A constant number of queries.
+`todo_sections(user)` is the one selector; other apps add a section (queries to answer, say) by
+appending one more `Section` here from their own selector. A constant number of queries.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from safety.clocks import with_clocks
 from safety.models import AdverseEvent, SafetyHold
-from subjects.models import ParticipantStatus, Screening, Study
+from signatures.models import Meaning
+from signatures.services import awaiting_signature
+from subjects.models import Study
 
 
 @dataclass
@@ -31,30 +33,25 @@ class Section:
     items: list[Item] = field(default_factory=list)
 
 
-def todo_sections() -> list[Section]:
+def todo_sections(user) -> list[Section]:
     study = Study.current()
-    return [_signoffs(), _causality(), _saes(study), _holds()]
+    return [_signatures(user), _causality(), _saes(study), _holds()]
 
 
-def _signoffs() -> Section:
-    waiting = (
-        Screening.objects.filter(
-            investigator_signoff_at__isnull=True,
-            eligible=True,
-            participant__status=ParticipantStatus.SCREENING,
-        )
-        .select_related("participant")
-        .order_by("screening_date")
-    )
-    items = [
-        Item(
-            str(s.participant.screening_number),
-            _("screened %(date)s") % {"date": s.screening_date.isoformat()},
-            reverse("subjects:signoff", args=[s.participant.screening_number]),
-        )
-        for s in waiting
-    ]
-    return Section("signoffs", _("Eligibility sign-offs waiting"), _("No eligibility waits for a sign-off."), items)
+def _signatures(user) -> Section:
+    """What awaits the investigator's signature (signatures.services): eligibility sign-offs, causality
+    and hold releases whose signature a change invalidated, casebooks ready to approve."""
+    items = []
+    for waiting in awaiting_signature(user):
+        screening_number = waiting.participant.screening_number
+        if waiting.meaning == Meaning.ELIGIBILITY:
+            url = reverse("subjects:signoff", args=[screening_number])
+        else:
+            url = reverse("signatures:sign", args=[screening_number])
+            url += f"?meaning={waiting.meaning}&record={waiting.record_id}"
+        why = waiting.invalidated.invalidation_reason if waiting.invalidated else waiting.meaning_label
+        items.append(Item(str(waiting.label), why, url))
+    return Section("signoffs", _("Signatures waiting"), _("Nothing waits for your signature."), items)
 
 
 def _causality() -> Section:

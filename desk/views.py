@@ -56,4 +56,4 @@ def grid(request: HttpRequest) -> HttpResponse:
 @requires(Cap.SIGN_OFF, Cap.RELEASE_HOLD)
 def todo(request: HttpRequest) -> HttpResponse:
     """What waits for an investigator: sign-offs, causality, SAE reports, holds."""
-    return render(request, "desk/todo.html", {"sections": todo_sections()})
+    return render(request, "desk/todo.html", {"sections": todo_sections(request.user)})

@@ -92,3 +92,19 @@ def test_constant_queries_at_1000_participants(coordinator, django_assert_max_nu
     for page in (1, 10):
         with django_assert_max_num_queries(len(few)):
             assert client.get(URL, {"page": page}).status_code == 200
+
+
+def test_cells_carry_query_verification_lock_and_signature_states(coordinator, data_manager, investigator):
+    from datamanagement.services import query_raise
+    from desk.status import status_grid
+    from signatures.models import Signature
+    from subjects.models import Participant, VisitDefinition
+
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    screening = participant.screening
+    query_raise(user=data_manager, record_type="screening", record_id=screening.pk, text="Weight?")
+    assert Signature.objects.filter(record_type="screening", record_id=screening.pk, invalidated_at=None).exists()
+    rows = status_grid([Participant.objects.get(pk=participant.pk)], list(VisitDefinition.objects.order_by("visitnum")))
+    cell = next(cell for cells in rows[0].visits for cell in cells if cell.form == "screening")
+    assert {"open_query", "signed"} <= set(cell.states)
+    assert "open query" in cell.label and "signed" in cell.label

@@ -81,7 +81,7 @@ AUDITED_AFTER_WRITE: list[str] = [
 DISABLED_EDIT_CHECKS = env_list("DISABLED_EDIT_CHECKS", [])
 # Extra states of records on the status grid (open query, verified, locked, signed): callables
 # (record_type, pks) -> {pk: [state, ...]}, called once per record type per page (desk/status.py).
-STATUS_GRID_STATE_SOURCES: list[str] = []
+STATUS_GRID_STATE_SOURCES: list[str] = ["datamanagement.grid.record_states", "signatures.grid.record_states"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
