@@ -5,6 +5,7 @@
     python bench/measure.py copy                -> PostgreSQL COPY (SELECT ...) TO STDOUT baselines
     python bench/measure.py pages <requests>    -> queries per request and p50/p95 latency per page
     python bench/measure.py sweep               -> reminder sweep seconds, queries, created (twice)
+    python bench/measure.py casebook            -> PDF casebook of the fullest participant, seconds (twice)
 
 DATABASE_URL must point at a bench database (run.py sets it); nothing here touches another one.
 """
@@ -376,6 +377,27 @@ def sweep() -> dict:
     return {"runs": runs}
 
 
+def casebook() -> dict:
+    """Seconds to render the PDF casebook of the participant with the most visits done (twice: the first
+    loads fonts and templates, as a running server has)."""
+    from django.db.models import Count, Q
+
+    from exports.casebook import casebook_pdf
+    from subjects.models import Participant
+
+    participant = (
+        Participant.objects.annotate(done=Count("visits", filter=Q(visits__actual_date__isnull=False)))
+        .order_by("-done", "pk")
+        .first()
+    )
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        pdf = casebook_pdf(participant)
+        runs.append({"seconds": time.perf_counter() - started, "bytes": len(pdf)})
+    return {"participant": participant.screening_number, "visits_done": participant.done, "runs": runs}
+
+
 def main(argv: list[str]) -> None:
     task = argv[1]
     if task == "users":
@@ -388,6 +410,8 @@ def main(argv: list[str]) -> None:
         result = pages(int(argv[2]))
     elif task == "sweep":
         result = sweep()
+    elif task == "casebook":
+        result = casebook()
     else:
         raise SystemExit(f"unknown task {task}")
     print(json.dumps(result))

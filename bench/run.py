@@ -41,6 +41,7 @@ LOAD_CLIENTS = 8
 LOAD_MAX_P95_MS = 300
 EXPORT_MAX_MS_AT = (1000, 50)  # at N = 1 000 each SDTM export is served within 50 ms
 SWEEP_MAX_SECONDS = 5
+CASEBOOK_MAX_SECONDS = 3  # a 12-week participant's PDF casebook
 
 
 def main() -> int:
@@ -169,6 +170,8 @@ def measure(size: int, args, env: dict) -> dict:
     result["pages"] = worker(["pages", str(args.requests)], env)
     log(f"[{size}] load (gunicorn, 2 workers, {LOAD_CLIENTS} concurrent clients)")
     result["load"] = load(result["pages"], cookies, args.load_seconds, env)
+    log(f"[{size}] casebook PDF")
+    result["casebook"] = worker(["casebook"], env)
     log(f"[{size}] reminder sweep")
     result["sweep"] = worker(["sweep"], env)  # last: it writes reminders and visit states
     return result
@@ -343,6 +346,18 @@ def print_report(sizes: list[int], results: dict, args) -> None:
                 ok = run_["created"] == 0
             seconds, queries, created = run_["seconds"], run_["queries"], run_["created"]
             lines.append(f"{size:>6} {number:>4} {seconds:>8.2f} {queries:>8} {created:>8}  {verdict(ok)}")
+    lines.append("")
+    lines.append(f"PDF casebook of the fullest participant (target: <= {CASEBOOK_MAX_SECONDS} s, warm)")
+    for size in sizes:
+        book = results[size].get("casebook", {})
+        if "runs" not in book:
+            lines.append(f"{size:>6} casebook not measured: {book}")
+            continue
+        warm = book["runs"][-1]["seconds"]
+        lines.append(
+            f"{size:>6} {book['participant']} ({book['visits_done']} visits done): cold "
+            f"{book['runs'][0]['seconds']:.2f} s, warm {warm:.2f} s  {verdict(warm <= CASEBOOK_MAX_SECONDS)}"
+        )
     print("\n".join(lines))
 
 

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
+from datamanagement.models import Query
 from exports import audit
 from signatures.services import signatures_of
 from subjects.models import Participant, Study
@@ -39,6 +40,7 @@ UNITS = {
 }
 VISIT_BOUND = [name for name, rt in RECORD_TYPES.items() if rt.visit not in (None, "")]
 UNBOUND = [name for name, rt in RECORD_TYPES.items() if rt.visit is None]
+SECTIONED = {"participant", "screening", "adverse_event", "safety_hold"}  # each has a section of its own
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ def form_of(record, title: str) -> Form:
     return Form(title=title, rows=rows)
 
 
+def _visit_id(record, path: str):
+    """The id of the record's visit along its record type's path ("visit", "panel.visit"), no query."""
+    *through, last = path.split(".")
+    for part in through:
+        record = getattr(record, part)
+    return getattr(record, f"{last}_id")
+
+
 def _records(name: str, participant: Participant) -> list:
     rt = RECORD_TYPES[name]
     model = rt.model_class()
@@ -115,18 +125,28 @@ def casebook_context(participant: Participant) -> dict:
     study = Study.current()
     visits = _records("visit", participant)
     bound = {name: _records(name, participant) for name in VISIT_BOUND}
-    by_visit = []
+    by_visit, placed = [], set()
     for visit in sorted(visits, key=lambda v: v.visitnum):
         forms = [form_of(visit, f"Visit {visit.visit_code}")]
         for name in VISIT_BOUND:
             for record in bound[name]:
-                if record.visit_id == visit.pk:
+                if _visit_id(record, RECORD_TYPES[name].visit) == visit.pk:
                     forms.append(form_of(record, f"{record._meta.verbose_name.capitalize()} — {visit.visit_code}"))
+                    placed.add((name, record.pk))
         by_visit.append((visit, forms))
     unbound = {
         name: [form_of(r, f"{r._meta.verbose_name.capitalize()} {str(r)}") for r in _records(name, participant)]
         for name in UNBOUND
     }
+    # Every other record: medications, history, deviations, and visit-bound ones without a visit
+    # (an unscheduled laboratory panel, say).
+    other = [form for name in UNBOUND if name not in SECTIONED for form in unbound[name]]
+    other += [
+        form_of(record, f"{record._meta.verbose_name.capitalize()} {str(record)}")
+        for name in VISIT_BOUND
+        for record in bound[name]
+        if (name, record.pk) not in placed
+    ]
     pasi = sorted(bound.get("pasi_assessment", []), key=lambda p: p.assessment_date)
     points = [(p.visit_code, float(p.pasi_total)) for p in pasi if p.pasi_total is not None]
     trail = audit.resolve_rows(
@@ -146,7 +166,10 @@ def casebook_context(participant: Participant) -> dict:
         "generated_at": timezone.localtime(timezone.now(), site_zone()),
         "zone": site_zone().key,
         "chain_head": chain.head(),
-        "queries": [],  # data queries, when they exist, are listed here
+        "other_forms": other,
+        "queries": list(
+            Query.objects.filter(participant=participant).select_related("visit").order_by("raised_at", "pk")
+        ),
     }
 
 

@@ -1,7 +1,6 @@
 """The participant's casebook as PDF: content (extracted with pypdf), access, speed, the study ZIP."""
 
 import io
-import time
 import zipfile
 from datetime import date
 
@@ -75,12 +74,16 @@ def test_the_study_zip_holds_one_casebook_per_participant(coordinator, data_mana
 
 
 @time_machine.travel(date(2024, 9, 1), tick=False)
-def test_a_twelve_week_participant_renders_within_three_seconds(django_user_model):
+def test_a_twelve_week_participant_renders_every_record(django_user_model, data_manager):
+    """The 3-second budget is measured by `bench/run.py` (casebook), not asserted here."""
+    from datamanagement.services import query_raise
+
     call_command("generate_synthetic_study", "--participants", "6", "--seed", "3")
     full = max(Participant.objects.exclude(day1_date=None), key=lambda p: p.visits.exclude(actual_date=None).count())
     assert full.visits.exclude(actual_date=None).count() >= 6
-    casebook_pdf(full)  # fonts and templates loaded once, as in a running server
-    started = time.process_time()  # the work of rendering, not the wait for a CPU shared with other jobs
+    query_raise(user=data_manager, record_type="participant", record_id=full.pk, text="Initials as on the consent?")
     pdf = casebook_pdf(full)
-    assert time.process_time() - started <= 3.0
-    assert "W12" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "W12" in text
+    assert "Initials as on the consent?" in text  # the data queries
+    assert "Other records" in text and "No other records." not in text  # medications, history
