@@ -49,7 +49,7 @@ SELECT
     'DV' AS "DOMAIN",
     {USUBJID} AS "USUBJID",
     row_number() OVER (PARTITION BY {SORT_KEY} ORDER BY d.deviation_date, d.id) AS "DVSEQ",
-    d.description AS "DVTERM",
+    NULLIF(d.description, '') AS "DVTERM",
     %(categories)s::jsonb ->> d.category AS "DVCAT",
     %(sources)s::jsonb ->> d.source AS "DVSCAT",
     {epoch_sql("d.deviation_date")} AS "EPOCH",
@@ -82,8 +82,8 @@ def rows(study, *, safety: bool = False):
         seq += 1
         on = d.deviation_date
         yield (
-            study.study_id, "DV", common.usubjid(study, d.participant), seq, d.description, CATEGORIES[d.category],
-            SOURCES[d.source], epochs.of(on, d) if on else None, common.iso_date(on),
+            study.study_id, "DV", common.usubjid(study, d.participant), seq, common.blank_as_missing(d.description),
+            CATEGORIES[d.category], SOURCES[d.source], epochs.of(on, d) if on else None, common.iso_date(on),
             common.study_day(on, d.participant.day1_date),
         )  # fmt: skip
 

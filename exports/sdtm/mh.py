@@ -51,7 +51,7 @@ SELECT
     'MH' AS "DOMAIN",
     {USUBJID} AS "USUBJID",
     row_number() OVER (PARTITION BY {SORT_KEY} ORDER BY m.id) AS "MHSEQ",
-    m.term AS "MHTERM",
+    NULLIF(m.term, '') AS "MHTERM",
     %(categories)s::jsonb ->> m.category AS "MHCAT",
     %(subcategories)s::jsonb ->> COALESCE(NULLIF(m.psoriasis_type, ''), NULLIF(m.therapy_type, '')) AS "MHSCAT",
     NULLIF(m.start_date, '') AS "MHSTDTC",
@@ -80,9 +80,10 @@ def rows(study, *, safety: bool = False):
         seq += 1
         sub = m.psoriasis_type or m.therapy_type
         yield (
-            study.study_id, "MH", common.usubjid(study, m.participant), seq, m.term, CATEGORY_LABELS[m.category],
-            SUBCATEGORY_LABELS.get(sub) if sub else None, m.start_date or None, m.end_date or None,
-            "ONGOING" if m.ongoing else None, m.participant.consent_date.isoformat() if m.ongoing else None,
+            study.study_id, "MH", common.usubjid(study, m.participant), seq, common.blank_as_missing(m.term),
+            CATEGORY_LABELS[m.category], SUBCATEGORY_LABELS.get(sub) if sub else None, m.start_date or None,
+            m.end_date or None, "ONGOING" if m.ongoing else None,
+            m.participant.consent_date.isoformat() if m.ongoing else None,
         )  # fmt: skip
 
 
