@@ -37,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 from trialsite.roles import Role  # noqa: E402
 
 BENCH_USERS = {"bench_coordinator": Role.COORDINATOR, "bench_dm": Role.DATA_MANAGER, "bench_dmc": Role.DMC_REVIEWER}
-SDTM_DOMAINS = ("dm", "ie", "sv", "vs", "lb", "ex", "rs", "ae")
+SDTM_DOMAINS = ("dm", "ie", "sv", "vs", "lb", "ex", "cm", "rs", "ae")
 
 # Plain SELECTs over the same tables giving the same rows as each export (one row per test for
 # VS and RS, one per failed criterion for IE): the database's own speed, without formatting.
@@ -85,6 +85,9 @@ COPY_BASELINES = {
     "lb": "SELECT p.usubjid, l.visit_code, l.collected_at, r.* FROM labs_labresult r "
     + _P.format(alias="r")
     + " JOIN labs_labpanel l ON l.id = r.panel_id ORDER BY p.screening_seq, l.collected_at, r.test_code",
+    "cm": "SELECT p.usubjid, m.* FROM medications_concomitantmedication m "
+    + _P.format(alias="m")
+    + " ORDER BY p.screening_seq, m.id",
     "ae": "SELECT p.usubjid, a.* FROM safety_adverseevent a "
     + _P.format(alias="a")
     + " ORDER BY p.screening_seq, a.ae_number",

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 MEASURE = str(ROOT / "bench" / "measure.py")
 BENCH_VAR = ROOT / "var" / "bench"
-EXPORTS = ("dm", "ie", "sv", "vs", "lb", "ex", "rs", "ae", "odm")
+EXPORTS = ("dm", "ie", "sv", "vs", "lb", "ex", "cm", "rs", "ae", "odm")
 PAGES = ("participant list", "participant page", "DMC dashboard", "audit-trail page")
 PAGE_USERS = {
     "participant list": "bench_coordinator",

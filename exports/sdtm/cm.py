@@ -7,8 +7,11 @@
   Day 1 is concomitant); CMPROHIB (SUPPCM): why it is prohibited, when it is.
 """
 
+import json
+
 from exports.sdtm import common
 from exports.sdtm.base import Dataset, Variable
+from exports.sdtm.common import SORT_KEY, STUDY, USUBJID
 from exports.sdtm.terminology import Codelist, plain, register
 from medications import classification, rules
 from medications.models import ConcomitantMedication
@@ -55,6 +58,43 @@ VARIABLES = (
       comment="Why the medication is prohibited (PROTOCOL section 9), when it is."),
 )  # fmt: skip
 
+CLASS_LABELS = {item.key: item.label for item in classification.MEDICATION_CLASSES}
+
+# Partial dates are stored as their ISO 8601 text: published as stored, an empty one as missing.
+SQL = f"""
+WITH {STUDY}
+SELECT
+    study.study_id AS "STUDYID",
+    'CM' AS "DOMAIN",
+    {USUBJID} AS "USUBJID",
+    row_number() OVER (PARTITION BY {SORT_KEY} ORDER BY m.id) AS "CMSEQ",
+    NULLIF(m.medication, '') AS "CMTRT",
+    %(classes)s::jsonb ->> m.medication_class AS "CMCLAS",
+    NULLIF(m.indication, '') AS "CMINDC",
+    trim_scale(m.dose)::text AS "CMDOSE",
+    NULLIF(m.dose_unit, '') AS "CMDOSU",
+    NULLIF(m.frequency, '') AS "CMDOSFRQ",
+    NULLIF(m.route, '') AS "CMROUTE",
+    NULLIF(m.start_date, '') AS "CMSTDTC",
+    NULLIF(m.end_date, '') AS "CMENDTC",
+    CASE WHEN m.start_date = '' THEN 'BEFORE' END AS "CMSTRTPT",
+    CASE WHEN m.start_date = '' THEN (p.consent_date - {rules.COLLECTION_DAYS_BEFORE_CONSENT})::text END AS "CMSTTPT",
+    CASE WHEN m.ongoing THEN 'ONGOING' END AS "CMENRTPT",
+    CASE WHEN m.ongoing THEN %(today)s::text END AS "CMENTPT",
+    NULLIF(upper(m.prior_or_concomitant), '') AS "CMPRCON",
+    %(prohibited)s::jsonb ->> NULLIF(m.prohibited_reason, '') AS "CMPROHIB"
+FROM medications_concomitantmedication m
+JOIN subjects_participant p ON p.id = m.participant_id
+CROSS JOIN study
+WHERE NOT %(safety)s OR p.subject_id IS NOT NULL
+ORDER BY {SORT_KEY}, m.id
+"""
+
+
+def params(study) -> dict:
+    return {"classes": json.dumps(CLASS_LABELS), "prohibited": json.dumps(rules.PROHIBITED_REASONS),
+            "today": site_today(study).isoformat()}  # fmt: skip
+
 
 def rows(study, *, safety: bool = False):
     today = site_today(study).isoformat()
@@ -69,10 +109,10 @@ def rows(study, *, safety: bool = False):
         seq += 1
         before = not m.start_date
         yield (
-            study.study_id, "CM", common.usubjid(study, m.participant), seq, m.medication,
-            classification.medication_class(m.medication_class).label, m.indication,
+            study.study_id, "CM", common.usubjid(study, m.participant), seq, common.blank_as_missing(m.medication),
+            CLASS_LABELS[m.medication_class], common.blank_as_missing(m.indication),
             None if m.dose is None else format(m.dose.normalize(), "f"), m.dose_unit or None, m.frequency or None,
-            m.route,
+            m.route or None,
             m.start_date or None, m.end_date or None, "BEFORE" if before else None,
             rules.collection_start(m.participant.consent_date).isoformat() if before else None,
             "ONGOING" if m.ongoing else None, today if m.ongoing else None,
@@ -84,5 +124,5 @@ def rows(study, *, safety: bool = False):
 CM = Dataset(
     name="CM", label="Concomitant/Prior Medications", category="INTERVENTIONS",
     structure="One record per recorded medication per subject",
-    keys=("STUDYID", "USUBJID", "CMSEQ"), variables=VARIABLES, rows=rows,
+    keys=("STUDYID", "USUBJID", "CMSEQ"), variables=VARIABLES, rows=rows, sql=SQL, params=params,
 )  # fmt: skip

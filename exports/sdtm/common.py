@@ -61,6 +61,11 @@ epoch_end AS (
 EPOCH_JOIN = "LEFT JOIN epoch_end ee ON ee.participant_id = p.id"
 
 
+def sql_literal(text: str) -> str:
+    """`text` as an SQL string literal inside a statement run with parameters (quotes and % doubled)."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
 def study_day_sql(on: str) -> str:
     """subjects.schedule.study_day of the date expression `on`, against `p.day1_date`."""
     return f"{on} - p.day1_date + CASE WHEN {on} >= p.day1_date THEN 1 ELSE 0 END"

@@ -7,9 +7,12 @@
   RECORDED BY HAND). DVSTDTC its date, when known. EPOCH from DVSTDTC's date.
 """
 
+import json
+
 from deviations.models import Category, ProtocolDeviation, Source
 from exports.sdtm import common
 from exports.sdtm.base import Dataset, Variable
+from exports.sdtm.common import EPOCH_END, EPOCH_JOIN, SORT_KEY, STUDY, USUBJID, epoch_sql, study_day_sql
 from exports.sdtm.terminology import Codelist, plain, register
 
 # From the stored values, never the (translated) labels.
@@ -37,6 +40,33 @@ VARIABLES = (
     common.study_day_variable("DVSTDY", "Study Day of Start of Deviation", "DVSTDTC"),
 )  # fmt: skip
 
+# Ordered by date, a deviation without one last (ascending order puts NULL last, as in Python).
+SQL = f"""
+WITH {STUDY},
+{EPOCH_END}
+SELECT
+    study.study_id AS "STUDYID",
+    'DV' AS "DOMAIN",
+    {USUBJID} AS "USUBJID",
+    row_number() OVER (PARTITION BY {SORT_KEY} ORDER BY d.deviation_date, d.id) AS "DVSEQ",
+    NULLIF(d.description, '') AS "DVTERM",
+    %(categories)s::jsonb ->> d.category AS "DVCAT",
+    %(sources)s::jsonb ->> d.source AS "DVSCAT",
+    {epoch_sql("d.deviation_date")} AS "EPOCH",
+    d.deviation_date::text AS "DVSTDTC",
+    {study_day_sql("d.deviation_date")} AS "DVSTDY"
+FROM deviations_protocoldeviation d
+JOIN subjects_participant p ON p.id = d.participant_id
+CROSS JOIN study
+{EPOCH_JOIN}
+WHERE NOT d.withdrawn AND (NOT %(safety)s OR p.subject_id IS NOT NULL)
+ORDER BY {SORT_KEY}, d.deviation_date, d.id
+"""
+
+
+def params(study) -> dict:
+    return {"categories": json.dumps(CATEGORIES), "sources": json.dumps(SOURCES)}
+
 
 def rows(study, *, safety: bool = False):
     epochs = common.Epochs(study)
@@ -52,8 +82,8 @@ def rows(study, *, safety: bool = False):
         seq += 1
         on = d.deviation_date
         yield (
-            study.study_id, "DV", common.usubjid(study, d.participant), seq, d.description, CATEGORIES[d.category],
-            SOURCES[d.source], epochs.of(on, d) if on else None, common.iso_date(on),
+            study.study_id, "DV", common.usubjid(study, d.participant), seq, common.blank_as_missing(d.description),
+            CATEGORIES[d.category], SOURCES[d.source], epochs.of(on, d) if on else None, common.iso_date(on),
             common.study_day(on, d.participant.day1_date),
         )  # fmt: skip
 
@@ -61,5 +91,5 @@ def rows(study, *, safety: bool = False):
 DV = Dataset(
     name="DV", label="Protocol Deviations", category="EVENTS",
     structure="One record per protocol deviation per subject",
-    keys=("STUDYID", "USUBJID", "DVSEQ"), variables=VARIABLES, rows=rows,
+    keys=("STUDYID", "USUBJID", "DVSEQ"), variables=VARIABLES, rows=rows, sql=SQL, params=params,
 )  # fmt: skip

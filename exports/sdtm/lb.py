@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from exports.sdtm import common
 from exports.sdtm.base import Dataset, Variable
+from exports.sdtm.common import EPOCH_END, EPOCH_JOIN, STUDY, USUBJID, epoch_sql, local_minute_sql, study_day_sql
 from exports.sdtm.terminology import Codelist, plain, register
 from labs import catalogue
 from labs.models import LabResult
@@ -69,6 +70,64 @@ VARIABLES = (
 )  # fmt: skip
 
 
+def _category(code: str) -> str:
+    return "HEMATOLOGY" if code in HAEMATOLOGY else "CHEMISTRY"
+
+
+_TESTS_SQL = ",\n        ".join(
+    f"({common.sql_literal(t.code)}, {common.sql_literal(t.lbtest)}, {common.sql_literal(_category(t.code))}, "
+    f"{common.sql_literal(t.standard_unit)})"
+    for t in catalogue.LAB_TESTS
+)
+
+# One row per result, numbered in the order the rows come in; numbers without trailing zeros
+# (trim_scale, as Decimal.normalize), the test's names, category and standard unit from the catalogue.
+SQL = f"""
+WITH {STUDY},
+{EPOCH_END},
+lab_test AS (SELECT * FROM (VALUES
+        {_TESTS_SQL}
+    ) AS t(code, test, category, standard_unit)
+)
+SELECT
+    study.study_id AS "STUDYID",
+    'LB' AS "DOMAIN",
+    {USUBJID} AS "USUBJID",
+    row_number() OVER (PARTITION BY {common.SORT_KEY} ORDER BY panel.collected_at, panel.id, r.test_code) AS "LBSEQ",
+    t.code AS "LBTESTCD",
+    t.test AS "LBTEST",
+    t.category AS "LBCAT",
+    trim_scale(r.value)::text AS "LBORRES",
+    NULLIF(r.unit, '') AS "LBORRESU",
+    trim_scale(r.value_standard)::text AS "LBSTRESC",
+    trim_scale(r.value_standard)::text AS "LBSTRESN",
+    CASE WHEN r.value IS NOT NULL THEN t.standard_unit END AS "LBSTRESU",
+    trim_scale(r.lln)::text AS "LBSTNRLO",
+    trim_scale(r.uln)::text AS "LBSTNRHI",
+    NULLIF(r.flag, '') AS "LBNRIND",
+    CASE WHEN r.value IS NULL THEN 'NOT DONE' END AS "LBSTAT",
+    CASE WHEN r.value IS NULL THEN NULLIF(r.not_done_reason, '') END AS "LBREASND",
+    CASE WHEN r.is_baseline THEN 'Y' END AS "LBLOBXFL",
+    r.ctcae_grade::text AS "LBTOXGR",
+    v.visitnum AS "VISITNUM",
+    COALESCE(v.visit_code, 'UNSCHEDULED') AS "VISIT",
+    {epoch_sql("site.local_date")} AS "EPOCH",
+    {local_minute_sql("panel.collected_at")} AS "LBDTC",
+    {study_day_sql("site.local_date")} AS "LBDY",
+    CASE r.clinically_significant WHEN TRUE THEN 'Y' WHEN FALSE THEN 'N' END AS "LBCLSIG"
+FROM labs_labresult r
+JOIN labs_labpanel panel ON panel.id = r.panel_id
+JOIN lab_test t ON t.code = r.test_code
+JOIN subjects_participant p ON p.id = r.participant_id
+LEFT JOIN subjects_visit v ON v.id = panel.visit_id
+CROSS JOIN study
+{EPOCH_JOIN}
+CROSS JOIN LATERAL (SELECT (panel.collected_at AT TIME ZONE study.time_zone)::date AS local_date) AS site
+WHERE NOT %(safety)s OR p.subject_id IS NOT NULL
+ORDER BY {common.SORT_KEY}, panel.collected_at, panel.id, r.test_code
+"""
+
+
 def _number(value) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
@@ -93,10 +152,10 @@ def rows(study, *, safety: bool = False):
         done = r.value is not None
         yield (
             study.study_id, "LB", common.usubjid(study, r.participant), seq, test.code, test.lbtest,
-            "HEMATOLOGY" if test.code in HAEMATOLOGY else "CHEMISTRY",
+            _category(test.code),
             _number(r.value), r.unit or None, _number(r.value_standard), _number(r.value_standard),
             test.standard_unit if done else None, _number(r.lln), _number(r.uln),
-            r.flag or None, None if done else "NOT DONE", None if done else r.not_done_reason,
+            r.flag or None, None if done else "NOT DONE", None if done else r.not_done_reason or None,
             "Y" if r.is_baseline else None, common.text(r.ctcae_grade),
             visit.visitnum if visit else None, visit.visit_code if visit else "UNSCHEDULED",
             epochs.of(on, r), common.minute(moment), common.study_day(on, r.participant.day1_date),
@@ -107,5 +166,6 @@ def rows(study, *, safety: bool = False):
 LB = Dataset(
     name="LB", label="Laboratory Test Results", category="FINDINGS",
     structure="One record per lab test per time point per visit per subject",
-    keys=("STUDYID", "USUBJID", "LBTESTCD", "VISIT", "LBDTC"), variables=VARIABLES, rows=rows, safety=True,
+    keys=("STUDYID", "USUBJID", "LBTESTCD", "VISIT", "LBDTC"), variables=VARIABLES, rows=rows, sql=SQL,
+    safety=True,
 )  # fmt: skip

@@ -7,8 +7,11 @@
   known parts. Ongoing: MHENRTPT ONGOING with MHENTPT the consent date (when it was recorded ongoing).
 """
 
+import json
+
 from exports.sdtm import common
 from exports.sdtm.base import Dataset, Variable
+from exports.sdtm.common import SORT_KEY, STUDY, USUBJID
 from exports.sdtm.terminology import Codelist, plain, register
 from medications import history
 from medications.models import MedicalHistory
@@ -40,6 +43,32 @@ VARIABLES = (
     V("MHENTPT", "End Reference Time Point", type="date", comment="The consent date."),
 )  # fmt: skip
 
+# Partial dates are stored as their ISO 8601 text: published as stored, an empty one as missing.
+SQL = f"""
+WITH {STUDY}
+SELECT
+    study.study_id AS "STUDYID",
+    'MH' AS "DOMAIN",
+    {USUBJID} AS "USUBJID",
+    row_number() OVER (PARTITION BY {SORT_KEY} ORDER BY m.id) AS "MHSEQ",
+    NULLIF(m.term, '') AS "MHTERM",
+    %(categories)s::jsonb ->> m.category AS "MHCAT",
+    %(subcategories)s::jsonb ->> COALESCE(NULLIF(m.psoriasis_type, ''), NULLIF(m.therapy_type, '')) AS "MHSCAT",
+    NULLIF(m.start_date, '') AS "MHSTDTC",
+    NULLIF(m.end_date, '') AS "MHENDTC",
+    CASE WHEN m.ongoing THEN 'ONGOING' END AS "MHENRTPT",
+    CASE WHEN m.ongoing THEN p.consent_date::text END AS "MHENTPT"
+FROM medications_medicalhistory m
+JOIN subjects_participant p ON p.id = m.participant_id
+CROSS JOIN study
+WHERE NOT %(safety)s OR p.subject_id IS NOT NULL
+ORDER BY {SORT_KEY}, m.id
+"""
+
+
+def params(study) -> dict:
+    return {"categories": json.dumps(CATEGORY_LABELS), "subcategories": json.dumps(SUBCATEGORY_LABELS)}
+
 
 def rows(study, *, safety: bool = False):
     records = common.enrolled_only(MedicalHistory.objects, safety, prefix="participant__").select_related("participant")
@@ -51,14 +80,15 @@ def rows(study, *, safety: bool = False):
         seq += 1
         sub = m.psoriasis_type or m.therapy_type
         yield (
-            study.study_id, "MH", common.usubjid(study, m.participant), seq, m.term, CATEGORY_LABELS[m.category],
-            SUBCATEGORY_LABELS.get(sub) if sub else None, m.start_date or None, m.end_date or None,
-            "ONGOING" if m.ongoing else None, m.participant.consent_date.isoformat() if m.ongoing else None,
+            study.study_id, "MH", common.usubjid(study, m.participant), seq, common.blank_as_missing(m.term),
+            CATEGORY_LABELS[m.category], SUBCATEGORY_LABELS.get(sub) if sub else None, m.start_date or None,
+            m.end_date or None, "ONGOING" if m.ongoing else None,
+            m.participant.consent_date.isoformat() if m.ongoing else None,
         )  # fmt: skip
 
 
 MH = Dataset(
     name="MH", label="Medical History", category="EVENTS",
     structure="One record per medical history event per subject",
-    keys=("STUDYID", "USUBJID", "MHSEQ"), variables=VARIABLES, rows=rows,
+    keys=("STUDYID", "USUBJID", "MHSEQ"), variables=VARIABLES, rows=rows, sql=SQL, params=params,
 )  # fmt: skip
