@@ -28,6 +28,42 @@ def record_queries(record) -> dict:
 
 
 @register.inclusion_tag("datamanagement/_marker.html")
+def field_query_marker(form, field: str):
+    """The marker beside a field of a form editing a saved record (`form.record`, as the history
+    link reads it): the shared field template calls it, so every form rendered through it has the
+    markers; the record's queries are read once per form."""
+    queries = getattr(form, "_record_queries", None)
+    if queries is None:
+        queries = record_queries(getattr(form, "record", None))
+        try:
+            form._record_queries = queries
+        except AttributeError:  # not a form (a missing template variable)
+            pass
+    return query_marker(queries, field)
+
+
+@register.simple_tag
+def participant_queries(participant) -> dict:
+    """{(record_type, record_id): {field: [queries]}} of every record of a participant, one query:
+    pages showing several records (the participant page, a visit's vital signs) mark them all."""
+    out = defaultdict(lambda: defaultdict(list))
+    if participant is None or participant.pk is None:
+        return {}
+    for query in Query.objects.filter(participant_id=participant.pk).select_related("raised_by"):
+        out[(query.record_type, query.record_id)][query.field].append(query)
+    return {key: dict(fields) for key, fields in out.items()}
+
+
+@register.filter
+def queries_of(participant_queries: dict, record) -> dict:
+    """The {field: [queries]} of one record out of participant_queries."""
+    rt = record_type_of(record) if record is not None else None
+    if rt is None or not participant_queries:
+        return {}
+    return participant_queries.get((rt.name, record.pk), {})
+
+
+@register.inclusion_tag("datamanagement/_marker.html")
 def query_marker(queries: dict, field: str):
     active = [q for q in (queries or {}).get(field, []) if q.state in ACTIVE_QUERY_STATES]
     state = "open" if any(q.state == "open" for q in active) else ("answered" if active else "")
