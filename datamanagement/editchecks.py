@@ -8,7 +8,7 @@ variable of the same name): turning a validated check off is a change of the stu
 that goes through deployment and its change control, not a click.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +29,9 @@ class EditCheck:
     field: str
     message: str
     condition: Callable[[object], bool]
+    # The records whose condition reads this record (the next visit's, for a comparison with the
+    # previous visit): re-checked after this record is written. None: the check reads only its record.
+    dependents: Callable[[object], Iterable] | None = None
 
 
 def previous_weight(vitals: VitalSigns) -> Decimal | None:
@@ -69,6 +72,21 @@ def pasi_improved_over_90_percent(pasi: PasiAssessment) -> bool:
     return (before - pasi.pasi_total) / before > Decimal("0.90")
 
 
+def next_visit_records(model, **conditions) -> Callable[[object], list]:
+    """The records of `model` at the first later visit of the participant that has one."""
+
+    def later(record) -> list:
+        if record.visit_id is None:
+            return []
+        records = model.objects.filter(
+            participant_id=record.participant_id, visit__visitnum__gt=record.visit.visitnum, **conditions
+        )
+        first = records.order_by("visit__visitnum").values_list("visit__visitnum", flat=True).first()
+        return [] if first is None else list(records.filter(visit__visitnum=first).select_related("visit"))
+
+    return later
+
+
 def systolic_extreme(vitals: VitalSigns) -> bool:
     return vitals.systolic_bp is not None and (vitals.systolic_bp >= 180 or vitals.systolic_bp <= 80)
 
@@ -95,6 +113,7 @@ CHECKS: tuple[EditCheck, ...] = (
         "weight_kg",
         "Weight changed by more than 10 % since the previous visit: please confirm.",
         weight_changed_over_10_percent,
+        next_visit_records(VitalSigns, weight_kg__isnull=False),
     ),
     EditCheck(
         "pasi_improved_90pct",
@@ -102,6 +121,7 @@ CHECKS: tuple[EditCheck, ...] = (
         "",
         "PASI improved by more than 90 % since the previous visit: please check the entry.",
         pasi_improved_over_90_percent,
+        next_visit_records(PasiAssessment),
     ),
     EditCheck(
         "systolic_bp_extreme",
@@ -133,19 +153,27 @@ def enabled_checks(record_type: str) -> list[EditCheck]:
 
 
 def run_edit_checks(obj, *, created: bool, changed: list[str]) -> None:
-    """settings.AUDITED_AFTER_WRITE: raise or close the system queries of the record's soft checks."""
-    from datamanagement.services import query_close, query_raise
-
+    """settings.AUDITED_AFTER_WRITE: raise or close the system queries of the record's soft checks,
+    then of the checks of later records that compare with it (the next visit's weight or PASI)."""
     rt = record_type_of(obj)
     if rt is None:
         return
     checks = enabled_checks(rt.name)
+    evaluate(obj, rt.name, checks)
+    for check in checks:
+        for later in check.dependents(obj) if check.dependents else ():
+            evaluate(later, rt.name, [check])
+
+
+def evaluate(obj, record_type: str, checks: list[EditCheck]) -> None:
+    from datamanagement.services import query_close, query_raise
+
     if not checks:
         return
     raised = {
         query.edit_check: query
         for query in Query.objects.filter(
-            record_type=rt.name,
+            record_type=record_type,
             record_id=obj.pk,
             edit_check__in=[c.name for c in checks],
             state__in=ACTIVE_QUERY_STATES,
@@ -156,7 +184,7 @@ def run_edit_checks(obj, *, created: bool, changed: list[str]) -> None:
         if fires and check.name not in raised:
             query_raise(
                 user=None,
-                record_type=rt.name,
+                record_type=record_type,
                 record_id=obj.pk,
                 field=check.field,
                 text=check.message,

@@ -73,9 +73,10 @@ class Lock(AuditedModel):
 
     scope = models.CharField(_("scope"), max_length=12, choices=LockScope.choices)
     participant = models.ForeignKey(
-        "subjects.Participant", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "subjects.Participant", on_delete=models.PROTECT, null=True, blank=True, related_name="locks"
     )
-    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # `locks` by name: lower layers exclude locked rows from bulk updates without importing this app.
+    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, null=True, blank=True, related_name="locks")
     record_type = models.CharField(_("record type"), max_length=40, blank=True)
     record_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)

@@ -9,7 +9,6 @@ update, marked sent after sending, retried (and swept up by `deliver_pending`) u
 """
 
 import uuid
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -23,6 +22,7 @@ from safety.models import AdverseEvent, Reminder, ReminderAcknowledgement
 from subjects import schedule
 from subjects.models import ParticipantStatus, Study, Visit
 from subjects.sitetime import site_zone
+from subjects.visits import visit_refresh_statuses
 from trialsite.roles import Role
 from trialsite.tasking import enqueue_on_commit
 
@@ -187,19 +187,9 @@ def sae_clock_sweep(now: datetime, participant_id: int | None = None) -> int:
 
 
 def _refresh_statuses(visits: list[Visit], today: date) -> None:
-    """Store schedule.visit_state in the cached Visit.status (derived data, so not audited).
-
-    One UPDATE per resulting state: at most three queries however many visits changed (a
-    CASE-per-row bulk_update takes minutes for tens of thousands of rows).
-    """
-    changed: dict[str, list[int]] = defaultdict(list)
-    for visit in visits:
-        state = visit.state_on(today)
-        if state != visit.status:
-            visit.status = state
-            changed[state].append(visit.pk)
-    for state, ids in sorted(changed.items()):
-        Visit.objects.filter(pk__in=ids).update(status=state)
+    """Store schedule.visit_state in the cached Visit.status (derived data, so not audited): one
+    UPDATE per resulting state, locked visits excluded (subjects.visits.visit_refresh_statuses)."""
+    visit_refresh_statuses(visits, today)
 
 
 def _insert(rows: list[Reminder]) -> list[int]:

@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
@@ -192,7 +193,9 @@ def visit_refresh_statuses(visits: Iterable[Visit], today: date) -> int:
     The state comes from schedule.visit_state (via Visit.state_on) in Python, then one
     `UPDATE ... WHERE id IN (...)` per resulting state: at most one query per state however many
     visits changed (a CASE-per-row bulk_update took about a minute for 6 000 visits). The status
-    is a cache of schedule.visit_state, not clinical data, so it is not audited.
+    is a cache of schedule.visit_state, not clinical data, so it is not audited. Still, a locked
+    visit (its record, the visit, the casebook or the database locked) is frozen: the UPDATE
+    excludes it and it is not counted (its object passed in keeps the computed state in memory).
     """
     changed: dict[str, list[int]] = defaultdict(list)
     for visit in visits:
@@ -200,9 +203,30 @@ def visit_refresh_statuses(visits: Iterable[Visit], today: date) -> int:
         if visit.status != state:
             visit.status = state
             changed[state].append(visit.pk)
-    for state, ids in sorted(changed.items()):
-        Visit.objects.filter(pk__in=ids).update(status=state)
-    return sum(len(ids) for ids in changed.values())
+    frozen = locked_visits()
+    return sum(
+        Visit.objects.filter(pk__in=ids).exclude(frozen).update(status=state) for state, ids in sorted(changed.items())
+    )
+
+
+def locked_visits() -> Q:
+    """The visits frozen by an active data-management lock, as a filter (Exists subqueries, no query).
+
+    The Lock model is reached through its reverse relation `Visit.locks` by name, so this layer does
+    not import datamanagement; without that app nothing is locked. Scopes: "record" (the visit as a
+    record), "visit", "participant" (the casebook), "database".
+    """
+    try:
+        lock_model = Visit._meta.get_field("locks").related_model
+    except FieldDoesNotExist:
+        return Q(pk__in=[])
+    active = lock_model.objects.filter(active=True)
+    return (
+        Q(Exists(active.filter(scope="database")))
+        | Q(Exists(active.filter(scope="participant", participant_id=OuterRef("participant_id"))))
+        | Q(Exists(active.filter(scope="visit", visit_id=OuterRef("pk"))))
+        | Q(Exists(active.filter(scope="record", record_type="visit", record_id=OuterRef("pk"))))
+    )
 
 
 def format_window(start: date, end: date) -> str:

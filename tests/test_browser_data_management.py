@@ -46,6 +46,7 @@ def test_query_answer_close_sdv_and_lock(page, transactional_db, coordinator, da
     page.fill("#id_reason_for_change", "Transcription error, source says 3")
     page.get_by_role("button", name="Save PASI").click()
     expect(page.locator(".messages")).to_contain_text("PASI at W0 saved")
+    page.goto(pasi_url)  # a save lands on the visit page; the marker stays beside the field
     page.locator('[data-query-marker="head_erythema"]').click()
     page.fill("#id_text", "Corrected to 3 as in the source.")
     page.get_by_role("button", name="Answer").click()

@@ -146,3 +146,30 @@ def test_a_check_switched_off_raises_nothing(participant, coordinator, settings)
     audit._hooks.cache_clear()
     vitals(participant, coordinator, "W2", date(2024, 1, 24), systolic_bp=200, diastolic_bp=60)
     assert not system_queries("systolic_bp_extreme").exists()
+
+
+def test_a_change_of_the_earlier_weight_rechecks_the_next_visit(participant, coordinator):
+    w2 = vitals(participant, coordinator, "W2", date(2024, 1, 24), weight_kg=Decimal("69.0"))
+    w4 = vitals(participant, coordinator, "W4", date(2024, 2, 7), weight_kg=Decimal("70.0"))  # +1.4 %
+    assert not system_queries("weight_change_10pct").exists()
+    correct(w2, coordinator, weight_kg=Decimal("62.0"))  # typo at W2: now W4 is +12.9 % of it
+    query = system_queries("weight_change_10pct").get()
+    assert (query.record_id, query.state, query.raised_by) == (w4.pk, QueryState.OPEN, None)
+    w2.refresh_from_db()
+    correct(w2, coordinator, weight_kg=Decimal("69.0"))  # corrected back: W4's query closes itself
+    query.refresh_from_db()
+    assert query.state == QueryState.CLOSED
+    assert query.history.order_by("-history_id").first().history_user is None
+
+
+def test_a_change_of_the_earlier_pasi_rechecks_the_next_visit(participant, coordinator):
+    w0 = pasi_assessment(participant, "W0", "1.5", coordinator)
+    w4 = pasi_assessment(participant, "W4", "1.1", coordinator)  # 26.7 % better
+    assert not system_queries("pasi_improved_90pct").exists()
+    correct(w0, coordinator, pasi_total=Decimal("12.0"))  # W0 corrected: W4 is now 90.8 % better
+    query = system_queries("pasi_improved_90pct").get()
+    assert (query.record_id, query.state) == (w4.pk, QueryState.OPEN)
+    w0.refresh_from_db()
+    correct(w0, coordinator, pasi_total=Decimal("1.5"))
+    query.refresh_from_db()
+    assert query.state == QueryState.CLOSED

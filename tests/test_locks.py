@@ -165,3 +165,31 @@ def test_lock_api_ladder_and_unlock(participant, coordinator, data_manager, moni
     assert api(data_manager).post(visit_unlock, {"reason": "again"}, format="json").status_code == 404
     assert api(data_manager).post("/api/v1/study/lock/", {"reason": "DB lock"}, format="json").status_code == 201
     assert api(data_manager).post("/api/v1/study/unlock/", {"reason": "x"}, format="json").status_code == 200
+
+
+def test_visit_status_refresh_skips_locked_visits(participant, coordinator, data_manager):
+    """The status cache is written with a bulk UPDATE (no audited save): locks still freeze it."""
+    from subjects.models import Visit
+    from subjects.visits import visit_refresh_statuses
+
+    early = date(2024, 1, 11)  # every visit after W0 is still scheduled then (created as missed: today)
+    w2, w4, w8 = (participant.visits.get(visit_code=code) for code in ("W2", "W4", "W8"))
+    record = services.lock_create(user=data_manager, scope=LockScope.RECORD, record_type="visit", record_id=w2.pk)
+    visit = services.lock_create(user=data_manager, scope=LockScope.VISIT, visit=w4)
+    before = {v.pk: v.status for v in participant.visits.all()}
+    assert visit_refresh_statuses(participant.visits.filter(pk__in=[w2.pk, w4.pk]), early) == 0
+    assert visit_refresh_statuses(participant.visits.filter(pk=w8.pk), early) == 1  # not locked
+    assert {v.pk: v.status for v in Visit.objects.filter(pk__in=[w2.pk, w4.pk])} == {
+        w2.pk: before[w2.pk],
+        w4.pk: before[w4.pk],
+    }
+    for scope_lock in (record, visit):
+        services.lock_release(lock=scope_lock, user=data_manager, reason="Reopened")
+    lock_participant(participant, data_manager)
+    assert visit_refresh_statuses(participant.visits.all(), early) == 0
+    Lock.objects.update(active=False)
+    database = services.lock_create(user=data_manager, scope=LockScope.DATABASE)
+    assert visit_refresh_statuses(participant.visits.all(), early) == 0
+    services.lock_release(lock=database, user=data_manager, reason="Reopened")
+    assert visit_refresh_statuses(participant.visits.all(), early) > 0
+    assert set(Visit.objects.filter(pk__in=[w2.pk, w4.pk]).values_list("status", flat=True)) == {"scheduled"}

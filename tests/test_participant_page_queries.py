@@ -21,8 +21,10 @@ from tests.conftest import logged_in
 
 TZ = ZoneInfo("Asia/Shanghai")
 # 15, plus one each for the data-management state (queries, SDV, lock), the signatures, the laboratory
-# table, the concomitant medications, the medical history and the protocol deviations.
-MAX_QUERIES = 21
+# table, the concomitant medications, the medical history and the protocol deviations, and one for
+# the query markers beside the participant's, screening's and visits' fields (all the participant's
+# queries in one query, whatever the number of records).
+MAX_QUERIES = 22
 DOSING_DAYS = {"W0": date(2024, 1, 10), "W2": date(2024, 1, 24), "W4": date(2024, 2, 7), "W6": date(2024, 2, 21)}
 DOSING_DAYS["W8"] = date(2024, 3, 6)
 PASI_DAYS = {"SCR": date(2024, 1, 3), **DOSING_DAYS, "W12": date(2024, 4, 3)}

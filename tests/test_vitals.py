@@ -240,6 +240,7 @@ def test_vitals_list_query_count(participant, coordinator, django_assert_max_num
         record(participant, coordinator, timepoint="during_infusion", hour=9, minutes=minutes, heart_rate=70)
     client = logged_in(coordinator)
     # session, user, groups, study, savepoints, visit, study, records, session save ...: constant,
-    # whatever the number of rows
-    with django_assert_max_num_queries(13):  # + the visit definition (the next form)
+    # whatever the number of rows; + the visit definition (the next form); + the query markers of
+    # every row (the participant's queries, read once)
+    with django_assert_max_num_queries(14):
         assert client.get(f"/dosing/{participant.screening_number}/W0/vitals/").status_code == 200

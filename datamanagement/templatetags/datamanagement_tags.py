@@ -15,16 +15,59 @@ from trialsite.roles import Cap, has_cap
 register = template.Library()
 
 
+def _type_of(record):
+    """The record type of a saved CRF record, else None (also for a missing template variable)."""
+    if getattr(record, "_meta", None) is None or record.pk is None:
+        return None
+    return record_type_of(record)
+
+
 @register.simple_tag
 def record_queries(record) -> dict:
     """{field ("" for the record as a whole): [queries]} of a record, every state, oldest first."""
     out = defaultdict(list)
-    rt = record_type_of(record) if record is not None else None
-    if rt is None or record.pk is None:
+    rt = _type_of(record)
+    if rt is None:
         return {}
     for query in Query.objects.filter(record_type=rt.name, record_id=record.pk).select_related("raised_by"):
         out[query.field].append(query)
     return dict(out)
+
+
+@register.inclusion_tag("datamanagement/_marker.html")
+def field_query_marker(form, field: str):
+    """The marker beside a field of a form editing a saved record (`form.record`, as the history
+    link reads it): the shared field template calls it, so every form rendered through it has the
+    markers; the record's queries are read once per form."""
+    queries = getattr(form, "_record_queries", None)
+    if queries is None:
+        queries = record_queries(getattr(form, "record", None))
+        try:
+            form._record_queries = queries
+        except AttributeError:  # not a form (a missing template variable)
+            pass
+    return query_marker(queries, field)
+
+
+@register.simple_tag
+def participant_queries(participant) -> dict:
+    """{(record_type, record_id): {field: [queries]}} of every record of a participant, one query:
+    pages showing several records (the participant page, a visit's vital signs) mark them all."""
+    out = defaultdict(lambda: defaultdict(list))
+    if getattr(participant, "pk", None) is None:
+        return {}
+    for query in Query.objects.filter(participant_id=participant.pk).select_related("raised_by"):
+        out[(query.record_type, query.record_id)][query.field].append(query)
+    return {key: dict(fields) for key, fields in out.items()}
+
+
+@register.filter
+def queries_of(participant_queries: dict, record) -> dict:
+    """The {field: [queries]} of one record out of participant_queries."""
+    rt = _type_of(record)
+    if rt is None or not participant_queries:
+        return {}
+    return participant_queries.get((rt.name, record.pk), {})
 
 
 @register.inclusion_tag("datamanagement/_marker.html")
@@ -37,8 +80,8 @@ def query_marker(queries: dict, field: str):
 @register.inclusion_tag("datamanagement/_record_panel.html", takes_context=True)
 def record_data_management(context, record):
     """The queries (thread links), raise link and lock notice of one record, under its page."""
-    rt = record_type_of(record) if record is not None else None
-    if rt is None or record.pk is None:
+    rt = _type_of(record)
+    if rt is None:
         return {"record": None}
     user = context["request"].user
     queries = Query.objects.filter(record_type=rt.name, record_id=record.pk).select_related("raised_by")
