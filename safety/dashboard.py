@@ -12,8 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Aggregate,
+    BooleanField,
+    Case,
+    CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -21,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import date as date_filter
@@ -34,6 +39,7 @@ from labs.catalogue import LAB_TESTS
 from labs.models import UNSCHEDULED, LabResult
 from labs.services import SCHEDULED_VISITS
 from safety import rules
+from safety.cutoff import Cutoff, dated, dosed, on_hold, statuses, timed
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import (
     HOLD_REASON_KEYS,
@@ -86,27 +92,32 @@ def _percent(part: int, whole: int) -> Decimal | None:
 # --- the dashboard ---------------------------------------------------------------------------
 
 
-def participant_figures(study: Study) -> tuple[dict, dict]:
+def participant_figures(study: Study, cutoff: Cutoff | None = None) -> tuple[dict, dict]:
     """Enrollment counts in one aggregate over participants; exposure (distribution, totals) in one
     aggregate over infusions grouped by participant (through their covering index); the
     per-participant table in a third, limited query.
 
     Infusions are recorded at dosing visits only, which exist for enrolled participants only
     (subjects.services.participant_enroll schedules them): every participant with an infusion is
-    enrolled, and the enrolled without one are the difference.
+    enrolled, and the enrolled without one are the difference. With a cut-off, each status is the
+    one at the cut-off (safety.cutoff.statuses) and only the infusions started by then count.
     """
-    is_enrolled = Q(subject_id__isnull=False)
-    enrollment = Participant.objects.aggregate(
+    status = statuses(cutoff)
+    is_enrolled = status["enrolled_ever"]
+    enrollment = Participant.objects.filter(dated(cutoff, "consent_date")).aggregate(
         screened=Count("id"),
-        screen_failed=Count("id", filter=Q(status=ParticipantStatus.SCREEN_FAILED)),
+        screen_failed=Count("id", filter=status[ParticipantStatus.SCREEN_FAILED]),
         enrolled=Count("id", filter=is_enrolled),
-        on_treatment=Count("id", filter=Q(status=ParticipantStatus.ENROLLED)),
-        completed=Count("id", filter=Q(status=ParticipantStatus.COMPLETED)),
-        withdrawn=Count("id", filter=Q(status=ParticipantStatus.WITHDRAWN)),
-        on_hold=Count("id", filter=Q(on_safety_hold=True)),
+        on_treatment=Count("id", filter=status[ParticipantStatus.ENROLLED]),
+        completed=Count("id", filter=status[ParticipantStatus.COMPLETED]),
+        withdrawn=Count("id", filter=status[ParticipantStatus.WITHDRAWN]),
+        on_hold=Count("id", filter=on_hold(cutoff)),
     )
     per_participant = (  # COUNT(*): the covering index (participant, cells) answers it without the table
-        Infusion.objects.values("participant").annotate(given=Count("*"), cells=Sum("administered_cells")).order_by()
+        Infusion.objects.filter(timed(cutoff, "start_time"))
+        .values("participant")
+        .annotate(given=Count("*"), cells=Sum("administered_cells"))
+        .order_by()
     )
     aggregates = {
         "total_infusions": Sum("given", default=0),
@@ -119,7 +130,7 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
     result["given_0"] = enrollment["enrolled"] - result["dosed"]
     table = (
         Participant.objects.filter(is_enrolled)
-        .annotate(infusions_given=_infusions_given(), cells=_cells_given())
+        .annotate(infusions_given=_infusions_given(cutoff), cells=_cells_given(cutoff))
         .order_by("screening_seq")
         .values_list("subject_id", "usubjid", "infusions_given", "cells")[:TABLE_CAP]
     )
@@ -140,14 +151,17 @@ def participant_figures(study: Study) -> tuple[dict, dict]:
     return enrollment, exposure
 
 
-def safety_population_events():
+def safety_population_events(cutoff: Cutoff | None = None):
     """The AEs the dashboard's AE tables count: those of the safety population (participants with at
     least one infusion), whose size is the tables' denominator. AEs of people never dosed (screening)
-    count in neither."""
-    return AdverseEvent.objects.filter(safety_population_condition("participant"))
+    count in neither. With a cut-off: AEs with onset by then, of participants dosed by then, as
+    recorded now (grade, seriousness, relationship)."""
+    if cutoff is None:
+        return AdverseEvent.objects.filter(safety_population_condition("participant"))
+    return AdverseEvent.objects.filter(dosed(cutoff, "participant"), dated(cutoff, "onset_date"))
 
 
-def ae_incidence(study: Study) -> dict:
+def ae_incidence(study: Study, cutoff: Cutoff | None = None) -> dict:
     """AE counts (events and participants) by grade, seriousness and relationship, and the number of
     participants with a safety signal (for the DMC alert), in one query over the safety population;
     the percentages of the safety population are added by add_percents."""
@@ -167,7 +181,7 @@ def ae_incidence(study: Study) -> dict:
             aggregates[f"{name}:{key}:participants"] = Count("participant", distinct=True, filter=condition)
     aggregates["related:events"] = Count("id", filter=Q(relationship__in=rules.RELATED))
     aggregates["related:participants"] = Count("participant", distinct=True, filter=Q(relationship__in=rules.RELATED))
-    result = safety_population_events().aggregate(**aggregates)
+    result = safety_population_events(cutoff).aggregate(**aggregates)
     filters = {"grade": "grade", "seriousness": "serious", "relationship": "relationship"}
     tables = {
         name: [
@@ -196,11 +210,11 @@ def ae_incidence(study: Study) -> dict:
 UNCODED = "Not coded yet"
 
 
-def ae_by_term(population: int) -> list[dict]:
+def ae_by_term(population: int, cutoff: Cutoff | None = None) -> list[dict]:
     """AE counts (events, participants and % of the safety population) by MedDRA primary SOC and preferred
     term of the coded terms; AEs not coded yet are listed by verbatim term under UNCODED, last. One query."""
     rows = list(
-        safety_population_events()
+        safety_population_events(cutoff)
         .values(soc=F("coded_llt__pt__primary_soc__name"), preferred=Coalesce(F("coded_llt__pt__name"), F("term")))
         .annotate(events=Count("id"), participants=Count("participant", distinct=True))
         .order_by(F("soc").asc(nulls_last=True), "preferred")
@@ -255,17 +269,22 @@ def describe_events(rows, study: Study) -> None:
         )
 
 
-def set_clocks(rows, study: Study, now) -> None:
-    """Add the SAE clock as of `now` (due/overdue move with time) to described AE rows."""
+def set_clocks(rows, study: Study, now, cutoff: Cutoff | None = None) -> None:
+    """Add the SAE clock as of `now` (due/overdue move with time) to described AE rows; with a cut-off,
+    as of the end of the cut-off day (when earlier), a report made after it not counted yet."""
+    as_of = now if cutoff is None else min(now, cutoff.end)
     for row in rows:
-        clock = rules.sae_clock(row["awareness_time"], row["reported_to_sponsor_at"], now, study.sae_report_hours)
+        reported = row["reported_to_sponsor_at"]
+        if cutoff is not None and reported is not None and reported >= cutoff.end:
+            reported = None
+        clock = rules.sae_clock(row["awareness_time"], reported, as_of, study.sae_report_hours)
         row.update(clock=clock.label, clock_state=clock.state or "", clock_badge=clock.badge)
 
 
-def add_clock(rows, study: Study) -> None:
-    """Add subject label and SAE clock (as of now) to AE rows (dicts from values())."""
+def add_clock(rows, study: Study, cutoff: Cutoff | None = None) -> None:
+    """Add subject label and SAE clock (as of now, or of the cut-off) to AE rows (dicts from values())."""
     describe_events(rows, study)
-    set_clocks(rows, study, timezone.now())
+    set_clocks(rows, study, timezone.now(), cutoff)
 
 
 def add_percents(incidence: dict, population: int) -> None:
@@ -275,19 +294,25 @@ def add_percents(incidence: dict, population: int) -> None:
             row["percent"] = _percent(row["participants"], population)
 
 
-def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
+def saes_and_holds(study: Study, cutoff: Cutoff | None = None) -> tuple[list[dict], dict]:
     """SAE rows (no clock yet; the first TABLE_CAP described) and the safety holds, from one query: each hold belongs to
-    exactly one AE (`hold_once_per_ae`), so serious or held AEs LEFT JOIN their hold give both."""
+    exactly one AE (`hold_once_per_ae`), so serious or held AEs LEFT JOIN their hold give both. With a
+    cut-off: SAEs with onset by then, holds placed by then, open if not released by then."""
+    placed = Q(safety_holds__isnull=False) & timed(cutoff, "safety_holds__placed_at")
+    population = safety_population_condition("participant") if cutoff is None else dosed(cutoff, "participant")
     rows = list(
-        AdverseEvent.objects.filter(Q(serious=True) | Q(safety_holds__isnull=False))
-        .annotate(dosed=safety_population_condition("participant"))
+        AdverseEvent.objects.filter((Q(serious=True) & dated(cutoff, "onset_date")) | placed)
+        .annotate(dosed=population)
         .order_by("-awareness_time", "id")
         .values(*SAE_VALUES, "serious", "dosed", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
     )
-    saes = [row for row in rows if row["serious"] and row["dosed"]]  # the safety population's, as the AE tables
+    saes = [  # the safety population's, as the AE tables
+        row for row in rows if row["serious"] and row["dosed"] and (cutoff is None or row["onset_date"] <= cutoff.day)
+    ]
     describe_events(saes[:TABLE_CAP], study)  # the rows shown (sae_summary); the clock counts need no text
     held = sorted(
-        (row for row in rows if row["hold_id"] is not None), key=lambda r: (r["hold_placed_at"], r["hold_id"])
+        (row for row in rows if row["hold_id"] is not None and (cutoff is None or row["hold_placed_at"] < cutoff.end)),
+        key=lambda r: (r["hold_placed_at"], r["hold_id"]),
     )
     open_rows = [
         {
@@ -297,15 +322,15 @@ def saes_and_holds(study: Study) -> tuple[list[dict], dict]:
             "reason": hold_reason_of(row, pseudonymised=True),
         }
         for row in held
-        if row["hold_released_at"] is None
+        if row["hold_released_at"] is None or (cutoff is not None and row["hold_released_at"] >= cutoff.end)
     ]
     holds = {"open": len(open_rows), "released": len(held) - len(open_rows), "open_rows": open_rows[:TABLE_CAP]}
     return saes, holds
 
 
-def sae_summary(rows: list[dict], study: Study, now) -> dict:
+def sae_summary(rows: list[dict], study: Study, now, cutoff: Cutoff | None = None) -> dict:
     """SAE counts by clock state and the most recent rows; the clock is set on the rows here."""
-    set_clocks(rows, study, now)
+    set_clocks(rows, study, now, cutoff)
     states = Counter(row["clock_state"] for row in rows)
     return {
         "total": len(rows),
@@ -331,7 +356,7 @@ class _SumTenths(Aggregate):
         return self.as_sql(compiler, connection, template="SUM(CAST(ROUND(%(expressions)s * 10) AS integer))")
 
 
-def pasi(study: Study) -> dict:
+def pasi(study: Study, cutoff: Cutoff | None = None) -> dict:
     """PASI per participant and visit (lines, capped) and mean improvement by visit (everyone).
 
     Two queries: the visit definitions together with the mean of every visit after baseline, grouped
@@ -340,7 +365,9 @@ def pasi(study: Study) -> dict:
     values of the first PASI_LINES_CAP enrolled participants with a PASI, picked through the
     screening_seq index. The mean of a visit is the mean of every enrolled participant's
     improvement_percent against their own baseline, rounded half away from zero to one decimal.
+    With a cut-off, only the assessments dated on or before it.
     """
+    assessed = dated(cutoff, "assessment_date")
     # One query: the visit definitions, and after them (UNION ALL) the visits after baseline grouped by
     # their assessments' stored code, each with the number of stored improvements and their exact sum
     # in tenths (one index scan, no arithmetic per row). Visits after screening exist for enrolled
@@ -354,7 +381,7 @@ def pasi(study: Study) -> dict:
     )
     after_baseline_codes = study.visit_definitions.filter(week__gt=0).values("code")
     by_visit = (
-        PasiAssessment.objects.filter(visit_code__in=after_baseline_codes)
+        PasiAssessment.objects.filter(assessed, visit_code__in=after_baseline_codes)
         .values("visit_code")
         .annotate(week=none, visitnum=none, n=Count("improvement_percent"), tenths=_SumTenths("improvement_percent"))
         .values_list("visit_code", "week", "visitnum", "n", "tenths")
@@ -374,12 +401,12 @@ def pasi(study: Study) -> dict:
     # screening_seq index, then their PASI through the participant index.
     first_with_pasi = (
         Participant.objects.filter(subject_id__isnull=False)
-        .filter(Exists(PasiAssessment.objects.filter(participant=OuterRef("pk"))))
+        .filter(Exists(PasiAssessment.objects.filter(assessed, participant=OuterRef("pk"))))
         .order_by("screening_seq")
         .values("pk")[:PASI_LINES_CAP]
     )
     line_rows = (
-        PasiAssessment.objects.filter(participant__in=first_with_pasi)
+        PasiAssessment.objects.filter(assessed, participant__in=first_with_pasi)
         .values("pasi_total", *PARTICIPANT_KEYS, code=F("visit_code"), line=F("participant__screening_seq"))
         .order_by()
     )
@@ -419,12 +446,14 @@ def _bar_chart(rows: list[dict]) -> dict:
 LAB_SHIFT_MIN_GRADE = 3
 
 
-def lab_shifts(study: Study) -> dict:
+def lab_shifts(study: Study, cutoff: Cutoff | None = None) -> dict:
     """Laboratory shifts (PROTOCOL §8): results of CTCAE grade 3 or more by test and visit, with how many
-    participants had one, among enrolled participants. One query."""
+    participants had one, among enrolled participants (with a cut-off: enrolled by then, samples
+    collected by then). One query."""
     visits = (*SCHEDULED_VISITS, UNSCHEDULED)
     counts = (
         LabResult.objects.filter(ctcae_grade__gte=LAB_SHIFT_MIN_GRADE, participant__subject_id__isnull=False)
+        .filter(timed(cutoff, "panel__collected_at"), dated(cutoff, "participant__day1_date"))
         .values("test_code", "panel__visit_code")
         .annotate(results=Count("id"), participants=Count("participant", distinct=True))
     )
@@ -441,14 +470,14 @@ def lab_shifts(study: Study) -> dict:
     return {"visits": visits, "rows": rows, "min_grade": LAB_SHIFT_MIN_GRADE}
 
 
-def dashboard_figures(study: Study) -> dict:
+def dashboard_figures(study: Study, cutoff: Cutoff | None = None) -> dict:
     """Everything on the dashboard that depends on the data only (not on the clock): 10 queries."""
-    counts, exposure = participant_figures(study)
-    incidence = ae_incidence(study)
-    saes, holds = saes_and_holds(study)
-    pasi_data = pasi(study)
+    counts, exposure = participant_figures(study, cutoff)
+    incidence = ae_incidence(study, cutoff)
+    saes, holds = saes_and_holds(study, cutoff)
+    pasi_data = pasi(study, cutoff)
     add_percents(incidence, exposure["totals"]["participants"])
-    incidence["by_term"] = ae_by_term(exposure["totals"]["participants"])
+    incidence["by_term"] = ae_by_term(exposure["totals"]["participants"], cutoff)
     charts = {name: _bar_chart(incidence["tables"][name]) for name in ("grade", "seriousness", "relationship")}
     charts["pasi"] = pasi_data["chart"]
     return {
@@ -459,24 +488,27 @@ def dashboard_figures(study: Study) -> dict:
         "holds": holds,
         "pasi": pasi_data,
         "charts": charts,
-        "lab_shifts": lab_shifts(study),
+        "lab_shifts": lab_shifts(study, cutoff),
     }
 
 
-def dashboard_data(study: Study, *, cached: bool = True) -> dict:
-    """The dashboard's context. Its figures are shared by every reviewer for FIGURES_TTL_SECONDS,
-    unless a service writes data they read (trialsite.figures); the parts that move with the clock
-    (SAE due/overdue, the generation time) are computed on every request from the figures' rows."""
+def dashboard_data(study: Study, *, cutoff: Cutoff | None = None, cached: bool = True) -> dict:
+    """The dashboard's context, as of today or of a data cut-off. Its figures are shared by every
+    reviewer for FIGURES_TTL_SECONDS (per cut-off), unless a service writes data they read
+    (trialsite.figures); the parts that move with the clock (SAE due/overdue, the generation time) are
+    computed on every request from the figures' rows."""
     if cached:
-        figures = figures_cache.cached("dmc-dashboard", lambda: dashboard_figures(study), timeout=FIGURES_TTL_SECONDS)
+        name = "dmc-dashboard" if cutoff is None else f"dmc-dashboard:cutoff-{cutoff.day.isoformat()}"
+        figures = figures_cache.cached(name, lambda: dashboard_figures(study, cutoff), timeout=FIGURES_TTL_SECONDS)
     else:
-        figures = dashboard_figures(study)
+        figures = dashboard_figures(study, cutoff)
     now = timezone.now()
     return {
         **figures,
         "study": study,
+        "cutoff": cutoff,
         "generated_at": _local(now),
-        "saes": sae_summary(figures["sae_rows"], study, now),
+        "saes": sae_summary(figures["sae_rows"], study, now, cutoff),
         "alert": DmcAlert(
             participants=figures["incidence"]["signal_participants"], threshold=study.dmc_alert_threshold
         ),
@@ -525,7 +557,8 @@ AE_VALUES = (
 YES = ("yes", "true", "1")
 
 
-def listing(name: str, params, study: Study) -> Listing:
+def listing(name: str, params, study: Study, cutoff: Cutoff | None = None) -> Listing:
+    """The rows behind a figure of the dashboard, filtered by `params`, as of `cutoff` (None: today)."""
     builders = {
         "participants": _participants_listing,
         "exposure": _exposure_listing,
@@ -539,24 +572,41 @@ def listing(name: str, params, study: Study) -> Listing:
         from django.http import Http404
 
         raise Http404("No such listing")
-    return builders[name](params, study)
+    return builders[name](params, study, cutoff)
 
 
-def _participants_listing(params, study: Study) -> Listing:
-    participants = Participant.objects.order_by("screening_seq")
+def _participants_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    participants = Participant.objects.filter(dated(cutoff, "consent_date")).order_by("screening_seq")
+    status = statuses(cutoff)
     filters = {}
     if params.get("status") in ParticipantStatus.values:
-        participants = participants.filter(status=params["status"])
+        participants = participants.filter(status[params["status"]])
         filters["status"] = params["status"]
     if params.get("enrolled") in YES:
-        participants = participants.filter(subject_id__isnull=False)
+        participants = participants.filter(status["enrolled_ever"])
         filters["enrolled"] = "yes"
     if params.get("on_hold") in YES:
-        participants = participants.filter(on_safety_hold=True)
+        participants = participants.filter(on_hold(cutoff))
         filters["on hold"] = "yes"
-    rows = participants.annotate(infusions_given=_infusions_given()).values(
-        "subject_id", "usubjid", "status", "day1_date", "infusions_given", "on_safety_hold"
+    counted = participants
+    then = {}
+    if cutoff is not None:  # the status and hold as they stood at the cut-off replace today's
+        then = {
+            "status_then": Case(
+                *(When(status[value], then=Value(value)) for value in ParticipantStatus.values),
+                output_field=CharField(),
+            ),
+            "on_hold_then": ExpressionWrapper(on_hold(cutoff), output_field=BooleanField()),
+        }
+    rows = participants.annotate(infusions_given=_infusions_given(cutoff), **then).values(
+        "subject_id", "usubjid", "status", "day1_date", "infusions_given", "on_safety_hold", *then
     )
+
+    def decorate(row):
+        row.update(subject=_label_of(row, prefix=""))
+        if then:
+            row.update(status=row.pop("status_then"), on_safety_hold=row.pop("on_hold_then"))
+
     return Listing(
         "Participants",
         [
@@ -566,35 +616,38 @@ def _participants_listing(params, study: Study) -> Listing:
             ("infusions_given", "Infusions"),
             ("on_safety_hold", "On hold"),
         ],
-        _decorated(rows, lambda row: row.update(subject=_label_of(row, prefix="")), counted=participants),
+        _decorated(rows, decorate, counted=counted),
         filters,
     )
 
 
-def _infusions_given() -> Coalesce:
-    """Infusions of the participant, as a correlated subquery: a page of 100 costs 100 index look-ups
-    instead of grouping every participant's infusions."""
-    given = Infusion.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
+def _infusions_given(cutoff: Cutoff | None = None) -> Coalesce:
+    """Infusions of the participant (started by the cut-off), as a correlated subquery: a page of 100
+    costs 100 index look-ups instead of grouping every participant's infusions."""
+    given = Infusion.objects.filter(timed(cutoff, "start_time"), participant=OuterRef("pk"))
+    given = given.order_by().values("participant")
     return Coalesce(Subquery(given.annotate(n=Count("id")).values("n")), 0)
 
 
-def _cells_given() -> Subquery:
-    given = Infusion.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
+def _cells_given(cutoff: Cutoff | None = None) -> Subquery:
+    given = Infusion.objects.filter(timed(cutoff, "start_time"), participant=OuterRef("pk"))
+    given = given.order_by().values("participant")
     return Subquery(given.annotate(cells=Sum("administered_cells")).values("cells"))
 
 
-def _exposure_listing(params, study: Study) -> Listing:
-    participants = Participant.objects.filter(subject_id__isnull=False).order_by("screening_seq")
+def _exposure_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    participants = Participant.objects.filter(statuses(cutoff)["enrolled_ever"]).order_by("screening_seq")
+    infusions = Infusion.objects.filter(timed(cutoff, "start_time"))
     filters = {}
     if (params.get("infusions") or "").isdigit():
         given = int(params["infusions"])
         if given:  # one grouped pass over the infusions, then a semi-join
-            counts = Infusion.objects.order_by().values("participant").annotate(n=Count("id")).filter(n=given)
+            counts = infusions.order_by().values("participant").annotate(n=Count("id")).filter(n=given)
             participants = participants.filter(pk__in=counts.values("participant"))
         else:
-            participants = participants.exclude(Exists(Infusion.objects.filter(participant=OuterRef("pk"))))
+            participants = participants.exclude(Exists(infusions.filter(participant=OuterRef("pk"))))
         filters["infusions"] = params["infusions"]
-    rows = participants.annotate(infusions_given=_infusions_given(), cells=_cells_given()).values(
+    rows = participants.annotate(infusions_given=_infusions_given(cutoff), cells=_cells_given(cutoff)).values(
         "subject_id", "usubjid", "infusions_given", "cells", "day1_date"
     )
     return Listing(
@@ -609,8 +662,8 @@ def _exposure_listing(params, study: Study) -> Listing:
     )
 
 
-def _ae_queryset(params):
-    events = safety_population_events().order_by("participant__screening_seq", "ae_number")
+def _ae_queryset(params, cutoff: Cutoff | None = None):
+    events = safety_population_events(cutoff).order_by("participant__screening_seq", "ae_number")
     filters = {}
     if params.get("grade") in [str(g) for g in GRADES]:
         events = events.filter(grade=int(params["grade"]))
@@ -630,15 +683,16 @@ def _ae_queryset(params):
     return events, filters
 
 
-def _ae_listing(params, study: Study) -> Listing:
-    events, filters = _ae_queryset(params)
+def _ae_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    events, filters = _ae_queryset(params, cutoff)
     events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing("Adverse events", AE_COLUMNS, events.values(*AE_VALUES), filters)
 
 
-def _sae_listing(params, study: Study) -> Listing:
-    rows = list(safety_population_events().filter(serious=True).order_by("-awareness_time", "id").values(*SAE_VALUES))
-    set_clocks(rows, study, timezone.now())
+def _sae_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    events = safety_population_events(cutoff).filter(serious=True)
+    rows = list(events.order_by("-awareness_time", "id").values(*SAE_VALUES))
+    set_clocks(rows, study, timezone.now(), cutoff)
     filters = {}
     if params.get("clock") in rules.CLOCK_LABELS:
         rows = [row for row in rows if row["clock_state"] == params["clock"]]
@@ -659,8 +713,9 @@ def _sae_listing(params, study: Study) -> Listing:
     )
 
 
-def _signals_listing(params, study: Study) -> Listing:
-    events = signal_events(study).order_by("participant__screening_seq", "ae_number")
+def _signals_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    events = signal_events(study).filter(dated(cutoff, "onset_date"))
+    events = events.order_by("participant__screening_seq", "ae_number")
     events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing(
         f"Safety signals (related AE of grade ≥ {study.hold_min_grade} or related SAE)",
@@ -669,14 +724,15 @@ def _signals_listing(params, study: Study) -> Listing:
     )
 
 
-def _holds_listing(params, study: Study) -> Listing:
-    rows = SafetyHold.objects.order_by("placed_at")
+def _holds_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    rows = SafetyHold.objects.filter(timed(cutoff, "placed_at")).order_by("placed_at")
+    open_then = Q(released_at=None) | ~timed(cutoff, "released_at") if cutoff else Q(released_at=None)
     filters = {}
     if params.get("open") in YES:
-        rows = rows.filter(released_at=None)
+        rows = rows.filter(open_then)
         filters["open"] = "yes"
     elif params.get("open") == "no":
-        rows = rows.exclude(released_at=None)
+        rows = rows.exclude(open_then)
         filters["open"] = "no"
     rows = rows.values(
         "placed_at",
@@ -710,10 +766,9 @@ def _holds_listing(params, study: Study) -> Listing:
     )
 
 
-def _pasi_listing(params, study: Study) -> Listing:
-    rows = PasiAssessment.objects.filter(participant__subject_id__isnull=False).order_by(
-        "participant__screening_seq", "visit__visitnum"
-    )
+def _pasi_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
+    rows = PasiAssessment.objects.filter(dated(cutoff, "assessment_date"), participant__subject_id__isnull=False)
+    rows = rows.order_by("participant__screening_seq", "visit__visitnum")
     filters = {}
     if params.get("visit"):
         rows = rows.filter(visit_code=params["visit"])

@@ -1,6 +1,10 @@
 """Browser forms of the safety app; the consistency rules themselves run in services (rules.py)."""
 
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
 from dosing.models import Infusion
@@ -8,7 +12,8 @@ from safety import rules
 from safety.models import AdverseEvent, Relationship, Reminder
 from safety.services import AE_FIELDS
 from signatures.forms import SignatureFields
-from subjects.models import Participant, ParticipantStatus
+from subjects.models import Participant, ParticipantStatus, Study
+from subjects.sitetime import site_today
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm, yes_no_filter
 from trialsite.forms import IsoDateInput, IsoDateTimeInput, VersionedForm
@@ -122,6 +127,47 @@ class AdverseEventFilterForm(PageFilterForm):
     serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
 
 
+def cutoff_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("Data cut-off"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=IsoDateInput,
+        help_text=_("Figures as of the end of this day (site date); empty: today."),
+    )
+
+
+def valid_cutoff(day: date | None, study: Study) -> date | None:
+    """A data cut-off date: not in the future (site date), not before the study's first consent."""
+    if day is None:
+        return None
+    if day > site_today(study):
+        raise ValidationError(_("The data cut-off cannot be in the future."), code="future")
+    first_consent = Participant.objects.aggregate(first=Min("consent_date"))["first"]
+    if first_consent is None:
+        raise ValidationError(_("No participant has consented yet: there is nothing to cut off."), code="empty")
+    if day < first_consent:
+        raise ValidationError(
+            _("The data cut-off cannot be before the study's first consent (%(first)s)."),
+            code="before_first_consent",
+            params={"first": first_consent.isoformat()},
+        )
+    return day
+
+
+class CutoffForm(forms.Form):
+    """The DMC dashboard's data cut-off (GET ?cutoff=YYYY-MM-DD)."""
+
+    cutoff = cutoff_field()
+
+    def __init__(self, *args, study: Study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.study = study
+
+    def clean_cutoff(self) -> date | None:
+        return valid_cutoff(self.cleaned_data.get("cutoff"), self.study)
+
+
 class ListingFilterForm(PageFilterForm):
     """Every filter a DMC listing takes (safety.dashboard.listing reads those of its listing)."""
 
@@ -137,11 +183,16 @@ class ListingFilterForm(PageFilterForm):
     clock = forms.ChoiceField(required=False, choices=[("", "—"), *rules.CLOCK_LABELS.items()])
     open = yes_no_filter()
     visit = forms.ChoiceField(required=False)
+    cutoff = cutoff_field()
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)
+        self.study = study
         codes = study.visit_definitions.order_by("visitnum").values_list("code", flat=True)
         self.fields["visit"].choices = [("", "—")] + [(code, code) for code in codes]
+
+    def clean_cutoff(self) -> date | None:
+        return valid_cutoff(self.cleaned_data.get("cutoff"), self.study)
 
 
 SHOW_CHOICES = {"open": False, "acknowledged": True, "all": None}  # reminders shown: acknowledged by you?

@@ -18,12 +18,14 @@ from safety import rules
 from safety.ae_coding import adverse_event_code
 from safety.clocks import with_clocks
 from safety.coding_search import search_terms
+from safety.cutoff import Cutoff
 from safety.forms import (
     AdverseEventFilterForm,
     AdverseEventForm,
     AssessmentForm,
     CodeForm,
     CodingQueueFilterForm,
+    CutoffForm,
     HoldReleaseForm,
     ListingFilterForm,
     ReportedForm,
@@ -231,39 +233,65 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.VIEW_DASHBOARD)
 @transaction.non_atomic_requests  # it only reads: BEGIN and COMMIT would be two more statements
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "safety/dashboard.html", dmc.dashboard_data(request.study))
+    """The dashboard as of today, or as of a data cut-off (?cutoff=YYYY-MM-DD); a cut-off that is not
+    valid is shown beside its field, with the figures as of today (400)."""
+    study = request.study
+    form = CutoffForm(request.GET, study=study)
+    valid = form.is_valid()
+    cutoff = Cutoff.of(form.cleaned_data.get("cutoff") if valid else None, study)
+    context = dmc.dashboard_data(study, cutoff=cutoff)
+    context.update(cutoff_form=form, **_cutoff_params(cutoff))
+    return render(request, "safety/dashboard.html", context, status=200 if valid else 400)
+
+
+def _cutoff_params(cutoff: Cutoff | None) -> dict:
+    """The cut-off as it is carried by the links to the listings and their CSV."""
+    if cutoff is None:
+        return {"cutoff_and": "", "cutoff_only": ""}
+    day = cutoff.day.isoformat()
+    return {"cutoff_and": f"cutoff={day}&", "cutoff_only": f"?cutoff={day}"}
 
 
 @requires(Cap.VIEW_DASHBOARD)
 def listing(request: HttpRequest, name: str) -> HttpResponse:
     study = request.study
     filters, status = filters_from(request, ListingFilterForm, study=study)
-    result = dmc.listing(name, request.GET if status == 200 else {}, study)
+    cutoff = Cutoff.of(filters.cleaned_data.get("cutoff") if status == 200 else None, study)
+    result = dmc.listing(name, request.GET if status == 200 else {}, study, cutoff)
     if status != 200:
         result.rows, result.filters = [], {}
     page = Paginator(result.rows, 100).get_page(filters.cleaned_data.get("page"))
     if request.GET.get("format") == "csv" and status == 200:
-        return _listing_csv(request, name, result, study)
+        return _listing_csv(request, name, result, study, cutoff)
     if name in ("adverse-events", "signals"):
-        dmc.add_clock(page.object_list, study)
+        dmc.add_clock(page.object_list, study, cutoff)
     rows = [dmc.listing_cells(row, result.columns) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "safety/listing.html",
-        {"listing": result, "page": page, "rows": rows, "name": name, "query": query.urlencode()},
+        {
+            "listing": result,
+            "page": page,
+            "rows": rows,
+            "name": name,
+            "query": query.urlencode(),
+            "cutoff": cutoff,
+            **_cutoff_params(cutoff),
+        },
         status=status,
     )
 
 
-def _listing_csv(request: HttpRequest, name: str, result, study) -> HttpResponse:
-    """The whole listing (as filtered) as CSV: the table as the page shows it, every row, logged."""
+def _listing_csv(request: HttpRequest, name: str, result, study, cutoff: Cutoff | None) -> HttpResponse:
+    """The whole listing (as filtered) as CSV: the table as the page shows it, every row, logged. A data
+    cut-off is in the file name (dmc-NAME-cutoff-YYYY-MM-DD.csv); the content has the same shape."""
     if name in ("adverse-events", "signals"):
-        dmc.add_clock(result.rows, study)
+        dmc.add_clock(result.rows, study, cutoff)
     ExportLog.objects.create(user=request.user, export=f"dmc-{name}.csv"[:60], query=request.GET.urlencode()[:500])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = site_today(study).strftime("%Y%m%d")
+    stamp = site_today(study).strftime("%Y%m%d") if cutoff is None else f"cutoff-{cutoff.day.isoformat()}"
     response["Content-Disposition"] = f'attachment; filename="dmc-{name}-{stamp}.csv"'
     writer = csv.writer(response)
     writer.writerow([spreadsheet_safe(label) for _key, label in result.columns])

@@ -64,6 +64,15 @@ def test_dmc_reviewer_sees_dashboard_with_charts(page, coordinator, dmc_reviewer
     page.locator('[data-count="incidence-grade-3"]').click()
     page.wait_for_url("**/safety/dashboard/listing/adverse-events/?grade=3")
     assert page.locator("#listing-count").inner_text() == "2"
+    # as of a data cut-off the day before the AEs' onset: no AE, and the cut-off is in the heading
+    page.goto("/safety/dashboard/")
+    page.locator("#id_cutoff").fill("2024-01-19")
+    page.get_by_role("button", name="Show figures").click()
+    page.wait_for_url("**/safety/dashboard/?cutoff=2024-01-19")
+    assert "data cut-off 2024-01-19" in page.locator("h1").inner_text()
+    assert page.locator('[data-count="saes"]').inner_text() == "0"
+    assert page.locator('[data-count="infusions"]').inner_text() == "2"
+    assert page.locator("#id_cutoff").input_value() == "2024-01-19"  # the field keeps the date
     # a data-changing form is out of reach
     response = page.goto(f"/safety/participants/{participants[0].pk}/adverse-events/new/")
     assert response.status == 403

@@ -69,7 +69,13 @@ def pages_of(participant, ae) -> dict[str, list[str]]:
             f"/safety/adverse-events/{ae.pk}/edit/",
             "/reminders/",
         ],
-        "ivan": ["/desk/todo/", "/safety/dashboard/", f"/safety/adverse-events/{ae.pk}/assess/"],
+        "ivan": [
+            "/desk/todo/",
+            "/safety/dashboard/",
+            "/safety/dashboard/?cutoff=2024-06-30",
+            "/safety/dashboard/listing/adverse-events/?cutoff=2024-06-30",
+            f"/safety/adverse-events/{ae.pk}/assess/",
+        ],
         "dana": ["/audit-trail/", f"/audit-trail/participants/{sn}/", "/exports/", "/participants/study/"],
     }
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from labs.services import lab_panel_record
+from safety.cutoff import Cutoff
 from safety.dashboard import lab_shifts
 from tests import factories
 from tests.conftest import logged_in
@@ -49,3 +50,12 @@ def test_grade_3_or_more_by_test_and_visit(coordinator, dmc_reviewer, django_ass
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="lab-shifts-table"' in html and first.initials not in html.split('id="lab-shifts"')[1][:3000]
+
+
+def test_a_cutoff_counts_samples_collected_on_or_before_it(coordinator, study):
+    first = factories.enrolled_participant(coordinator, sex="F", day1=date(2024, 1, 10))
+    panel(first, coordinator, "W8", (2024, 3, 6), ALT="801")  # G4, collected 08:00 site time on 6 March
+    w8 = lab_shifts(None)["visits"].index("W8")
+    for day, participants in ((date(2024, 3, 5), 0), (date(2024, 3, 6), 1)):
+        rows = {row["code"]: row for row in lab_shifts(study, Cutoff.of(day, study))["rows"]}
+        assert rows["ALT"]["cells"][w8] == participants, day
