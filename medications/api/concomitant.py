@@ -1,9 +1,9 @@
 """REST endpoint of concomitant medications (SDTM CM)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
+from medications.api.records import RecordServiceSerializer
 from medications.models import (
     CLASS_CHOICES,
     DOSE_UNIT_CHOICES,
@@ -14,10 +14,10 @@ from medications.models import (
 from medications.services import CM_FIELDS, cm_record
 from subjects.models import Participant
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.viewsets import ClinicalRecordViewSet, change_reason, clinical_schema
+from trialsite.viewsets import ClinicalRecordViewSet, clinical_schema
 
 
-class ConcomitantMedicationSerializer(serializers.Serializer):
+class ConcomitantMedicationSerializer(RecordServiceSerializer):
     """A concomitant medication. Dates are ISO partial dates (YYYY, YYYY-MM, YYYY-MM-DD); an empty start
     is "before" the collection period. Prior/concomitant, prohibited reason and deviation are derived."""
 
@@ -41,27 +41,10 @@ class ConcomitantMedicationSerializer(serializers.Serializer):
         write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
     )
 
-    def _save(self, *, participant, data, record, reason):
-        try:
-            return cm_record(
-                participant=participant,
-                user=self.context["request"].user,
-                record=record,
-                reason=reason,
-                expected_version=self.context.get("expected_version"),
-                **{name: data.get(name) for name in CM_FIELDS},
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+    fields_of_service = CM_FIELDS
 
-    def create(self, validated_data):
-        return self._save(participant=validated_data["participant"], data=validated_data, record=None, reason=None)
-
-    def update(self, instance, validated_data):
-        reason = change_reason(instance, validated_data)
-        data = {name: getattr(instance, name) for name in CM_FIELDS}
-        data.update({k: v for k, v in validated_data.items() if k in CM_FIELDS and k in self.initial_data})
-        return self._save(participant=instance.participant, data=data, record=instance, reason=reason)
+    def service(self, **kwargs):
+        return cm_record(**kwargs)
 
 
 class ConcomitantMedicationFilter(filters.FilterSet):

@@ -1,18 +1,18 @@
 """REST endpoint of the medical history (SDTM MH)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from medications import history
+from medications.api.records import RecordServiceSerializer
 from medications.models import MedicalHistory
 from medications.services import MH_FIELDS, mh_record
 from subjects.models import Participant
 from trialsite.audit import REASON_MAX_LENGTH
-from trialsite.viewsets import ClinicalRecordViewSet, change_reason, clinical_schema
+from trialsite.viewsets import ClinicalRecordViewSet, clinical_schema
 
 
-class MedicalHistorySerializer(serializers.Serializer):
+class MedicalHistorySerializer(RecordServiceSerializer):
     """An item of medical history; dates are ISO partial dates. Recording a prior therapy derives the
     screening's washout exclusions again (PROTOCOL §10)."""
 
@@ -32,27 +32,10 @@ class MedicalHistorySerializer(serializers.Serializer):
         write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
     )
 
-    def _save(self, *, participant, data, record, reason):
-        try:
-            return mh_record(
-                participant=participant,
-                user=self.context["request"].user,
-                record=record,
-                reason=reason,
-                expected_version=self.context.get("expected_version"),
-                **{name: data.get(name) for name in MH_FIELDS},
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+    fields_of_service = MH_FIELDS
 
-    def create(self, validated_data):
-        return self._save(participant=validated_data["participant"], data=validated_data, record=None, reason=None)
-
-    def update(self, instance, validated_data):
-        reason = change_reason(instance, validated_data)
-        data = {name: getattr(instance, name) for name in MH_FIELDS}
-        data.update({k: v for k, v in validated_data.items() if k in MH_FIELDS and k in self.initial_data})
-        return self._save(participant=instance.participant, data=data, record=instance, reason=reason)
+    def service(self, **kwargs):
+        return mh_record(**kwargs)
 
 
 class MedicalHistoryFilter(filters.FilterSet):
