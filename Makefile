@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint bench venv clean reset
+MO     := locale/zh_Hans/LC_MESSAGES/django.mo
+
+.PHONY: run test lint bench venv clean reset messages
 
 venv: $(VENV)/.installed
 
@@ -14,10 +16,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: venv
+# The Chinese catalogue is compiled from its .po (gettext's msgfmt); the .mo is not kept in git.
+messages: $(MO)
+
+$(MO): locale/zh_Hans/LC_MESSAGES/django.po | venv
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+run: venv messages
 	PORT=$(PORT) ./bin/run
 
-test: venv
+test: venv messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -27,7 +35,7 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-reset: venv
+reset: venv messages
 	./bin/reset
 
 clean:

@@ -22,6 +22,8 @@ class Study(AuditedModel):
     title = models.CharField(max_length=300)
     site_id = models.CharField(max_length=4, default="01")
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    # The language of a user who chose none and whose browser asks for none we offer.
+    default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en-gb")
     enrollment_target = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
     dose_per_kg_cells = models.BigIntegerField(
         default=2_000_000, validators=[MinValueValidator(1)], help_text="Cells per kg body weight."

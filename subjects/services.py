@@ -54,6 +54,7 @@ STUDY_FIELDS = (
     "title",
     "site_id",
     "time_zone",
+    "default_language",
     "enrollment_target",
     "dose_per_kg_cells",
     "dose_tolerance_percent",

@@ -8,7 +8,7 @@ default outside a request.
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from subjects.models import Study
 
@@ -45,3 +45,14 @@ class StudyMiddleware:
         if not getattr(view_func, "public", False):
             request.study = Study.current()
             timezone.activate(site_zone(request.study))
+            self._study_language(request, request.study)
+        elif getattr(view_func, "study_language", False):
+            self._study_language(request, None)
+
+    @staticmethod
+    def _study_language(request, study: Study | None) -> None:
+        """The study's default language for a visitor who has none of their own (trialsite.i18n)."""
+        if getattr(request, "language_chosen", True):
+            return
+        translation.activate((study or Study.current()).default_language)
+        request.LANGUAGE_CODE = translation.get_language()

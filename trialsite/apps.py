@@ -7,7 +7,7 @@ class TrialsiteConfig(AppConfig):
     verbose_name = "Trialsite"
 
     def ready(self):
-        from trialsite import checks, dbguard  # noqa: F401  (checks: registers them)
+        from trialsite import checks, dbguard, i18n  # noqa: F401  (checks, i18n: register them)
 
         # Runs after every app's migrations: history tables exist by then.
         post_migrate.connect(dbguard.protect_history_tables, sender=self)

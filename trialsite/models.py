@@ -57,3 +57,11 @@ class AuditCheck(models.Model):
 
     class Meta:
         ordering = ["-checked_at"]
+
+
+class UserPreference(models.Model):
+    """A user's own settings: the language of their pages and e-mails (empty: their browser's, then the
+    study's default). Not clinical data, so not audited."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)

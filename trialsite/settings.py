@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "trialsite.errors.ApiRequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "trialsite.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -227,10 +228,16 @@ USE_TZ = True
 # The site's time zone is study configuration (Study.time_zone, read through subjects.sitetime and
 # activated for each request); this is only the default outside a request.
 TIME_ZONE = "Asia/Shanghai"
+# --- Languages: English and Simplified Chinese -------------------------------------------------
+# A user's language: their profile's choice (kept in the session from login), else the browser's
+# Accept-Language, else the study's default language (Study.default_language) — trialsite.i18n.
+USE_I18N = True
 LANGUAGE_CODE = "en-gb"
-# Our date formats per locale (ISO dates in English); the rest of each locale from Django.
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per locale (ISO dates in English, 2026年12月4日 in Chinese); the rest of each
+# locale from Django. Numbers on pages use the locale's grouping; exports never format numbers.
 FORMAT_MODULE_PATH = ["trialsite.formats"]
-USE_I18N = False
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"

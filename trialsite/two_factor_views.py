@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from trialsite import two_factor
 from trialsite.access import public, requires, second_factor_step
+from trialsite.i18n import in_study_language
 from trialsite.roles import Cap
 
 
@@ -45,7 +46,7 @@ class TwoStepLoginView(auth_views.LoginView):
         return redirect(f"{redirect(url).url}?next={self.get_success_url()}")
 
 
-login = public(TwoStepLoginView.as_view())
+login = public(in_study_language(TwoStepLoginView.as_view()))
 
 
 @second_factor_step

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from trialsite import two_factor_views, views
+from trialsite import i18n, two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
     path("accounts/two-factor/reset/<str:username>/", two_factor_views.reset, name="two_factor_reset"),
     path("accounts/logout/", views.logout, name="logout"),
+    path("language/", i18n.set_language, name="set_language"),
     path("accounts/", include("trialsite.account_urls")),
     path("", include("exports.urls")),
     path("participants/", include("subjects.urls")),
