@@ -176,3 +176,21 @@ def test_chinese_pages_show_chinese_dates(coordinator):
         .content.decode()
     )
     assert "2024年3月1日" in page
+
+
+def test_cached_figures_are_kept_per_language():
+    from trialsite import figures
+
+    computed = []
+
+    def compute():
+        computed.append(translation.get_language())
+        return translation.gettext("Adverse events")
+
+    with translation.override("en-gb"):
+        assert figures.cached("labels", compute, timeout=60) == "Adverse events"
+    with translation.override("zh-hans"):
+        assert figures.cached("labels", compute, timeout=60) == "不良事件"
+    with translation.override("en-gb"):
+        assert figures.cached("labels", compute, timeout=60) == "Adverse events"
+    assert computed == ["en-gb", "zh-hans"]

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ def cached(name: str, compute: Callable[[], T], *, timeout: int) -> T:
     """compute()'s result, reused for `timeout` seconds unless study data changes meanwhile."""
     try:
         generation = cache.get_or_set(GENERATION_KEY, lambda: uuid.uuid4().hex, timeout=None)
-        key = f"trialsite:figures:{name}:{generation}"
+        # per language too: the figures carry labels (grades, SOCs, visit names) in the reader's language
+        key = f"trialsite:figures:{name}:{translation.get_language()}:{generation}"
         figures = cache.get(key)
     except Exception:  # the cache being down must never reach the user
         logger.exception("cache unavailable: %s computed afresh", name)
