@@ -194,3 +194,23 @@ def test_cached_figures_are_kept_per_language():
     with translation.override("en-gb"):
         assert figures.cached("labels", compute, timeout=60) == "Adverse events"
     assert computed == ["en-gb", "zh-hans"]
+
+
+def test_e_mails_are_written_in_each_recipients_language(coordinator, investigator, mailoutbox):
+    from django.contrib.auth import get_user_model
+
+    from trialsite.i18n import emails_by_language, send_in_languages
+
+    coordinator.email, investigator.email = "alice@example.org", "ian@example.org"
+    coordinator.save()
+    investigator.save()
+    UserPreference.objects.create(user=investigator, language="zh-hans")
+    users = get_user_model().objects.filter(pk__in=[coordinator.pk, investigator.pk])
+    groups = emails_by_language(users, default="en-gb")
+    assert groups == {"en-gb": ["alice@example.org"], "zh-hans": ["ian@example.org"]}
+    sent = send_in_languages(groups, lambda: (translation.gettext("Adverse events"), "—"))
+    assert sorted(sent) == ["alice@example.org", "ian@example.org"]
+    assert {(m.to[0], m.subject) for m in mailoutbox} == {
+        ("alice@example.org", "Adverse events"),
+        ("ian@example.org", "不良事件"),
+    }

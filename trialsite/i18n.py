@@ -8,8 +8,12 @@
 Exports, the API's field names and codes, and everything stored stay English whatever the language.
 """
 
+from collections import defaultdict
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core.mail import send_mail
 from django.dispatch import receiver
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -36,6 +40,27 @@ def supported(code: str | None) -> str | None:
 def user_language(user) -> str | None:
     """The language `user` chose on their profile, or None (e-mails fall back to the study's default)."""
     return UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or None
+
+
+def emails_by_language(users, default: str) -> dict[str, list[str]]:
+    """The e-mail addresses of `users` (a queryset) grouped by the language their e-mails are written
+    in: their profile's choice, else `default` (the study's default language)."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for email, language in users.exclude(email="").values_list("email", "preference__language"):
+        groups[supported(language) or default].add(email)
+    return {language: sorted(emails) for language, emails in sorted(groups.items())}
+
+
+def send_in_languages(groups: dict[str, list[str]], render: Callable[[], tuple[str, str]]) -> list[str]:
+    """One e-mail per language group, rendered by `render()` (subject, body) in that language; returns
+    every address written to. Raises on the first failure (the callers' outboxes retry)."""
+    sent = []
+    for language, to in groups.items():
+        with translation.override(language):
+            subject, body = render()
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+        sent += to
+    return sent
 
 
 def browser_language(request) -> str | None:
