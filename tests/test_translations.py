@@ -165,6 +165,21 @@ def test_templates_have_no_untranslated_text():
     assert not problems, "Text outside {% translate %} in templates:\n" + "\n".join(problems)
 
 
+# Our scripts show only text the page gave them (data attributes or json_script), never their own.
+SCRIPT_TEXT = re.compile(r'(?:\b(?:label|text)\s*:|textContent\s*=[^;]*?|message:)\s*"([^"]*)"')
+
+
+def test_scripts_show_no_text_of_their_own():
+    problems = []
+    for path in sorted((ROOT / "static" / "js").glob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        for match in SCRIPT_TEXT.finditer(source):
+            if english_words(match.group(1)):
+                line = source.count("\n", 0, match.start()) + 1
+                problems.append(f"{path.relative_to(ROOT)}:{line}: {match.group(1)[:60]}")
+    assert not problems, "English text in scripts (pass it from the template):\n" + "\n".join(problems)
+
+
 # --- Python ----------------------------------------------------------------------------------------
 
 LABEL_KEYWORDS = {"label", "verbose_name", "verbose_name_plural", "help_text", "empty_label"}
