@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django import template
 
+from datamanagement.editchecks import shown_text
 from datamanagement.models import ACTIVE_QUERY_STATES, Query
 from datamanagement.progress import participant_states
 from datamanagement.services import active_lock_on
@@ -20,6 +21,9 @@ def _type_of(record):
     if getattr(record, "_meta", None) is None or record.pk is None:
         return None
     return record_type_of(record)
+
+
+register.filter("query_text", shown_text)
 
 
 @register.simple_tag
