@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from labs import catalogue, ranges
 from trialsite.audit import AuditedModel
 
-TEST_CHOICES = [(test.code, test.label) for test in catalogue.LAB_TESTS]
+TEST_CHOICES = [(test.code, _(test.label)) for test in catalogue.LAB_TESTS]
 UNIT_CHOICES = [(code, label) for code, label in catalogue.UNIT_LABELS.items()]
-FLAG_CHOICES = [(flag, flag.capitalize()) for flag in ranges.FLAGS]
+FLAG_CHOICES = [(ranges.LOW, _("Low")), (ranges.NORMAL, _("Normal")), (ranges.HIGH, _("High"))]
 UNSCHEDULED = "UNS"
 
 
