@@ -74,6 +74,8 @@ class ProtocolDeviation(AuditedModel):
     )
 
     class Meta:
+        verbose_name = _("protocol deviation")
+        verbose_name_plural = _("protocol deviations")
         ordering = ["participant_id", "deviation_date", "id"]
 
     def __str__(self) -> str:

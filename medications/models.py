@@ -50,6 +50,8 @@ class ConcomitantMedication(AuditedModel):
     deviation_due = models.BooleanField(default=False, editable=False)
 
     class Meta:
+        verbose_name = _("concomitant medication")
+        verbose_name_plural = _("concomitant medications")
         ordering = ["participant_id", "id"]
 
     def __str__(self) -> str:
@@ -119,6 +121,8 @@ class WashoutOverride(AuditedModel):
     reason = models.TextField(_("reason"))
 
     class Meta:
+        verbose_name = _("washout override")
+        verbose_name_plural = _("washout overrides")
         constraints = [models.UniqueConstraint(fields=["participant", "item"], name="washout_override_once")]
 
     def __str__(self) -> str:
