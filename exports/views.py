@@ -6,6 +6,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from exports import audit, sdtm, trail_display
@@ -46,8 +47,9 @@ class AuditFilterForm(PageFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The value stays the model label (as in the API and the CSV); people read the form's name.
         self.fields["model"].choices = [("", _("All records"))] + [
-            (label, label) for label in sorted(audit.audited_models())
+            (label, capfirst(model._meta.verbose_name)) for label, model in sorted(audit.audited_models().items())
         ]
 
 
