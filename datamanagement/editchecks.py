@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from assessments.models import PasiAssessment
 from datamanagement.models import ACTIVE_QUERY_STATES, Query
@@ -111,7 +112,8 @@ CHECKS: tuple[EditCheck, ...] = (
         "weight_change_10pct",
         "vital_signs",
         "weight_kg",
-        "Weight changed by more than 10 % since the previous visit: please confirm.",
+        # xgettext:no-python-format
+        gettext_noop("Weight changed by more than 10 % since the previous visit: please confirm."),
         weight_changed_over_10_percent,
         next_visit_records(VitalSigns, weight_kg__isnull=False),
     ),
@@ -119,7 +121,8 @@ CHECKS: tuple[EditCheck, ...] = (
         "pasi_improved_90pct",
         "pasi_assessment",
         "",
-        "PASI improved by more than 90 % since the previous visit: please check the entry.",
+        # xgettext:no-python-format
+        gettext_noop("PASI improved by more than 90 % since the previous visit: please check the entry."),
         pasi_improved_over_90_percent,
         next_visit_records(PasiAssessment),
     ),
@@ -127,24 +130,37 @@ CHECKS: tuple[EditCheck, ...] = (
         "systolic_bp_extreme",
         "vital_signs",
         "systolic_bp",
-        "Systolic blood pressure ≥ 180 or ≤ 80 mmHg: please confirm.",
+        gettext_noop("Systolic blood pressure ≥ 180 or ≤ 80 mmHg: please confirm."),
         systolic_extreme,
     ),
     EditCheck(
         "fever_on_dosing_day",
         "vital_signs",
         "temperature_c",
-        "Temperature ≥ 38.5 °C on a dosing day: please confirm (and record an AE if applicable).",
+        gettext_noop("Temperature ≥ 38.5 °C on a dosing day: please confirm (and record an AE if applicable)."),
         fever_on_dosing_day,
     ),
     EditCheck(
         "related_ae_late_onset",
         "adverse_event",
         "onset_date",
-        "Related AE with onset more than 30 days after the last infusion: please check onset and relationship.",
+        gettext_noop(
+            "Related AE with onset more than 30 days after the last infusion: please check onset and relationship."
+        ),
         related_ae_long_after_last_infusion,
     ),
 )
+
+
+# A system query's text is stored in English (the audit trail, exports); pages show it translated.
+AUTO_CLOSED = gettext_noop("Closed automatically: the condition is no longer met.")
+SYSTEM_TEXTS = frozenset({check.message for check in CHECKS} | {AUTO_CLOSED})
+
+
+def shown_text(text: str) -> str:
+    """A query text or thread message as shown: the system's own in the reader's language, a
+    person's as written."""
+    return gettext(text) if text in SYSTEM_TEXTS else text
 
 
 def enabled_checks(record_type: str) -> list[EditCheck]:
@@ -191,6 +207,4 @@ def evaluate(obj, record_type: str, checks: list[EditCheck]) -> None:
                 edit_check=check.name,
             )
         elif not fires and check.name in raised:
-            query_close(
-                query=raised[check.name], user=None, text="Closed automatically: the condition is no longer met."
-            )
+            query_close(query=raised[check.name], user=None, text=AUTO_CLOSED)

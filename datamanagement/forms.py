@@ -1,11 +1,17 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from datamanagement.models import QueryState
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.records import RECORD_TYPES
 from trialsite.roles import Role
+
+
+def _record_type_choices() -> list[tuple[str, str]]:
+    """Each record type by its form's name, in the reader's language (the value stays the code)."""
+    return [(name, capfirst(rt.model_class()._meta.verbose_name)) for name, rt in RECORD_TYPES.items()]
 
 
 class QueryFilterForm(forms.Form):
@@ -15,7 +21,7 @@ class QueryFilterForm(forms.Form):
     participant = forms.CharField(label=_("Participant"), required=False, max_length=12)
     visit = forms.CharField(label=_("Visit"), required=False, max_length=4)
     record_type = forms.ChoiceField(
-        label=_("Form"), required=False, choices=[("", _("Any")), *((name, name) for name in RECORD_TYPES)]
+        label=_("Form"), required=False, choices=lambda: [("", _("Any")), *_record_type_choices()]
     )
     assignee = forms.CharField(label=_("Assignee"), required=False, max_length=150)
     older_than_days = forms.IntegerField(label=_("Older than (days)"), required=False, min_value=0, max_value=36500)

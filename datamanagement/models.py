@@ -7,6 +7,7 @@ transition is a history row (user, UTC time, the text as the reason) and joins t
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trialsite.audit import AuditedModel
@@ -60,6 +61,11 @@ class Query(AuditedModel):
     def raised_by_name(self) -> str:
         return self.raised_by.get_username() if self.raised_by else "system"
 
+    @property
+    def raised_by_shown(self) -> str:
+        """For pages: "system" in the reader's language (the API and exports keep the code)."""
+        return self.raised_by.get_username() if self.raised_by else gettext("system")
+
 
 class LockScope(models.TextChoices):
     RECORD = "record", _("Record")
@@ -92,14 +98,24 @@ class Lock(AuditedModel):
         return f"{self.get_scope_display()} lock {self.pk}"
 
     def describe(self) -> str:
-        what = {
-            LockScope.RECORD: f"this {self.record_type.replace('_', ' ')}",
-            LockScope.VISIT: "this visit",
-            LockScope.PARTICIPANT: "this participant's casebook",
-            LockScope.DATABASE: "the database",
+        """The refusal shown on pages and in the API's 423 answer, in the reader's language."""
+        sentence = {
+            LockScope.RECORD: gettext(
+                "Locked: this %(record)s was locked by %(user)s on %(when)s; no change is possible."
+            ),
+            LockScope.VISIT: gettext("Locked: this visit was locked by %(user)s on %(when)s; no change is possible."),
+            LockScope.PARTICIPANT: gettext(
+                "Locked: this participant's casebook was locked by %(user)s on %(when)s; no change is possible."
+            ),
+            LockScope.DATABASE: gettext(
+                "Locked: the database was locked by %(user)s on %(when)s; no change is possible."
+            ),
         }[self.scope]
-        when = self.locked_at.strftime("%Y-%m-%d %H:%M UTC")
-        return f"Locked: {what} was locked by {self.locked_by.get_username()} on {when}; no change is possible."
+        return sentence % {
+            "record": self.record_type.replace("_", " "),
+            "user": self.locked_by.get_username(),
+            "when": self.locked_at.strftime("%Y-%m-%d %H:%M UTC"),
+        }
 
 
 class SdvState(models.TextChoices):

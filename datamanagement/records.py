@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
 from trialsite.records import RECORD_TYPES, RecordType, record_type_of
 
@@ -11,7 +12,8 @@ def record_type_named(name: str) -> RecordType:
         return RECORD_TYPES[name]
     except KeyError:
         known = ", ".join(sorted(RECORD_TYPES))
-        raise ValidationError({"record_type": [f"Unknown record type {name!r}; one of: {known}."]}) from None
+        message = _("Unknown record type '%(name)s'; one of: %(known)s.") % {"name": name, "known": known}
+        raise ValidationError({"record_type": [message]}) from None
 
 
 def record_get(record_type: str, record_id) -> Model:
@@ -19,7 +21,8 @@ def record_get(record_type: str, record_id) -> Model:
     try:
         return rt.model_class()._default_manager.get(pk=record_id)
     except (rt.model_class().DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"record_id": [f"No {record_type} with id {record_id}."]}) from None
+        message = _("No %(type)s with id %(id)s.") % {"type": record_type, "id": record_id}
+        raise ValidationError({"record_id": [message]}) from None
 
 
 def id_along(obj: Model, path: str | None):

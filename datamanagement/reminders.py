@@ -3,10 +3,13 @@ coordinator and investigator), shown on the reminders page and e-mailed once."""
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from datamanagement.editchecks import shown_text
 from datamanagement.models import Query, QueryReminder, QueryState
 
 QUERY_REMINDER_DAYS = 7
@@ -28,12 +31,19 @@ def query_reminder_sweep(*, now: datetime | None = None) -> int:
             continue  # another worker took it
         if reminder.user.email:
             query = reminder.query
-            send_mail(
-                f"Open data query {query.pk} is older than {QUERY_REMINDER_DAYS} days",
-                f"Query {query.pk} on {query.record_type} {query.record_id}: {query.latest_text}",
-                None,
-                [reminder.user.email],
-            )
+            # The study's language until the recipient's own is known (a worker has no request).
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = _("Open data query %(id)s is older than %(days)s days") % {
+                    "id": query.pk,
+                    "days": QUERY_REMINDER_DAYS,
+                }
+                body = _("Query %(id)s on %(type)s %(record)s: %(text)s") % {
+                    "id": query.pk,
+                    "type": query.record_type,
+                    "record": query.record_id,
+                    "text": shown_text(query.latest_text),
+                }
+            send_mail(subject, body, None, [reminder.user.email])
             sent += 1
     return sent
 

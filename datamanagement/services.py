@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from datamanagement.models import (
     ACTIVE_QUERY_STATES,
@@ -29,7 +31,6 @@ from datamanagement.records import (
 from trialsite.audit import RecordLocked, audited_save
 from trialsite.records import RECORD_TYPES, record_type_of
 
-TEXT_REQUIRED = "A text is required."
 # action: (the states it starts from, the state it leads to)
 TRANSITIONS = {
     "answer": ((QueryState.OPEN,), QueryState.ANSWERED),
@@ -42,7 +43,7 @@ TRANSITIONS = {
 def _text(text: str | None, field: str = "text") -> str:
     text = (text or "").strip()
     if not text:
-        raise ValidationError({field: [TEXT_REQUIRED]})
+        raise ValidationError({field: [_("A text is required.")]})
     return text
 
 
@@ -57,7 +58,9 @@ def query_raise(
     rt = record_type_named(record_type)
     record = record_get(record_type, record_id)
     if field and field not in field_names(rt):
-        raise ValidationError({"field": [f"{record_type} has no field {field!r}."]})
+        raise ValidationError(
+            {"field": [_("%(type)s has no field '%(field)s'.") % {"type": record_type, "field": field}]}
+        )
     query = Query(
         participant_id=participant_id_of(record),
         visit_id=visit_id_of(record),
@@ -85,14 +88,21 @@ def query_transition(*, query: Query, user, action: str, text: str) -> Query:
     starts, leads_to = TRANSITIONS[action]
     query = Query.objects.select_for_update().get(pk=query.pk)
     if query.state not in starts:
-        raise ValidationError(
-            {"state": [f"A {query.get_state_display().lower()} query cannot be {action.rstrip('e')}ed."]}
-        )
+        raise ValidationError({"state": [REFUSED_TRANSITION[action] % {"state": query.get_state_display().lower()}]})
     query.state = leads_to
     query.latest_text = text
     if action == "answer":
         query.answer_change_id = _latest_change_by(query, user)
     return audited_save(query, user=user, reason=text)
+
+
+# One whole sentence per action, so that each language can say it its own way.
+REFUSED_TRANSITION = {
+    "answer": gettext_lazy("A %(state)s query cannot be answered."),
+    "close": gettext_lazy("A %(state)s query cannot be closed."),
+    "cancel": gettext_lazy("A %(state)s query cannot be cancelled."),
+    "reopen": gettext_lazy("A %(state)s query cannot be reopened."),
+}
 
 
 def _latest_change_by(query: Query, user) -> int | None:
@@ -152,13 +162,6 @@ def refuse_locked_write(obj, *, deleting: bool) -> None:
         raise RecordLocked(lock.describe(), owner=lock.locked_by.get_username(), at=lock.locked_at)
 
 
-LOCK_EXISTS = "This is already locked."
-OPEN_QUERIES = (
-    "This participant has {count} open or answered queries: resolve them first, or lock anyway with "
-    "an override and a reason."
-)
-
-
 @transaction.atomic
 def lock_create(
     *,
@@ -184,13 +187,26 @@ def lock_create(
     if scope == LockScope.RECORD:
         existing = existing.filter(record_type=record_type)
     if existing.exists():
-        raise ValidationError({"non_field_errors": [LOCK_EXISTS]})
+        raise ValidationError({"non_field_errors": [_("This is already locked.")]})
     if scope == LockScope.PARTICIPANT:
         open_count = Query.objects.filter(participant_id=participant_id, state__in=ACTIVE_QUERY_STATES).count()
         if open_count and not override_open_queries:
-            raise ValidationError({"non_field_errors": [OPEN_QUERIES.format(count=open_count)]})
+            raise ValidationError(
+                {
+                    "non_field_errors": [
+                        ngettext(
+                            "This participant has %(count)s open or answered query: resolve it first, or lock "
+                            "anyway with an override and a reason.",
+                            "This participant has %(count)s open or answered queries: resolve them first, or lock "
+                            "anyway with an override and a reason.",
+                            open_count,
+                        )
+                        % {"count": open_count}
+                    ]
+                }
+            )
         if open_count and not reason:
-            raise ValidationError({"reason": ["Locking over open queries needs a reason."]})
+            raise ValidationError({"reason": [_("Locking over open queries needs a reason.")]})
     lock = Lock(
         scope=scope,
         participant_id=participant_id,
@@ -209,7 +225,7 @@ def lock_release(*, lock: Lock, user, reason: str) -> Lock:
     reason = _text(reason, "reason")
     lock = Lock.objects.select_for_update().get(pk=lock.pk)
     if not lock.active:
-        raise ValidationError({"non_field_errors": ["This lock was already released."]})
+        raise ValidationError({"non_field_errors": [_("This lock was already released.")]})
     lock.active = False
     return audited_save(lock, user=user, reason=reason)
 

@@ -4,13 +4,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from datamanagement import services
 from datamanagement.api.serializers import thread_of
 from datamanagement.forms import LockForm, QueryActionForm, QueryFilterForm, QueryRaiseForm
 from datamanagement.listing import filter_queries, queries_csv
-from datamanagement.models import ACTIVE_QUERY_STATES, Lock, LockScope, Query
+from datamanagement.models import ACTIVE_QUERY_STATES, Lock, LockScope, Query, QueryState
 from datamanagement.progress import participant_states, record_states, visit_progress
 from datamanagement.records import record_get, record_type_named
 from subjects.models import Participant, Visit
@@ -99,14 +100,29 @@ def query_detail(request: HttpRequest, query_id: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, _("Query %(id)s: %(state)s.") % {"id": query.pk, "state": action})
+            done = {
+                "answer": _("Query %(id)s answered."),
+                "close": _("Query %(id)s closed."),
+                "cancel": _("Query %(id)s cancelled."),
+                "reopen": _("Query %(id)s re-opened."),
+            }[action]
+            messages.success(request, done % {"id": query.pk})
             return redirect("datamanagement:query", query_id=query.pk)
     allowed = [
         action
         for action, (starts, _to) in services.TRANSITIONS.items()
         if query.state in starts and has_cap(request.user, ACTION_CAPS[action])
     ]
-    context = {"query": query, "thread": thread_of(query), "form": form, "actions": allowed}
+    # The API's thread keeps the codes ("open", "system"); the page names them in the reader's language.
+    thread = [
+        {
+            **event,
+            "state_label": QueryState(event["state"]).label,
+            "user_shown": _("system") if event["user"] == "system" else event["user"],
+        }
+        for event in thread_of(query)
+    ]
+    context = {"query": query, "thread": thread, "form": form, "actions": allowed}
     return render(request, "datamanagement/query_detail.html", context, status=400 if form.errors else 200)
 
 
@@ -127,9 +143,8 @@ def sdv_participant(request: HttpRequest, screening_number: str) -> HttpResponse
             raise PermissionDenied
         visit = get_object_or_404(participant.visits, visit_code=request.POST.get("visit", ""))
         marks = services.sdv_verify_visit(user=request.user, visit=visit)
-        messages.success(
-            request, _("%(n)s records of %(visit)s verified.") % {"n": len(marks), "visit": visit.visit_code}
-        )
+        done = ngettext("%(n)s record of %(visit)s verified.", "%(n)s records of %(visit)s verified.", len(marks))
+        messages.success(request, done % {"n": len(marks), "visit": visit.visit_code})
         return redirect("datamanagement:sdv_participant", screening_number=screening_number)
     visits = list(participant.visits.order_by("visitnum"))
     progress = visit_progress(participant.pk)

@@ -10,11 +10,13 @@ medication (settings.AUDITED_AFTER_WRITE → deviations.hooks), in the writing t
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from deviations.models import Category, ProtocolDeviation, Source
+from deviations.models import DESCRIPTIONS, VISIT_MISSED, Category, ProtocolDeviation, Source
 from dosing.models import Infusion
 from medications import rules
 from medications.models import ConcomitantMedication
@@ -62,8 +64,13 @@ def derived_from(participant, *, visits, infusions, medications, dosing_codes) -
                     f"visit:{visit.pk}",
                     Source.VISIT_WINDOW,
                     Category.VISIT_SCHEDULE,
-                    f"Visit {visit.visit_code} on {visit.actual_date:%Y-%m-%d}, outside its window "
-                    f"{visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}",
+                    DESCRIPTIONS[Source.VISIT_WINDOW]
+                    % {
+                        "visit": visit.visit_code,
+                        "date": f"{visit.actual_date:%Y-%m-%d}",
+                        "start": f"{visit.window_start:%Y-%m-%d}",
+                        "end": f"{visit.window_end:%Y-%m-%d}",
+                    },
                     visit.actual_date,
                 )
             )
@@ -74,7 +81,8 @@ def derived_from(participant, *, visits, infusions, medications, dosing_codes) -
                     f"missed:{visit.pk}",
                     Source.MISSED_INFUSION,
                     Category.DOSING,
-                    f"Infusion at {visit.visit_code} not given ({visit.not_done_reason or 'visit missed'})",
+                    DESCRIPTIONS[Source.MISSED_INFUSION]
+                    % {"visit": visit.visit_code, "reason": visit.not_done_reason or VISIT_MISSED},
                     visit.window_end,
                 )
             )
@@ -85,8 +93,13 @@ def derived_from(participant, *, visits, infusions, medications, dosing_codes) -
                     f"infusion:{infusion.pk}",
                     Source.DOSE_DEVIATION,
                     Category.DOSING,
-                    f"Dose deviation at infusion {infusion.infusion_number} ({infusion.visit.visit_code}): "
-                    f"{infusion.administered_cells} cells given, {infusion.planned_cells} planned",
+                    DESCRIPTIONS[Source.DOSE_DEVIATION]
+                    % {
+                        "number": infusion.infusion_number,
+                        "visit": infusion.visit.visit_code,
+                        "given": infusion.administered_cells,
+                        "planned": infusion.planned_cells,
+                    },
                     site_date(infusion.start_time),
                 )
             )
@@ -97,8 +110,11 @@ def derived_from(participant, *, visits, infusions, medications, dosing_codes) -
                     f"cm:{medication.pk}",
                     Source.PROHIBITED_MEDICATION,
                     Category.PROHIBITED_MEDICATION,
-                    f"Prohibited medication {medication.medication} "
-                    f"({rules.PROHIBITED_REASONS[medication.prohibited_reason]})",
+                    DESCRIPTIONS[Source.PROHIBITED_MEDICATION]
+                    % {
+                        "medication": medication.medication,
+                        "reason": rules.PROHIBITED_REASONS[medication.prohibited_reason],
+                    },
                     None,
                 )
             )
@@ -107,21 +123,22 @@ def derived_from(participant, *, visits, infusions, medications, dosing_codes) -
 
 def _notify_prohibited(deviation: ProtocolDeviation) -> None:
     study = Study.current()
-    subject_id = deviation.participant.display_id
-    notification = Notification.objects.create(
-        kind=Notification.Kind.PROTOCOL_DEVIATION,
-        subject=f"[{study.study_id}] Protocol deviation: prohibited medication, {subject_id}",
-        body="\n".join(
+    values = {"study": study.study_id, "subject": deviation.participant.display_id}
+    # The study's language until each recipient's own is known (the e-mail goes to several people).
+    with translation.override(settings.LANGUAGE_CODE):
+        values["deviation"] = deviation.shown_description
+        subject = _("[%(study)s] Protocol deviation: prohibited medication, %(subject)s") % values
+        body = "\n".join(
             [
-                f"A prohibited medication was recorded in study {study.study_id} (PROTOCOL §9).",
+                _("A prohibited medication was recorded in study %(study)s (PROTOCOL §9).") % values,
                 "",
-                f"Subject: {subject_id}",
-                f"Deviation: {deviation.description}",
+                _("Subject: %(subject)s") % values,
+                _("Deviation: %(deviation)s") % values,
                 "",
-                "Review it in the protocol deviation log in Trialsite.",
+                _("Review it in the protocol deviation log in Trialsite."),
             ]
-        ),
-    )
+        )
+    notification = Notification.objects.create(kind=Notification.Kind.PROTOCOL_DEVIATION, subject=subject, body=body)
     enqueue_on_commit("safety.tasks.send_notification", notification.id)
 
 

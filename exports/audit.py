@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
+from django.utils.translation import gettext, gettext_noop
 
 from subjects.models import Participant
 from trialsite import chain
@@ -33,7 +34,8 @@ IDENTITY_FIELDS = ("visit_code", "visit_id", "ae_number", "infusion_number", "ti
 HIDDEN_FIELDS = {"created_at", "updated_at", "version", *chain.CHAIN_COLUMNS}
 # django-simple-history's codes as words: the page and the CSV write the words, so no cell of ours starts
 # like a formula (a bare "+" or "-" would need neutralising); the JSON API keeps the codes (documented).
-HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+# The words stay English in the CSV; pages show them translated (TrailRow.history_type_shown).
+HISTORY_TYPES = {"+": gettext_noop("created"), "~": gettext_noop("changed"), "-": gettext_noop("deleted")}
 CSV_COLUMNS = [
     "history_id",
     "model",
@@ -163,6 +165,10 @@ class TrailRow:
     @property
     def history_type_label(self) -> str:
         return history_type_label(self.history_type)
+
+    @property
+    def history_type_shown(self) -> str:
+        return gettext(history_type_label(self.history_type))
 
     @property
     def model_name(self) -> str:

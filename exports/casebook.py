@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from datamanagement.models import Query
@@ -64,7 +65,7 @@ def shown(record, field) -> str:
     if field.choices:
         return str(getattr(record, f"get_{field.name}_display")())
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if hasattr(value, "astimezone"):
         return timezone.localtime(value, site_zone()).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list):
@@ -104,9 +105,9 @@ def pasi_chart(points: list[tuple[str, float]], width: int = 480, height: int = 
     """An inline SVG line of the PASI total by visit (WeasyPrint draws SVG)."""
     if not points:
         return ""
-    top = max(value for _, value in points) or 1
+    top = max(value for _code, value in points) or 1
     step = (width - 60) / max(len(points) - 1, 1)
-    coords = [(40 + i * step, height - 25 - (value / top) * (height - 45)) for i, (_, value) in enumerate(points)]
+    coords = [(40 + i * step, height - 25 - (value / top) * (height - 45)) for i, (_code, value) in enumerate(points)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     marks = "".join(
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"/>'
@@ -127,7 +128,7 @@ def casebook_context(participant: Participant) -> dict:
     bound = {name: _records(name, participant) for name in VISIT_BOUND}
     by_visit, placed = [], set()
     for visit in sorted(visits, key=lambda v: v.visitnum):
-        forms = [form_of(visit, f"Visit {visit.visit_code}")]
+        forms = [form_of(visit, _("Visit %(code)s") % {"code": visit.visit_code})]
         for name in VISIT_BOUND:
             for record in bound[name]:
                 if _visit_id(record, RECORD_TYPES[name].visit) == visit.pk:
@@ -155,7 +156,7 @@ def casebook_context(participant: Participant) -> dict:
     return {
         "study": study,
         "participant": participant,
-        "participant_form": form_of(participant, "Participant"),
+        "participant_form": form_of(participant, _("Participant")),
         "screening_forms": unbound.get("screening", []),
         "visits": by_visit,
         "adverse_events": unbound.get("adverse_event", []),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core import validators
 from django.db import models
+from django.utils import translation
 
 from assessments.models import PasiAssessment
 from deviations.models import ProtocolDeviation
@@ -135,7 +136,13 @@ def value_range(field: models.Field) -> tuple[str | None, str | None]:
 
 
 def dictionary() -> list[dict]:
-    """The define-like data dictionary: one entry per (form, field)."""
+    """The define-like data dictionary: one entry per (form, field), in English whatever the reader's
+    language (an export, like define.xml)."""
+    with translation.override(None):
+        return _dictionary_entries()
+
+
+def _dictionary_entries() -> list[dict]:
     entries = []
     for form in FORMS:
         for field in data_fields(form.model):

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.contrib.auth import get_user_model
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from datamanagement.models import SdvState, SourceVerification
 from exports.forms import FORMS, SDTM_INDEX, Form, data_fields, type_of
@@ -357,6 +357,11 @@ def _valid_signatures(location: str) -> dict[tuple[str, int], str]:
 
 
 def _signature_defs() -> str:
+    with translation.override(None):  # the meanings' labels in English whatever the reader's language
+        return _signature_defs_english()
+
+
+def _signature_defs_english() -> str:
     return "".join(
         f'<SignatureDef OID={_a(signature_def_oid(meaning))} Methodology="Electronic">'
         f"<Meaning>{escape(str(label))}</Meaning>"

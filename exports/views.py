@@ -6,6 +6,8 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from exports import audit, sdtm, trail_display
 from exports.api.casebook import pdf_response
@@ -37,16 +39,17 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 
 class AuditFilterForm(PageFilterForm):
-    participant = forms.CharField(required=False, max_length=12, label="Participant (screening number)")
-    user = forms.CharField(required=False, max_length=150)
-    model = forms.ChoiceField(required=False)
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    participant = forms.CharField(required=False, max_length=12, label=_("Participant (screening number)"))
+    user = forms.CharField(required=False, max_length=150, label=_("User"))
+    model = forms.ChoiceField(required=False, label=_("Model"))
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Date from"))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Date to"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", "All records")] + [
-            (label, label) for label in sorted(audit.audited_models())
+        # The value stays the model label (as in the API and the CSV); people read the form's name.
+        self.fields["model"].choices = [("", _("All records"))] + [
+            (label, capfirst(model._meta.verbose_name)) for label, model in sorted(audit.audited_models().items())
         ]
 
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LabsConfig(AppConfig):
     name = "labs"
-    verbose_name = "Safety laboratory"
+    verbose_name = _("Safety laboratory")

@@ -11,6 +11,12 @@ person reads (``µmol/L``).
 from dataclasses import dataclass
 from decimal import Decimal, Inexact, localcontext
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for makemessages; pages translate it where they show it (no Django here)."""
+    return message
+
+
 DECREASED = "decreased"
 INCREASED = "increased"
 
@@ -39,15 +45,33 @@ class LabTest:
 
 
 LAB_TESTS: tuple[LabTest, ...] = (
-    LabTest("HGB", "Hemoglobin", "Haemoglobin", "g/L", ("g/dL",), DECREASED, "Anemia"),
-    LabTest("WBC", "Leukocytes", "White blood cells", "10^9/L", (), DECREASED, "White blood cell decreased"),
-    LabTest("NEUT", "Neutrophils", "Neutrophils (absolute)", "10^9/L", (), DECREASED, "Neutrophil count decreased"),
-    LabTest("LYM", "Lymphocytes", "Lymphocytes (absolute)", "10^9/L", (), DECREASED, "Lymphocyte count decreased"),
-    LabTest("PLAT", "Platelets", "Platelets", "10^9/L", (), DECREASED, "Platelet count decreased"),
+    LabTest("HGB", "Hemoglobin", gettext_noop("Haemoglobin"), "g/L", ("g/dL",), DECREASED, "Anemia"),
+    LabTest(
+        "WBC", "Leukocytes", gettext_noop("White blood cells"), "10^9/L", (), DECREASED, "White blood cell decreased"
+    ),
+    LabTest(
+        "NEUT",
+        "Neutrophils",
+        gettext_noop("Neutrophils (absolute)"),
+        "10^9/L",
+        (),
+        DECREASED,
+        "Neutrophil count decreased",
+    ),
+    LabTest(
+        "LYM",
+        "Lymphocytes",
+        gettext_noop("Lymphocytes (absolute)"),
+        "10^9/L",
+        (),
+        DECREASED,
+        "Lymphocyte count decreased",
+    ),
+    LabTest("PLAT", "Platelets", gettext_noop("Platelets"), "10^9/L", (), DECREASED, "Platelet count decreased"),
     LabTest(
         "ALT",
         "Alanine Aminotransferase",
-        "Alanine aminotransferase",
+        gettext_noop("Alanine aminotransferase"),
         "U/L",
         (),
         INCREASED,
@@ -56,14 +80,22 @@ LAB_TESTS: tuple[LabTest, ...] = (
     LabTest(
         "AST",
         "Aspartate Aminotransferase",
-        "Aspartate aminotransferase",
+        gettext_noop("Aspartate aminotransferase"),
         "U/L",
         (),
         INCREASED,
         "Aspartate aminotransferase increased",
     ),
-    LabTest("BILI", "Bilirubin", "Total bilirubin", "umol/L", ("mg/dL",), INCREASED, "Blood bilirubin increased"),
-    LabTest("CREAT", "Creatinine", "Creatinine", "umol/L", ("mg/dL",), INCREASED, "Creatinine increased"),
+    LabTest(
+        "BILI",
+        "Bilirubin",
+        gettext_noop("Total bilirubin"),
+        "umol/L",
+        ("mg/dL",),
+        INCREASED,
+        "Blood bilirubin increased",
+    ),
+    LabTest("CREAT", "Creatinine", gettext_noop("Creatinine"), "umol/L", ("mg/dL",), INCREASED, "Creatinine increased"),
 )
 TESTS_BY_CODE: dict[str, LabTest] = {test.code: test for test in LAB_TESTS}
 TEST_CODES: tuple[str, ...] = tuple(test.code for test in LAB_TESTS)

@@ -39,7 +39,7 @@ class LabPanelForm(forms.Form):
         self.may_judge = may_judge
         for test in catalogue.LAB_TESTS:
             self.fields[f"{test.code}_value"] = forms.DecimalField(
-                label=test.label, required=False, min_value=0, decimal_places=4, max_digits=12
+                label=_(test.label), required=False, min_value=0, decimal_places=4, max_digits=12
             )
             self.fields[f"{test.code}_unit"] = forms.ChoiceField(
                 label=_("Unit"), choices=_unit_choices(test), required=False

@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from labs import catalogue, ranges
 from trialsite.audit import AuditedModel
 
-TEST_CHOICES = [(test.code, test.label) for test in catalogue.LAB_TESTS]
+TEST_CHOICES = [(test.code, _(test.label)) for test in catalogue.LAB_TESTS]
 UNIT_CHOICES = [(code, label) for code, label in catalogue.UNIT_LABELS.items()]
-FLAG_CHOICES = [(flag, flag.capitalize()) for flag in ranges.FLAGS]
+FLAG_CHOICES = [(ranges.LOW, _("Low")), (ranges.NORMAL, _("Normal")), (ranges.HIGH, _("High"))]
 UNSCHEDULED = "UNS"
 
 
@@ -32,6 +32,8 @@ class NormalRange(AuditedModel):
     uln = models.DecimalField(_("ULN"), max_digits=12, decimal_places=4)
 
     class Meta:
+        verbose_name = _("normal range")
+        verbose_name_plural = _("normal ranges")
         ordering = ["test_code", "effective_from", "sex", "age_from"]
         constraints = [
             models.CheckConstraint(condition=models.Q(uln__gt=models.F("lln")), name="normal_range_uln_above_lln"),
@@ -62,6 +64,10 @@ class FirstInfusion(AuditedModel):
     participant = models.OneToOneField("subjects.Participant", on_delete=models.PROTECT, related_name="+")
     start_time = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("first infusion")
+        verbose_name_plural = _("first infusions")
+
     def __str__(self) -> str:
         return f"{self.participant} first infusion {self.start_time}"
 
@@ -77,6 +83,8 @@ class LabPanel(AuditedModel):
     collected_at = models.DateTimeField(_("collected at"))
 
     class Meta:
+        verbose_name = _("lab panel")
+        verbose_name_plural = _("lab panels")
         ordering = ["participant_id", "collected_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -108,6 +116,8 @@ class LabResult(AuditedModel):
     prompts_ae = models.BooleanField(default=False, editable=False)
 
     class Meta:
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
         ordering = ["participant_id", "panel__collected_at", "test_code"]
         constraints = [
             models.UniqueConstraint(fields=["panel", "test_code"], name="lab_result_one_per_test"),

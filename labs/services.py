@@ -45,6 +45,19 @@ def normal_range_rules() -> list[ranges.NormalRange]:
     return [row.as_rule() for row in NormalRange.objects.all()]
 
 
+def _range_errors(row: NormalRange) -> None:
+    """The refusals of labs.ranges a person can meet on the form, in the reader's language (the rule
+    module has no Django); it stays the last word on anything else."""
+    if row.age_to is not None and row.age_to < row.age_from:
+        message = _("age_to must be an integer not below age_from (%(age_from)s), got %(age_to)s")
+        raise ValidationError({"__all__": [message % {"age_from": row.age_from, "age_to": row.age_to}]})
+    if row.lln is not None and row.lln < 0:
+        raise ValidationError({"__all__": [_("lln must not be negative, got %(lln)s") % {"lln": row.lln}]})
+    if row.lln is not None and row.uln is not None and row.uln <= row.lln:
+        message = _("uln (%(uln)s) must be above lln (%(lln)s)")
+        raise ValidationError({"__all__": [message % {"uln": row.uln, "lln": row.lln}]})
+
+
 def normal_range_add(
     *, user, test_code: str, sex: str, age_from: int, age_to: int | None, effective_from, lln, uln, reason: str = ""
 ) -> NormalRange:
@@ -57,6 +70,7 @@ def normal_range_add(
     )
     try:
         row.lln, row.uln = _as_decimal(lln), _as_decimal(uln)
+        _range_errors(row)
         rule = row.as_rule()
     except (InvalidOperation, TypeError, ValueError) as error:
         raise ValidationError({"__all__": [str(error)]}) from error
@@ -192,8 +206,9 @@ def _clean_entry(test_code: str, entry: Mapping, errors: dict, prefix: str = "")
     """The entered values of one result, validated; errors by field name (with `prefix`)."""
     try:
         test = catalogue.lab_test(test_code)
-    except ValueError as error:
-        errors[f"{prefix}test_code"] = [str(error)]
+    except ValueError:
+        message = _("unknown laboratory test '%(code)s'; expected one of %(codes)s")
+        errors[f"{prefix}test_code"] = [message % {"code": test_code, "codes": ", ".join(catalogue.TEST_CODES)}]
         return {}
     not_done = (entry.get("not_done_reason") or "").strip()
     unit = entry.get("unit") or test.standard_unit
@@ -209,7 +224,7 @@ def _clean_entry(test_code: str, entry: Mapping, errors: dict, prefix: str = "")
             errors[f"{prefix}value"] = [_("At most 4 decimal places.")]
     if unit not in test.units:
         errors[f"{prefix}unit"] = [
-            _("%(test)s is reported in %(units)s.") % {"test": test.label, "units": ", ".join(test.units)}
+            _("%(test)s is reported in %(units)s.") % {"test": _(test.label), "units": ", ".join(test.units)}
         ]
     if value is None and not not_done and f"{prefix}value" not in errors:
         errors[f"{prefix}value"] = [_("Enter the value, or why the test was not done.")]

@@ -20,6 +20,8 @@ Codes of routes, frequencies and dose units are CDISC submission values (ROUTE, 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from medications.messages import gettext_noop
+
 # Groups: what the prohibited-medication rule looks at.
 SYSTEMIC_PSORIASIS = "systemic_psoriasis_therapy"
 BIOLOGIC = "biologic"
@@ -40,30 +42,34 @@ class MedicationClass:
 
 
 MEDICATION_CLASSES: tuple[MedicationClass, ...] = (
-    MedicationClass("methotrexate", "Methotrexate", SYSTEMIC_PSORIASIS),
-    MedicationClass("ciclosporin", "Ciclosporin (cyclosporine)", SYSTEMIC_PSORIASIS),
-    MedicationClass("acitretin", "Acitretin", SYSTEMIC_PSORIASIS),
-    MedicationClass("apremilast", "Apremilast", SYSTEMIC_PSORIASIS),
-    MedicationClass("fumarate", "Fumarates (dimethyl fumarate, fumaric acid esters)", SYSTEMIC_PSORIASIS),
-    MedicationClass("other_psoriasis_systemic", "Other systemic psoriasis therapy", SYSTEMIC_PSORIASIS),
-    MedicationClass("biologic", "Biologic (any: TNF, IL-17, IL-23, IL-12/23 inhibitors …)", BIOLOGIC),
-    MedicationClass("prednisone", "Corticosteroid: prednisone", CORTICOSTEROID, Decimal("1")),
-    MedicationClass("prednisolone", "Corticosteroid: prednisolone", CORTICOSTEROID, Decimal("1")),
-    MedicationClass("methylprednisolone", "Corticosteroid: methylprednisolone", CORTICOSTEROID, Decimal("0.8")),
-    MedicationClass("dexamethasone", "Corticosteroid: dexamethasone", CORTICOSTEROID, Decimal("0.15")),
-    MedicationClass("betamethasone", "Corticosteroid: betamethasone", CORTICOSTEROID, Decimal("0.15")),
-    MedicationClass("hydrocortisone", "Corticosteroid: hydrocortisone", CORTICOSTEROID, Decimal("4")),
-    MedicationClass("cortisone", "Corticosteroid: cortisone acetate", CORTICOSTEROID, Decimal("5")),
-    MedicationClass("triamcinolone", "Corticosteroid: triamcinolone", CORTICOSTEROID, Decimal("0.8")),
-    MedicationClass("deflazacort", "Corticosteroid: deflazacort", CORTICOSTEROID, Decimal("1.2")),
-    MedicationClass("other_corticosteroid", "Corticosteroid: other", CORTICOSTEROID),
+    MedicationClass("methotrexate", gettext_noop("Methotrexate"), SYSTEMIC_PSORIASIS),
+    MedicationClass("ciclosporin", gettext_noop("Ciclosporin (cyclosporine)"), SYSTEMIC_PSORIASIS),
+    MedicationClass("acitretin", gettext_noop("Acitretin"), SYSTEMIC_PSORIASIS),
+    MedicationClass("apremilast", gettext_noop("Apremilast"), SYSTEMIC_PSORIASIS),
+    MedicationClass("fumarate", gettext_noop("Fumarates (dimethyl fumarate, fumaric acid esters)"), SYSTEMIC_PSORIASIS),
+    MedicationClass("other_psoriasis_systemic", gettext_noop("Other systemic psoriasis therapy"), SYSTEMIC_PSORIASIS),
+    MedicationClass("biologic", gettext_noop("Biologic (any: TNF, IL-17, IL-23, IL-12/23 inhibitors …)"), BIOLOGIC),
+    MedicationClass("prednisone", gettext_noop("Corticosteroid: prednisone"), CORTICOSTEROID, Decimal("1")),
+    MedicationClass("prednisolone", gettext_noop("Corticosteroid: prednisolone"), CORTICOSTEROID, Decimal("1")),
+    MedicationClass(
+        "methylprednisolone", gettext_noop("Corticosteroid: methylprednisolone"), CORTICOSTEROID, Decimal("0.8")
+    ),
+    MedicationClass("dexamethasone", gettext_noop("Corticosteroid: dexamethasone"), CORTICOSTEROID, Decimal("0.15")),
+    MedicationClass("betamethasone", gettext_noop("Corticosteroid: betamethasone"), CORTICOSTEROID, Decimal("0.15")),
+    MedicationClass("hydrocortisone", gettext_noop("Corticosteroid: hydrocortisone"), CORTICOSTEROID, Decimal("4")),
+    MedicationClass("cortisone", gettext_noop("Corticosteroid: cortisone acetate"), CORTICOSTEROID, Decimal("5")),
+    MedicationClass("triamcinolone", gettext_noop("Corticosteroid: triamcinolone"), CORTICOSTEROID, Decimal("0.8")),
+    MedicationClass("deflazacort", gettext_noop("Corticosteroid: deflazacort"), CORTICOSTEROID, Decimal("1.2")),
+    MedicationClass("other_corticosteroid", gettext_noop("Corticosteroid: other"), CORTICOSTEROID),
     MedicationClass(
         "immunosuppressant",
-        "Other immunosuppressant (azathioprine, mycophenolate, tacrolimus, JAK inhibitor, tripterygium …)",
+        gettext_noop(
+            "Other immunosuppressant (azathioprine, mycophenolate, tacrolimus, JAK inhibitor, tripterygium …)"
+        ),
         IMMUNOSUPPRESSANT,
     ),
-    MedicationClass("phototherapy", "Phototherapy (NB-UVB, PUVA, excimer)", PHOTOTHERAPY),
-    MedicationClass("other", "Any other medication", OTHER),
+    MedicationClass("phototherapy", gettext_noop("Phototherapy (NB-UVB, PUVA, excimer)"), PHOTOTHERAPY),
+    MedicationClass("other", gettext_noop("Any other medication"), OTHER),
 )
 CLASSES_BY_KEY: dict[str, MedicationClass] = {item.key: item for item in MEDICATION_CLASSES}
 
@@ -71,22 +77,22 @@ CLASSES_BY_KEY: dict[str, MedicationClass] = {item.key: item for item in MEDICAT
 # as systemic so that a prohibited class is flagged for the investigator rather than missed.
 # Intra-articular, intralesional, inhaled, nasal, ophthalmic and topical use act locally.
 ROUTES: tuple[tuple[str, str, bool], ...] = (
-    ("ORAL", "Oral", True),
-    ("SUBLINGUAL", "Sublingual", True),
-    ("INTRAVENOUS", "Intravenous", True),
-    ("SUBCUTANEOUS", "Subcutaneous", True),
-    ("INTRAMUSCULAR", "Intramuscular", True),
-    ("TRANSDERMAL", "Transdermal (patch)", True),
-    ("RECTAL", "Rectal", True),
-    ("TOPICAL", "Topical (skin)", False),
-    ("INTRALESIONAL", "Intralesional", False),
-    ("INTRA-ARTICULAR", "Intra-articular", False),
-    ("RESPIRATORY (INHALATION)", "Inhaled", False),
-    ("NASAL", "Nasal", False),
-    ("OPHTHALMIC", "Eye", False),
-    ("VAGINAL", "Vaginal", False),
-    ("OTHER", "Other", True),
-    ("UNKNOWN", "Unknown", True),
+    ("ORAL", gettext_noop("Oral"), True),
+    ("SUBLINGUAL", gettext_noop("Sublingual"), True),
+    ("INTRAVENOUS", gettext_noop("Intravenous"), True),
+    ("SUBCUTANEOUS", gettext_noop("Subcutaneous"), True),
+    ("INTRAMUSCULAR", gettext_noop("Intramuscular"), True),
+    ("TRANSDERMAL", gettext_noop("Transdermal (patch)"), True),
+    ("RECTAL", gettext_noop("Rectal"), True),
+    ("TOPICAL", gettext_noop("Topical (skin)"), False),
+    ("INTRALESIONAL", gettext_noop("Intralesional"), False),
+    ("INTRA-ARTICULAR", gettext_noop("Intra-articular"), False),
+    ("RESPIRATORY (INHALATION)", gettext_noop("Inhaled"), False),
+    ("NASAL", gettext_noop("Nasal"), False),
+    ("OPHTHALMIC", gettext_noop("Eye"), False),
+    ("VAGINAL", gettext_noop("Vaginal"), False),
+    ("OTHER", gettext_noop("Other"), True),
+    ("UNKNOWN", gettext_noop("Unknown"), True),
 )
 SYSTEMIC_ROUTES: frozenset[str] = frozenset(code for code, _, systemic in ROUTES if systemic)
 
@@ -94,15 +100,15 @@ SYSTEMIC_ROUTES: frozenset[str] = frozenset(code for code, _, systemic in ROUTES
 # daily (every other day, weekly, once) is one administration on the day it is taken: §9's
 # "mg/day" limit is about the days a steroid is taken, not an average over days without it.
 FREQUENCIES: tuple[tuple[str, str, int | None], ...] = (
-    ("ONCE", "Once", 1),
-    ("QD", "Once a day", 1),
-    ("BID", "Twice a day", 2),
-    ("TID", "Three times a day", 3),
-    ("QID", "Four times a day", 4),
-    ("QOD", "Every other day", 1),
-    ("QS", "Once a week", 1),
-    ("PRN", "As needed", None),
-    ("UNKNOWN", "Unknown", None),
+    ("ONCE", gettext_noop("Once"), 1),
+    ("QD", gettext_noop("Once a day"), 1),
+    ("BID", gettext_noop("Twice a day"), 2),
+    ("TID", gettext_noop("Three times a day"), 3),
+    ("QID", gettext_noop("Four times a day"), 4),
+    ("QOD", gettext_noop("Every other day"), 1),
+    ("QS", gettext_noop("Once a week"), 1),
+    ("PRN", gettext_noop("As needed"), None),
+    ("UNKNOWN", gettext_noop("Unknown"), None),
 )
 ADMINISTRATIONS_PER_DAY: dict[str, int | None] = {code: per_day for code, _, per_day in FREQUENCIES}
 
@@ -113,10 +119,10 @@ DOSE_UNITS: tuple[tuple[str, str, Decimal | None], ...] = (
     ("ug", "µg", Decimal("0.001")),
     ("mL", "mL", None),
     ("IU", "IU", None),
-    ("TABLET", "tablet", None),
-    ("CAPSULE", "capsule", None),
-    ("PUFF", "puff", None),
-    ("OTHER", "other", None),
+    ("TABLET", gettext_noop("tablet"), None),
+    ("CAPSULE", gettext_noop("capsule"), None),
+    ("PUFF", gettext_noop("puff"), None),
+    ("OTHER", gettext_noop("other"), None),
 )
 MG_PER_UNIT: dict[str, Decimal | None] = {code: mg for code, _, mg in DOSE_UNITS}
 

@@ -20,20 +20,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from medications.messages import gettext_noop
 from medications.partial_dates import PartialDate, as_partial
 
 # MHCAT
 CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("psoriasis", "Psoriasis"),
-    ("prior_psoriasis_therapy", "Prior psoriasis therapy"),
-    ("other_condition", "Other condition"),
+    ("psoriasis", gettext_noop("Psoriasis")),
+    ("prior_psoriasis_therapy", gettext_noop("Prior psoriasis therapy")),
+    ("other_condition", gettext_noop("Other condition")),
 )
 PSORIASIS_TYPES: tuple[tuple[str, str], ...] = (
-    ("plaque", "Plaque"),
-    ("guttate", "Guttate"),
-    ("pustular", "Pustular"),
-    ("erythrodermic", "Erythrodermic"),
-    ("other", "Other"),
+    ("plaque", gettext_noop("Plaque")),
+    ("guttate", gettext_noop("Guttate")),
+    ("pustular", gettext_noop("Pustular")),
+    ("erythrodermic", gettext_noop("Erythrodermic")),
+    ("other", gettext_noop("Other")),
 )
 # MHSCAT of a prior therapy
 TOPICAL = "topical"
@@ -43,12 +44,12 @@ BIOLOGIC = "biologic"
 STEM_CELL = "stem_cell"
 OTHER = "other"
 THERAPY_TYPES: tuple[tuple[str, str], ...] = (
-    (TOPICAL, "Topical"),
-    (PHOTOTHERAPY, "Phototherapy"),
-    (CONVENTIONAL_SYSTEMIC, "Conventional systemic"),
-    (BIOLOGIC, "Biologic"),
-    (STEM_CELL, "Stem-cell therapy"),
-    (OTHER, "Other"),
+    (TOPICAL, gettext_noop("Topical")),
+    (PHOTOTHERAPY, gettext_noop("Phototherapy")),
+    (CONVENTIONAL_SYSTEMIC, gettext_noop("Conventional systemic")),
+    (BIOLOGIC, gettext_noop("Biologic")),
+    (STEM_CELL, gettext_noop("Stem-cell therapy")),
+    (OTHER, gettext_noop("Other")),
 )
 _THERAPY_TYPE_KEYS = frozenset(key for key, _ in THERAPY_TYPES)
 

@@ -5,12 +5,17 @@ from medications import classification, history, rules
 from medications.partial_dates import PartialDate
 from trialsite.audit import AuditedModel
 
-CLASS_CHOICES = [(item.key, item.label) for item in classification.MEDICATION_CLASSES]
-ROUTE_CHOICES = [(code, label) for code, label, _systemic in classification.ROUTES]
-FREQUENCY_CHOICES = [(code, label) for code, label, _per_day in classification.FREQUENCIES]
-DOSE_UNIT_CHOICES = [(code, label) for code, label, _mg in classification.DOSE_UNITS]
+# The rule modules keep their labels in English (no Django there; SDTM reads them); pages show them
+# translated, the labels being marked for makemessages where they are written.
+CLASS_CHOICES = [(item.key, _(item.label)) for item in classification.MEDICATION_CLASSES]
+ROUTE_CHOICES = [(code, _(label)) for code, label, _systemic in classification.ROUTES]
+FREQUENCY_CHOICES = [(code, _(label)) for code, label, _per_day in classification.FREQUENCIES]
+DOSE_UNIT_CHOICES = [(code, _(label)) for code, label, _mg in classification.DOSE_UNITS]
 PRIOR_CONCOMITANT_CHOICES = [(rules.PRIOR, _("Prior")), (rules.CONCOMITANT, _("Concomitant"))]
-PROHIBITED_CHOICES = list(rules.PROHIBITED_REASONS.items())
+PROHIBITED_CHOICES = [(key, _(label)) for key, label in rules.PROHIBITED_REASONS.items()]
+CATEGORY_CHOICES = [(key, _(label)) for key, label in history.CATEGORIES]
+PSORIASIS_TYPE_CHOICES = [(key, _(label)) for key, label in history.PSORIASIS_TYPES]
+THERAPY_TYPE_CHOICES = [(key, _(label)) for key, label in history.THERAPY_TYPES]
 
 
 def partial_or_none(text: str) -> PartialDate | None:
@@ -45,6 +50,8 @@ class ConcomitantMedication(AuditedModel):
     deviation_due = models.BooleanField(default=False, editable=False)
 
     class Meta:
+        verbose_name = _("concomitant medication")
+        verbose_name_plural = _("concomitant medications")
         ordering = ["participant_id", "id"]
 
     def __str__(self) -> str:
@@ -75,17 +82,18 @@ class MedicalHistory(AuditedModel):
     or another relevant condition. Dates are ISO partial dates."""
 
     participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="medical_history")
-    category = models.CharField(_("category"), max_length=24, choices=history.CATEGORIES)
+    category = models.CharField(_("category"), max_length=24, choices=CATEGORY_CHOICES)
     term = models.CharField(_("term"), max_length=200)
-    psoriasis_type = models.CharField(_("psoriasis type"), max_length=16, choices=history.PSORIASIS_TYPES, blank=True)
-    therapy_type = models.CharField(_("therapy type"), max_length=24, choices=history.THERAPY_TYPES, blank=True)
+    psoriasis_type = models.CharField(_("psoriasis type"), max_length=16, choices=PSORIASIS_TYPE_CHOICES, blank=True)
+    therapy_type = models.CharField(_("therapy type"), max_length=24, choices=THERAPY_TYPE_CHOICES, blank=True)
     start_date = models.CharField(_("start date"), max_length=10, blank=True)
     end_date = models.CharField(_("end date / last dose"), max_length=10, blank=True)
     ongoing = models.BooleanField(_("ongoing"), default=False)
 
     class Meta:
         ordering = ["participant_id", "category", "id"]
-        verbose_name_plural = "medical history"
+        verbose_name = _("medical history")
+        verbose_name_plural = _("medical history")
 
     def __str__(self) -> str:
         return f"{self.participant} {self.term}"
@@ -113,6 +121,8 @@ class WashoutOverride(AuditedModel):
     reason = models.TextField(_("reason"))
 
     class Meta:
+        verbose_name = _("washout override")
+        verbose_name_plural = _("washout overrides")
         constraints = [models.UniqueConstraint(fields=["participant", "item"], name="washout_override_once")]
 
     def __str__(self) -> str:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from medications.messages import Message, gettext_noop
+
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -24,18 +26,25 @@ class PartialDate:
 
     def __post_init__(self) -> None:
         if isinstance(self.year, bool) or not isinstance(self.year, int) or not 1 <= self.year <= 9999:
-            raise ValueError(f"year must be an integer 1-9999, got {self.year!r}")
+            raise ValueError(Message(gettext_noop("year must be an integer 1-9999, got %(year)r"), year=self.year))
         if self.month is None:
             if self.day is not None:
-                raise ValueError("a day needs a month")
+                raise ValueError(Message(gettext_noop("a day needs a month")))
             return
         if isinstance(self.month, bool) or not isinstance(self.month, int) or not 1 <= self.month <= 12:
-            raise ValueError(f"month must be an integer 1-12, got {self.month!r}")
+            raise ValueError(Message(gettext_noop("month must be an integer 1-12, got %(month)r"), month=self.month))
         if self.day is not None:
             last_day = calendar.monthrange(self.year, self.month)[1]
             if isinstance(self.day, bool) or not isinstance(self.day, int) or not 1 <= self.day <= last_day:
                 month = f"{self.year}-{self.month:02d}"
-                raise ValueError(f"day must be an integer 1-{last_day} in {month}, got {self.day!r}")
+                raise ValueError(
+                    Message(
+                        gettext_noop("day must be an integer 1-%(last_day)s in %(month)s, got %(day)r"),
+                        last_day=last_day,
+                        month=month,
+                        day=self.day,
+                    )
+                )
 
     @classmethod
     def from_date(cls, value: date) -> "PartialDate":
@@ -47,7 +56,12 @@ class PartialDate:
         """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ValueError for anything else."""
         match = _ISO_PARTIAL.match(text.strip()) if isinstance(text, str) else None
         if match is None:
-            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD), a year and month (YYYY-MM) or a year (YYYY)")
+            raise ValueError(
+                Message(
+                    gettext_noop("%(text)r is not a date (YYYY-MM-DD), a year and month (YYYY-MM) or a year (YYYY)"),
+                    text=text,
+                )
+            )
         year, month, day = (int(part) if part is not None else None for part in match.groups())
         return cls(year, month, day)
 
@@ -110,13 +124,16 @@ def period_errors(
     start_partial = as_partial(start) if start is not None else None
     end_partial = as_partial(end) if end is not None else None
     if start_partial is not None and start_partial.earliest > today:
-        add("start_date", "The start date cannot be in the future.")
+        add("start_date", Message(gettext_noop("The start date cannot be in the future.")))
     if end_partial is not None and end_partial.earliest > today:
-        add("end_date", "The end date cannot be in the future.")
+        add("end_date", Message(gettext_noop("The end date cannot be in the future.")))
     if ongoing and end_partial is not None:
-        add("end_date", "Something ongoing has no end date: clear the end date or untick ongoing.")
+        add(
+            "end_date",
+            Message(gettext_noop("Something ongoing has no end date: clear the end date or untick ongoing.")),
+        )
     if not ongoing and end_partial is None:
-        add("ongoing", "Give an end date, or tick ongoing when it has not ended.")
+        add("ongoing", Message(gettext_noop("Give an end date, or tick ongoing when it has not ended.")))
     if start_partial is not None and end_partial is not None and end_partial.latest < start_partial.earliest:
-        add("end_date", "The end date cannot be before the start date.")
+        add("end_date", Message(gettext_noop("The end date cannot be before the start date.")))
     return errors

@@ -23,6 +23,7 @@ from medications.classification import (
     SYSTEMIC_ROUTES,
     medication_class,
 )
+from medications.messages import Message, gettext_noop
 from medications.partial_dates import PartialDate, as_partial, period_errors
 
 PRIOR = "prior"
@@ -33,14 +34,14 @@ PREDNISONE_LIMIT_MG_PER_DAY = Decimal("10")
 
 # Why a medication is prohibited (PROTOCOL §9); the key is stored, the label shown.
 PROHIBITED_REASONS: dict[str, str] = {
-    "systemic_psoriasis_therapy": "Systemic psoriasis therapy",
-    "biologic": "Biologic",
-    "systemic_corticosteroid": "Systemic corticosteroid above 10 mg/day prednisone equivalent",
-    "systemic_corticosteroid_dose_unknown": (
+    "systemic_psoriasis_therapy": gettext_noop("Systemic psoriasis therapy"),
+    "biologic": gettext_noop("Biologic"),
+    "systemic_corticosteroid": gettext_noop("Systemic corticosteroid above 10 mg/day prednisone equivalent"),
+    "systemic_corticosteroid_dose_unknown": gettext_noop(
         "Systemic corticosteroid whose prednisone-equivalent daily dose is not known: confirm"
     ),
-    "systemic_immunosuppressant": "Systemic immunosuppressant",
-    "phototherapy": "Phototherapy",
+    "systemic_immunosuppressant": gettext_noop("Systemic immunosuppressant"),
+    "phototherapy": gettext_noop("Phototherapy"),
 }
 _ROUTE_CODES = frozenset(code for code, _, _ in ROUTES)
 
@@ -205,10 +206,16 @@ def medication_date_errors(
     first_day = collection_start(consent_date)
     if start is not None and as_partial(start).latest < first_day:
         errors.setdefault("start_date", []).append(
-            f"Started before the collection period (from {first_day.isoformat()}): record the start as before."
+            Message(
+                gettext_noop("Started before the collection period (from %(first_day)s): record the start as before."),
+                first_day=first_day.isoformat(),
+            )
         )
     if end is not None and as_partial(end).latest < first_day:
         errors.setdefault("end_date", []).append(
-            f"Ended before the collection period (from {first_day.isoformat()}): not a medication to record."
+            Message(
+                gettext_noop("Ended before the collection period (from %(first_day)s): not a medication to record."),
+                first_day=first_day.isoformat(),
+            )
         )
     return errors

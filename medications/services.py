@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from medications import classification, history, rules
+from medications.messages import Message
 from medications.models import ConcomitantMedication, MedicalHistory, WashoutOverride, partial_or_none
 from subjects import services as subject_services
 from subjects.models import Participant, ParticipantStatus, Screening
@@ -27,6 +28,13 @@ CM_FIELDS = (
 )
 
 
+def shown(message: str) -> str:
+    """A rule module's message in the reader's language (they are written in English, no Django there)."""
+    if isinstance(message, Message):
+        return _(message.template) % message.values
+    return message
+
+
 def _partial_text(name: str, value, errors: dict) -> str:
     """A partial date given as text (or a date) in its ISO form; "" when empty."""
     if value in (None, ""):
@@ -35,7 +43,7 @@ def _partial_text(name: str, value, errors: dict) -> str:
     try:
         return partial_or_none(text.strip()).isoformat()
     except ValueError as error:
-        errors[name] = [str(error)]
+        errors[name] = [shown(error.args[0])]
         return ""
 
 
@@ -49,7 +57,9 @@ def _clean_cm(participant: Participant, values: dict) -> dict:
     if data["medication_class"] not in classification.CLASSES_BY_KEY:
         suggestion = classification.suggest_class(data["medication"] or "")
         errors["medication_class"] = [
-            _("Choose the class (suggested: %(s)s).") % {"s": suggestion} if suggestion else _("Choose the class.")
+            _("Choose the class (suggested: %(s)s).") % {"s": _(classification.CLASSES_BY_KEY[suggestion].label)}
+            if suggestion
+            else _("Choose the class.")
         ]
     if data["route"] not in {code for code, _label, _s in classification.ROUTES}:
         errors["route"] = [_("Choose the route.")]
@@ -83,7 +93,7 @@ def _clean_cm(participant: Participant, values: dict) -> dict:
             consent_date=participant.consent_date,
             today=site_today(),
         ).items():
-            errors[field] = messages
+            errors[field] = [shown(message) for message in messages]
     if errors:
         raise ValidationError(errors)
     return data
@@ -172,7 +182,7 @@ def _clean_mh(values: dict) -> dict:
         # The psoriasis itself and other conditions may be ongoing or ended; an unknown end is allowed
         # for history (only the certainly wrong is refused).
         period.pop("ongoing", None)
-        errors.update(period)
+        errors.update({field: [shown(message) for message in messages] for field, messages in period.items()})
     if errors:
         raise ValidationError(errors)
     return data

@@ -94,6 +94,14 @@ def mh_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_history(request, record.participant, record)
 
 
+def _named(derived: dict[str, bool] | None) -> dict | None:
+    """The derived exclusion items by their label (the page shows labels, not keys)."""
+    if derived is None:
+        return None
+    labels = dict(WashoutOverride.ITEMS)
+    return {labels.get(item, item): value for item, value in derived.items()}
+
+
 @requires(Cap.SIGN_OFF)
 def washout_override(request: HttpRequest, screening_number: str) -> HttpResponse:
     """The investigator overrides an exclusion item derived from the medical history, with a reason."""
@@ -110,7 +118,7 @@ def washout_override(request: HttpRequest, screening_number: str) -> HttpRespons
     context = {
         "participant": participant,
         "form": form,
-        "derived": washout_derived(participant),
+        "derived": _named(washout_derived(participant)),
         "overrides": WashoutOverride.objects.filter(participant=participant),
     }
     return render(request, "medications/washout_override.html", context, status=form_status(form, invalid=400))

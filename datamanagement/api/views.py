@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -74,7 +75,7 @@ class QueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         if data["assignee"]:
             assignee = get_user_model().objects.filter(username=data["assignee"]).first()
             if assignee is None:
-                raise ValidationError({"assignee": ["No such user."]})
+                raise ValidationError({"assignee": [_("No such user.")]})
         query = services.query_raise(
             user=request.user,
             record_type=data["record_type"],
@@ -84,7 +85,7 @@ class QueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             assignee=assignee,
         )
         if data.get("participant") and query.participant.screening_number != data["participant"]:
-            raise ValidationError({"participant": ["The record belongs to another participant."]})
+            raise ValidationError({"participant": [_("The record belongs to another participant.")]})
         return Response(self._out(query), status=status.HTTP_201_CREATED)
 
     def _out(self, query):
@@ -166,7 +167,7 @@ class LockView(APIView):
         if self.unlock:
             lock = services.lock_find(scope=self.scope, **target)
             if lock is None:
-                return Response({"detail": "Not locked."}, status=status.HTTP_404_NOT_FOUND)
+                return Response({"detail": _("Not locked.")}, status=status.HTTP_404_NOT_FOUND)
             lock = services.lock_release(lock=lock, user=request.user, reason=reason)
             return Response(s.LockSerializer(lock).data)
         lock = services.lock_create(
@@ -223,5 +224,5 @@ class SdvView(APIView):
                 services.sdv_verify(user=request.user, record_type=data["record_type"], record_id=data["record_id"])
             ]
         else:
-            raise ValidationError({"record_type": ["Name a record (record_type, record_id) or a visit."]})
+            raise ValidationError({"record_type": [_("Name a record (record_type, record_id) or a visit.")]})
         return Response(s.SdvSerializer(marks, many=True).data, status=status.HTTP_201_CREATED)

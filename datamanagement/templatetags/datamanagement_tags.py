@@ -5,11 +5,14 @@ participant's state (open queries, SDV %, locked) on the participant list."""
 from collections import defaultdict
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 
+from datamanagement.editchecks import shown_text
 from datamanagement.models import ACTIVE_QUERY_STATES, Query
 from datamanagement.progress import participant_states
 from datamanagement.services import active_lock_on
-from trialsite.records import record_type_of
+from trialsite.records import RECORD_TYPES, record_type_of
 from trialsite.roles import Cap, has_cap
 
 register = template.Library()
@@ -20,6 +23,28 @@ def _type_of(record):
     if getattr(record, "_meta", None) is None or record.pk is None:
         return None
     return record_type_of(record)
+
+
+register.filter("query_text", shown_text)
+
+
+@register.filter
+def query_field_label(query) -> str:
+    """The queried field by its label in the reader's language ("" for the record as a whole)."""
+    rt = RECORD_TYPES.get(query.record_type)
+    if not query.field or rt is None:
+        return query.field
+    try:
+        return capfirst(rt.model_class()._meta.get_field(query.field).verbose_name)
+    except FieldDoesNotExist:  # a field no longer on the model: shown by its name
+        return query.field
+
+
+@register.filter
+def record_type_label(name: str) -> str:
+    """A record type ("pasi_assessment") as people read it: its form's name in their language."""
+    rt = RECORD_TYPES.get(name)
+    return capfirst(rt.model_class()._meta.verbose_name) if rt else name
 
 
 @register.simple_tag

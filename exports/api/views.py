@@ -6,6 +6,7 @@ returns the stream, so before the first byte.
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -87,7 +88,8 @@ class SdtmDatasetView(DatasetDownloadView):
 
     def dataset(self, domain: str) -> sdtm.Dataset:
         if domain not in sdtm.DATASETS:
-            raise exceptions.NotFound(f"Unknown SDTM domain {domain!r}; one of {', '.join(sdtm.DATASETS)}.")
+            message = _("Unknown SDTM domain '%(domain)s'; one of %(domains)s.")
+            raise exceptions.NotFound(message % {"domain": domain, "domains": ", ".join(sdtm.DATASETS)})
         return sdtm.DATASETS[domain]
 
 
@@ -266,7 +268,7 @@ class AuditQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": ["date_to must not be before date_from."]})
+            raise serializers.ValidationError({"date_to": [_("date_to must not be before date_from.")]})
         return attrs
 
 

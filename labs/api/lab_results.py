@@ -1,6 +1,7 @@
 """REST endpoint of laboratory results (routes: urls.py): one row per test per panel (SDTM LB)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
@@ -62,13 +63,13 @@ class LabResultSerializer(serializers.Serializer):
         reason = change_reason(instance, {k: v for k, v in validated_data.items() if k != "panel"})
         panel = validated_data.get("panel", {})
         if panel.get("visit_code", instance.panel.visit_code) != instance.panel.visit_code:
-            raise serializers.ValidationError({"visit_code": ["The visit of a saved result cannot change."]})
+            raise serializers.ValidationError({"visit_code": [_("The visit of a saved result cannot change.")]})
         if panel.get("collected_at", instance.panel.collected_at) != instance.panel.collected_at:
             raise serializers.ValidationError(
-                {"collected_at": ["The collection time is the panel's: not changed here."]}
+                {"collected_at": [_("The collection time is the panel's: not changed here.")]}
             )
         if validated_data.get("test_code", instance.test_code) != instance.test_code:
-            raise serializers.ValidationError({"test_code": ["The test of a saved result cannot change."]})
+            raise serializers.ValidationError({"test_code": [_("The test of a saved result cannot change.")]})
         data = {name: getattr(instance, name) for name in ENTERED_FIELDS}
         data.update({k: v for k, v in validated_data.items() if k in ENTERED_FIELDS and k in self.initial_data})
         if data.get("value") is not None and "not_done_reason" not in self.initial_data:
