@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from subjects import eligibility, schedule
 from trialsite.audit import AuditedModel
@@ -297,7 +298,7 @@ class Screening(AuditedModel):
 
 class VisitStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("visit state: its window is open today", "Open")
     DONE = "done", _("Done")
     DONE_OUT_OF_WINDOW = "done_out_of_window", _("Done out of window")
     MISSED = "missed", _("Missed")

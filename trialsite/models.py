@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from knox.models import AbstractAuthToken
 
 
@@ -26,7 +27,7 @@ class ExportLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
     )
     export = models.CharField(_("export"), max_length=60)
-    query = models.CharField(_("query"), max_length=500, blank=True)
+    query = models.CharField(pgettext_lazy("the parameters of an export", "query"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
