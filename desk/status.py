@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import PasiAssessment
@@ -48,7 +49,10 @@ class Cell:
     @property
     def label(self) -> str:
         shown = [str(FORM_STATES.get(s, s.replace("_", " "))) for s in self.states]
-        return f"{FORM_LABELS[self.form]}: {', '.join(shown)}"
+        return gettext("%(form)s: %(states)s") % {
+            "form": FORM_LABELS[self.form],
+            "states": pgettext("separator of a list of states", ", ").join(shown),
+        }
 
 
 @dataclass

@@ -8,6 +8,7 @@ appending one more `Section` here from their own selector. A constant number of 
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from safety.clocks import with_clocks
@@ -63,7 +64,7 @@ def _causality() -> Section:
     items = [
         Item(
             f"{ae.participant.display_id} · AE {ae.ae_number}: {ae.term}",
-            _("grade %(grade)s, onset %(onset)s") % {"grade": ae.grade, "onset": ae.onset_date.isoformat()},
+            _("grade %(grade)s, onset %(onset)s") % {"grade": ae.grade, "onset": date_format(ae.onset_date)},
             reverse("safety:ae_assess", args=[ae.pk]),
         )
         for ae in unassessed
@@ -96,7 +97,7 @@ def _holds() -> Section:
         Item(
             f"{hold.participant.display_id}",
             _("on hold since %(date)s (AE %(number)s)")
-            % {"date": hold.placed_at.date().isoformat(), "number": hold.adverse_event.ae_number},
+            % {"date": date_format(hold.placed_at.date()), "number": hold.adverse_event.ae_number},
             reverse("safety:hold_release", args=[hold.pk]),
         )
         for hold in holds.order_by("placed_at")

@@ -1,11 +1,11 @@
 """The second factor of a re-authentication: a TOTP or backup code when the user has a confirmed device."""
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
-OTP_REQUIRED = _lazy("Enter the code of your authenticator app (or a backup code).")
-OTP_WRONG = _lazy("The code is not correct.")
+OTP_REQUIRED = _("Enter the code of your authenticator app (or a backup code).")
+OTP_WRONG = _("The code is not correct.")
 
 
 def check_second_factor(user, otp: str | None) -> None:

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from signatures.models import SIGNED_RECORD_TYPE, Meaning, Signature
@@ -154,7 +154,9 @@ def signature_add(*, signer, meaning: str, record) -> Signature:
             signer_name=printed_name(signer),
             signed_at=timezone.now(),
         )
-        return audited_save(signature, user=signer, reason=f"Signed: {signature.get_meaning_display()}")
+        with translation.override(None):  # the audit trail stores English, whatever the signer reads
+            reason = f"Signed: {signature.get_meaning_display()}"
+        return audited_save(signature, user=signer, reason=reason)
 
 
 def signature_sign(*, request, signer, password: str | None, otp: str | None = None, meaning: str, record) -> Signature:
@@ -185,9 +187,11 @@ def signatures_invalidate(record, *, created: bool, changed: list[str]) -> None:
     now = timezone.now()
     for signature in Signature.objects.select_for_update().filter(which, invalidated_at=None):
         signature.invalidated_at = now
-        signature.invalidation_reason = (
-            f"Signature invalidated by the change of {record._meta.verbose_name} {record} on {now:%Y-%m-%d %H:%M} UTC."
-        )
+        with translation.override(None):  # stored, so English whatever the writer reads (verbose names are lazy)
+            signature.invalidation_reason = (
+                f"Signature invalidated by the change of {record._meta.verbose_name} {record} "
+                f"on {now:%Y-%m-%d %H:%M} UTC."
+            )
         audited_save(signature, user=getattr(record, "_history_user", None), reason=signature.invalidation_reason)
 
 
@@ -269,7 +273,12 @@ def awaiting_signature(user) -> list[Awaiting]:
         .select_related("participant")
         .order_by("participant__screening_seq")
     )
-    add(meaning, rows, lambda row: _("Eligibility of %s") % row.participant.screening_number, invalidated)
+    add(
+        meaning,
+        rows,
+        lambda row: _("Eligibility of %(number)s") % {"number": row.participant.screening_number},
+        invalidated,
+    )
 
     meaning = Meaning.AE_CAUSALITY
     signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
@@ -284,7 +293,12 @@ def awaiting_signature(user) -> list[Awaiting]:
     meaning = Meaning.HOLD_RELEASE
     signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
     rows = hold.objects.filter(pk__in=set(invalidated) - signed).select_related("participant").order_by("pk")
-    add(meaning, rows, lambda row: _("Safety hold release of %s") % row.participant.screening_number, invalidated)
+    add(
+        meaning,
+        rows,
+        lambda row: _("Safety hold release of %(number)s") % {"number": row.participant.screening_number},
+        invalidated,
+    )
 
     meaning = Meaning.CASEBOOK_APPROVAL
     signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
@@ -294,5 +308,5 @@ def awaiting_signature(user) -> list[Awaiting]:
         .exclude(data_queries__state__in=UNRESOLVED_QUERY_STATES)  # casebook_blockers, in one query
         .order_by("screening_seq")
     )
-    add(meaning, rows, lambda row: _("Casebook of %s") % row.screening_number, invalidated)
+    add(meaning, rows, lambda row: _("Casebook of %(number)s") % {"number": row.screening_number}, invalidated)
     return out

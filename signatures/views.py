@@ -53,7 +53,7 @@ def sign(request: HttpRequest, screening_number: str) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, _("Signed: %s") % Meaning(meaning).label)
+            messages.success(request, _("Signed: %(meaning)s") % {"meaning": Meaning(meaning).label})
             return redirect("subjects:detail", screening_number=screening_number)
     context = {
         "form": form,

@@ -5,27 +5,39 @@ Pure functions, no Django. Thresholds come in through ``EligibilityCriteria``
 ``evaluate`` reports every failed criterion by a stable name, never just the first.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+
+def gettext_noop(message: str) -> str:
+    """Marks `message` for the translation catalogue (makemessages knows this name) and returns it as it is.
+
+    The labels stay English here: the exclusion items are also the SDTM IETEST values, which must not
+    depend on the reader's language. Pages translate them where they show them (``criterion_label``).
+    """
+    return message
+
+
 # Site-default exclusion list, in CRF order: (key, label).
 EXCLUSION_ITEMS: tuple[tuple[str, str], ...] = (
-    ("pregnant_or_breastfeeding", "Pregnant or breast-feeding"),
-    ("active_infection", "Active infection (including HBV, HCV, HIV, active TB)"),
-    ("recent_malignancy", "Malignancy within the last 5 years"),
-    ("prior_stem_cell_therapy", "Previous stem-cell therapy"),
+    ("pregnant_or_breastfeeding", gettext_noop("Pregnant or breast-feeding")),
+    ("active_infection", gettext_noop("Active infection (including HBV, HCV, HIV, active TB)")),
+    ("recent_malignancy", gettext_noop("Malignancy within the last 5 years")),
+    ("prior_stem_cell_therapy", gettext_noop("Previous stem-cell therapy")),
     (
         "recent_systemic_therapy",
-        "Biologic therapy within 12 weeks or other systemic psoriasis therapy or phototherapy within 4 weeks",
+        gettext_noop(
+            "Biologic therapy within 12 weeks or other systemic psoriasis therapy or phototherapy within 4 weeks"
+        ),
     ),
     (
         "recent_trial_participation",
-        "Participation in another interventional trial within 3 months",
+        gettext_noop("Participation in another interventional trial within 3 months"),
     ),
-    ("severe_organ_disease", "Severe heart, liver or kidney disease"),
-    ("product_allergy", "Known allergy to product components"),
+    ("severe_organ_disease", gettext_noop("Severe heart, liver or kidney disease")),
+    ("product_allergy", gettext_noop("Known allergy to product components")),
 )
 EXCLUSION_KEYS: tuple[str, ...] = tuple(key for key, _ in EXCLUSION_ITEMS)
 
@@ -45,16 +57,44 @@ def exclusion_unanswered_criterion(key: str) -> str:
     return f"exclusion_{key}_unanswered"
 
 
+_INCLUSION_LABELS: dict[str, str] = {
+    INCLUSION_SEVERITY: gettext_noop(
+        "Psoriasis is not moderate to severe: neither PASI nor BSA is above the threshold."
+    ),
+    SCREENING_PASI_MISSING: gettext_noop("Screening PASI has not been recorded."),
+    INCLUSION_AGE: gettext_noop("Age on the screening date is outside the allowed range."),
+    INCLUSION_CONSENT: gettext_noop(
+        "Informed consent not signed on or before the screening date with a recorded version."
+    ),
+}
+EXCLUSION_MET = gettext_noop("Exclusion criterion met: %(item)s.")
+EXCLUSION_UNANSWERED = gettext_noop("Exclusion question not answered: %(item)s.")
+
+
+def _same(message: str) -> str:
+    return message
+
+
+def criterion_label(name: str, translate: Callable[[str], str] = _same) -> str:
+    """The sentence of a failed criterion, through `translate` (Django's gettext on pages; English by
+    default); an unknown name is returned as it is."""
+    if name in _INCLUSION_LABELS:
+        return translate(_INCLUSION_LABELS[name])
+    for key, label in EXCLUSION_ITEMS:
+        if name == exclusion_criterion(key):
+            return translate(EXCLUSION_MET) % {"item": translate(label)}
+        if name == exclusion_unanswered_criterion(key):
+            return translate(EXCLUSION_UNANSWERED) % {"item": translate(label)}
+    return name
+
+
 CRITERION_LABELS: dict[str, str] = {
-    INCLUSION_SEVERITY: "Psoriasis is not moderate to severe: neither PASI nor BSA is above the threshold.",
-    SCREENING_PASI_MISSING: "Screening PASI has not been recorded.",
-    INCLUSION_AGE: "Age on the screening date is outside the allowed range.",
-    INCLUSION_CONSENT: "Informed consent not signed on or before the screening date with a recorded version.",
-    **{exclusion_criterion(key): f"Exclusion criterion met: {label}." for key, label in EXCLUSION_ITEMS},
-    **{
-        exclusion_unanswered_criterion(key): f"Exclusion question not answered: {label}."
-        for key, label in EXCLUSION_ITEMS
-    },
+    name: criterion_label(name)
+    for name in (
+        *_INCLUSION_LABELS,
+        *(exclusion_criterion(key) for key in EXCLUSION_KEYS),
+        *(exclusion_unanswered_criterion(key) for key in EXCLUSION_KEYS),
+    )
 }
 
 

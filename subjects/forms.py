@@ -12,7 +12,7 @@ from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm
 from trialsite.forms import IsoDateInput, VersionedForm
 
-YES_NO = (("yes", "Yes"), ("no", "No"))
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
 
 
 class ReasonMixin:
@@ -22,9 +22,9 @@ class ReasonMixin:
         if required:
             self.fields["reason_for_change"] = forms.CharField(
                 max_length=REASON_MAX_LENGTH,
-                label="Reason for change",
+                label=_("Reason for change"),
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text="Required: this changes data that has already been saved (audit trail).",
+                help_text=_("Required: this changes data that has already been saved (audit trail)."),
             )
 
     @property
@@ -35,9 +35,9 @@ class ReasonMixin:
 class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
     """Registration, or (with `record`, the participant) its correction."""
 
-    initials = forms.CharField(max_length=4, help_text="2–4 capital letters, e.g. ZLW.")
-    sex = forms.ChoiceField(choices=Sex.choices)
-    date_of_birth = forms.DateField(widget=IsoDateInput())
+    initials = forms.CharField(max_length=4, label=_("Initials"), help_text=_("2–4 capital letters, e.g. ZLW."))
+    sex = forms.ChoiceField(choices=Sex.choices, label=_("Sex"))
+    date_of_birth = forms.DateField(widget=IsoDateInput(), label=_("Date of birth"))
     race = forms.ChoiceField(
         choices=[("", _("Not collected"))] + Race.choices, required=False, label=_("Race"), help_text=_("Optional.")
     )
@@ -47,8 +47,8 @@ class RegistrationForm(VersionedForm, ReasonMixin, forms.Form):
         label=_("Ethnicity"),
         help_text=_("Optional."),
     )
-    consent_date = forms.DateField(widget=IsoDateInput(), label="Informed consent date")
-    consent_version = forms.CharField(max_length=20, help_text="e.g. 1.0")
+    consent_date = forms.DateField(widget=IsoDateInput(), label=_("Informed consent date"))
+    consent_version = forms.CharField(max_length=20, label=_("Consent version"), help_text=_("e.g. 1.0"))
 
     def __init__(self, *args, record=None, **kwargs):
         if record is not None:
@@ -80,15 +80,15 @@ class YesNoField(forms.TypedChoiceField):
 
 
 class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
-    screening_date = forms.DateField(widget=IsoDateInput())
-    planned_day1_date = forms.DateField(widget=IsoDateInput(), label="Planned Day 1")
+    screening_date = forms.DateField(widget=IsoDateInput(), label=_("Screening date"))
+    planned_day1_date = forms.DateField(widget=IsoDateInput(), label=_("Planned Day 1"))
     # The model's ranges again here, so an out-of-range value shows with every other error at once.
     weight_kg = forms.DecimalField(
         max_digits=5,
         decimal_places=1,
         min_value=Decimal("30.0"),
         max_value=Decimal("200.0"),
-        label="Weight (kg)",
+        label=_("Weight (kg)"),
         help_text="30.0 – 200.0",
     )
     height_cm = forms.DecimalField(
@@ -96,7 +96,7 @@ class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
         decimal_places=1,
         min_value=Decimal("120.0"),
         max_value=Decimal("220.0"),
-        label="Height (cm)",
+        label=_("Height (cm)"),
         help_text="120.0 – 220.0",
     )
     bsa_percent = forms.DecimalField(
@@ -114,7 +114,7 @@ class ScreeningForm(VersionedForm, ReasonMixin, forms.Form):
             kwargs.setdefault("initial", self.initial_from(record))
         super().__init__(*args, **kwargs)
         for key, label in eligibility.EXCLUSION_ITEMS:
-            self.fields[key] = YesNoField(label=label)
+            self.fields[key] = YesNoField(label=_(label))  # the English label is also the SDTM IETEST
         self.add_reason(record is not None)
         self.carry_version(record)
 
@@ -150,8 +150,8 @@ class SignoffForm(VersionedForm, SignatureFields, forms.Form):
 
 
 class WithdrawForm(VersionedForm, forms.Form):
-    withdrawal_date = forms.DateField(widget=IsoDateInput())
-    withdrawal_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    withdrawal_date = forms.DateField(widget=IsoDateInput(), label=_("Withdrawal date"))
+    withdrawal_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Withdrawal reason"))
 
     def __init__(self, *args, record, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,17 +163,18 @@ class WithdrawForm(VersionedForm, forms.Form):
 
 
 class VisitForm(VersionedForm, ReasonMixin, forms.Form):
-    actual_date = forms.DateField(widget=IsoDateInput(), required=False)
+    actual_date = forms.DateField(widget=IsoDateInput(), required=False, label=_("Actual date"))
     deviation_reason = forms.CharField(
         required=False,
+        label=_("Deviation reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the actual date is outside the window.",
+        help_text=_("Required when the actual date is outside the window."),
     )
     not_done_reason = forms.CharField(
         required=False,
-        label="Not done — reason",
+        label=_("Not done — reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Fill in only if the visit did not take place (leave the actual date empty).",
+        help_text=_("Fill in only if the visit did not take place (leave the actual date empty)."),
     )
 
     def __init__(self, *args, record, **kwargs):
@@ -189,8 +190,10 @@ class VisitForm(VersionedForm, ReasonMixin, forms.Form):
 
 
 class ParticipantFilterForm(PageFilterForm):
-    q = forms.CharField(required=False, label="Search", help_text="Screening number, subject ID or initials")
-    status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *ParticipantStatus.choices])
+    q = forms.CharField(required=False, label=_("Search"), help_text=_("Screening number, subject ID or initials"))
+    status = forms.ChoiceField(
+        required=False, label=_("Status"), choices=[("", _("All statuses")), *ParticipantStatus.choices]
+    )
 
 
 class StudyForm(VersionedForm, ReasonMixin, forms.ModelForm):

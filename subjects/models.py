@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from subjects import eligibility, schedule
 from trialsite.audit import AuditedModel
@@ -17,36 +18,48 @@ class Study(AuditedModel):
     reason. Code reads these values from here, never from literals.
     """
 
-    study_id = models.CharField(max_length=20, default="S2018-11")
-    registry_id = models.CharField(max_length=20, default="NCT03745417")
-    title = models.CharField(max_length=300)
-    site_id = models.CharField(max_length=4, default="01")
-    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    study_id = models.CharField(_("study id"), max_length=20, default="S2018-11")
+    registry_id = models.CharField(_("registry id"), max_length=20, default="NCT03745417")
+    title = models.CharField(_("title"), max_length=300)
+    site_id = models.CharField(_("site id"), max_length=4, default="01")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     # The language of a user who chose none and whose browser asks for none we offer.
-    default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en-gb")
-    enrollment_target = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    default_language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="en-gb"
+    )
+    enrollment_target = models.PositiveIntegerField(
+        _("enrollment target"), default=5, validators=[MinValueValidator(1)]
+    )
     dose_per_kg_cells = models.BigIntegerField(
-        default=2_000_000, validators=[MinValueValidator(1)], help_text="Cells per kg body weight."
+        _("dose per kg cells"),
+        default=2_000_000,
+        validators=[MinValueValidator(1)],
+        help_text=_("Cells per kg body weight."),
     )
-    dose_tolerance_percent = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(100)])
-    max_infusions = models.PositiveSmallIntegerField(default=5)
+    dose_tolerance_percent = models.PositiveSmallIntegerField(
+        _("dose tolerance percent"), default=10, validators=[MaxValueValidator(100)]
+    )
+    max_infusions = models.PositiveSmallIntegerField(_("max infusions"), default=5)
     screening_window_days = models.PositiveSmallIntegerField(
-        default=28, help_text="Screening happens 1..N days before Day 1; W0 within N days after screening."
+        _("screening window days"),
+        default=28,
+        help_text=_("Screening happens 1..N days before Day 1; W0 within N days after screening."),
     )
-    pasi_threshold = models.DecimalField(max_digits=3, decimal_places=1, default=Decimal("7.0"))
-    bsa_threshold = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("10.0"))
-    min_age = models.PositiveSmallIntegerField(default=18)
-    max_age = models.PositiveSmallIntegerField(default=65)
-    reminder_lead_days = models.PositiveSmallIntegerField(default=3)
-    reminder_hour = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(23)])
-    sae_report_hours = models.PositiveSmallIntegerField(default=24)
-    hold_min_grade = models.PositiveSmallIntegerField(default=3)
-    dmc_alert_threshold = models.PositiveSmallIntegerField(default=2)
-    vitals_interval_minutes = models.PositiveSmallIntegerField(default=15)
-    ae_followup_days = models.PositiveSmallIntegerField(default=7)
+    pasi_threshold = models.DecimalField(_("pasi threshold"), max_digits=3, decimal_places=1, default=Decimal("7.0"))
+    bsa_threshold = models.DecimalField(_("bsa threshold"), max_digits=4, decimal_places=1, default=Decimal("10.0"))
+    min_age = models.PositiveSmallIntegerField(_("min age"), default=18)
+    max_age = models.PositiveSmallIntegerField(_("max age"), default=65)
+    reminder_lead_days = models.PositiveSmallIntegerField(_("reminder lead days"), default=3)
+    reminder_hour = models.PositiveSmallIntegerField(_("reminder hour"), default=7, validators=[MaxValueValidator(23)])
+    sae_report_hours = models.PositiveSmallIntegerField(_("sae report hours"), default=24)
+    hold_min_grade = models.PositiveSmallIntegerField(_("hold min grade"), default=3)
+    dmc_alert_threshold = models.PositiveSmallIntegerField(_("dmc alert threshold"), default=2)
+    vitals_interval_minutes = models.PositiveSmallIntegerField(_("vitals interval minutes"), default=15)
+    ae_followup_days = models.PositiveSmallIntegerField(_("ae followup days"), default=7)
 
     class Meta:
-        verbose_name_plural = "studies"
+        verbose_name = _("study")
+        verbose_name_plural = _("studies")
 
     def __str__(self) -> str:
         return f"{self.study_id} v{self.version}"
@@ -68,15 +81,19 @@ class Study(AuditedModel):
 class VisitDefinition(AuditedModel):
     """One row of the visit schedule (PROTOCOL §3), part of the study configuration."""
 
-    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="visit_definitions")
-    code = models.CharField(max_length=4)
+    study = models.ForeignKey(
+        Study, on_delete=models.PROTECT, related_name="visit_definitions", verbose_name=_("study")
+    )
+    code = models.CharField(_("code"), max_length=4)
     visitnum = models.PositiveSmallIntegerField()
-    week = models.PositiveSmallIntegerField(null=True, blank=True)
-    window_before_days = models.PositiveSmallIntegerField(default=0)
-    window_after_days = models.PositiveSmallIntegerField(default=0)
-    dosing = models.BooleanField(default=False)
+    week = models.PositiveSmallIntegerField(_("week"), null=True, blank=True)
+    window_before_days = models.PositiveSmallIntegerField(_("window before days"), default=0)
+    window_after_days = models.PositiveSmallIntegerField(_("window after days"), default=0)
+    dosing = models.BooleanField(_("dosing"), default=False)
 
     class Meta:
+        verbose_name = _("visit definition")
+        verbose_name_plural = _("visit definitions")
         ordering = ["visitnum"]
         constraints = [
             models.UniqueConstraint(fields=["study", "code"], name="visitdef_unique_code"),
@@ -98,16 +115,16 @@ class VisitDefinition(AuditedModel):
 
 
 class ParticipantStatus(models.TextChoices):
-    SCREENING = "screening", "Screening"
-    SCREEN_FAILED = "screen_failed", "Screen failed"
-    ENROLLED = "enrolled", "Enrolled"
-    COMPLETED = "completed", "Completed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SCREENING = "screening", _("Screening")
+    SCREEN_FAILED = "screen_failed", _("Screen failed")
+    ENROLLED = "enrolled", _("Enrolled")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "Male"
-    FEMALE = "F", "Female"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class Race(models.TextChoices):
@@ -137,36 +154,47 @@ class Ethnicity(models.TextChoices):
 class Participant(AuditedModel):
     """A pseudonymous participant (PROTOCOL §7): no names, phones or national IDs."""
 
-    screening_seq = models.PositiveIntegerField(unique=True, editable=False)
-    screening_number = models.CharField(max_length=12, unique=True, editable=False)
-    subject_id = models.CharField(max_length=6, unique=True, null=True, blank=True, editable=False)
+    screening_seq = models.PositiveIntegerField(_("screening seq"), unique=True, editable=False)
+    screening_number = models.CharField(_("screening number"), max_length=12, unique=True, editable=False)
+    subject_id = models.CharField(_("subject id"), max_length=6, unique=True, null=True, blank=True, editable=False)
     usubjid = models.CharField(max_length=30, unique=True, null=True, blank=True, editable=False)
-    site_id = models.CharField(max_length=4, default="01")
+    site_id = models.CharField(_("site id"), max_length=4, default="01")
     initials = models.CharField(
+        _("initials"),
         max_length=4,
-        validators=[RegexValidator(r"^[A-Z]{2,4}$", "Initials are 2 to 4 capital letters (A–Z).")],
+        validators=[RegexValidator(r"^[A-Z]{2,4}$", _("Initials are 2 to 4 capital letters (A–Z)."))],
     )
-    sex = models.CharField(max_length=1, choices=Sex.choices)
-    date_of_birth = models.DateField()
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"))
     race = models.CharField(_("race"), max_length=48, choices=Race.choices, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=24, choices=Ethnicity.choices, blank=True)
-    consent_date = models.DateField()
-    consent_version = models.CharField(max_length=20)
+    consent_date = models.DateField(_("consent date"))
+    consent_version = models.CharField(_("consent version"), max_length=20)
     status = models.CharField(
-        max_length=16, choices=ParticipantStatus.choices, default=ParticipantStatus.SCREENING, db_index=True
+        _("status"),
+        max_length=16,
+        choices=ParticipantStatus.choices,
+        default=ParticipantStatus.SCREENING,
+        db_index=True,
     )
-    enrolled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    withdrawal_date = models.DateField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
-    day1_date = models.DateField(null=True, blank=True, editable=False, help_text="Date of the first infusion.")
-    baseline_pasi = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True, editable=False)
+    enrolled_at = models.DateTimeField(_("enrolled at"), null=True, blank=True, editable=False)
+    withdrawal_date = models.DateField(_("withdrawal date"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    day1_date = models.DateField(
+        _("day1 date"), null=True, blank=True, editable=False, help_text=_("Date of the first infusion.")
+    )
+    baseline_pasi = models.DecimalField(
+        _("baseline pasi"), max_digits=3, decimal_places=1, null=True, blank=True, editable=False
+    )
     # Safety hold (PROTOCOL §6): state set by the safety app, read by dosing.
-    on_safety_hold = models.BooleanField(default=False, editable=False)
-    safety_hold_reason = models.TextField(blank=True, editable=False)
-    safety_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
-    is_synthetic = models.BooleanField(default=False, editable=False)
+    on_safety_hold = models.BooleanField(_("on safety hold"), default=False, editable=False)
+    safety_hold_reason = models.TextField(_("safety hold reason"), blank=True, editable=False)
+    safety_hold_since = models.DateTimeField(_("safety hold since"), null=True, blank=True, editable=False)
+    is_synthetic = models.BooleanField(_("is synthetic"), default=False, editable=False)
 
     class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         ordering = ["screening_seq"]
         constraints = [
             models.CheckConstraint(
@@ -207,42 +235,48 @@ class Participant(AuditedModel):
 class Screening(AuditedModel):
     """Screening / eligibility form (CRF "Screening / eligibility", SDTM IE)."""
 
-    participant = models.OneToOneField(Participant, on_delete=models.PROTECT, related_name="screening")
-    screening_date = models.DateField()
-    planned_day1_date = models.DateField()
+    participant = models.OneToOneField(
+        Participant, on_delete=models.PROTECT, related_name="screening", verbose_name=_("participant")
+    )
+    screening_date = models.DateField(_("screening date"))
+    planned_day1_date = models.DateField(_("planned day1 date"))
     weight_kg = models.DecimalField(
+        _("weight kg"),
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("30.0")), MaxValueValidator(Decimal("200.0"))],
     )
     height_cm = models.DecimalField(
+        _("height cm"),
         max_digits=4,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("120.0")), MaxValueValidator(Decimal("220.0"))],
     )
     bsa_percent = models.DecimalField(
+        _("bsa percent"),
         max_digits=4,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("100.0"))],
     )
     screening_pasi = models.DecimalField(
+        _("screening pasi"),
         max_digits=3,
         decimal_places=1,
         null=True,
         blank=True,
         editable=False,
-        help_text="Derived from the PASI assessment at visit SCR.",
+        help_text=_("Derived from the PASI assessment at visit SCR."),
     )
-    pregnant_or_breastfeeding = models.BooleanField()
-    active_infection = models.BooleanField()
-    recent_malignancy = models.BooleanField()
-    prior_stem_cell_therapy = models.BooleanField()
-    recent_systemic_therapy = models.BooleanField()
-    recent_trial_participation = models.BooleanField()
-    severe_organ_disease = models.BooleanField()
-    product_allergy = models.BooleanField()
-    eligible = models.BooleanField(default=False, editable=False)
-    failed_criteria = models.JSONField(default=list, blank=True, editable=False)
+    pregnant_or_breastfeeding = models.BooleanField(_("pregnant or breastfeeding"))
+    active_infection = models.BooleanField(_("active infection"))
+    recent_malignancy = models.BooleanField(_("recent malignancy"))
+    prior_stem_cell_therapy = models.BooleanField(_("prior stem cell therapy"))
+    recent_systemic_therapy = models.BooleanField(_("recent systemic therapy"))
+    recent_trial_participation = models.BooleanField(_("recent trial participation"))
+    severe_organ_disease = models.BooleanField(_("severe organ disease"))
+    product_allergy = models.BooleanField(_("product allergy"))
+    eligible = models.BooleanField(_("eligible"), default=False, editable=False)
+    failed_criteria = models.JSONField(_("failed criteria"), default=list, blank=True, editable=False)
     # Legacy: the sign-off before electronic signatures (migrated onto signatures.Signature by
     # 0007_signoff_to_signatures). Never written any more; the columns stay because the audit chain's
     # hashes of older history rows cover them (tests/test_migrations.py).
@@ -253,6 +287,8 @@ class Screening(AuditedModel):
     signoff_meaning = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
         indexes = [  # the IE dataset lists failed screenings only: most pass, so it reads the few that failed
             models.Index(fields=["participant"], condition=~Q(failed_criteria=[]), name="screening_failed"),
         ]
@@ -265,31 +301,35 @@ class Screening(AuditedModel):
 
 
 class VisitStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
-    DONE_OUT_OF_WINDOW = "done_out_of_window", "Done out of window"
-    MISSED = "missed", "Missed"
-    NOT_DONE = "not_done", "Not done"
+    SCHEDULED = "scheduled", _("Scheduled")
+    OPEN = "open", pgettext_lazy("visit state: its window is open today", "Open")
+    DONE = "done", _("Done")
+    DONE_OUT_OF_WINDOW = "done_out_of_window", _("Done out of window")
+    MISSED = "missed", _("Missed")
+    NOT_DONE = "not_done", _("Not done")
 
 
 class Visit(AuditedModel):
     """A scheduled visit (CRF "Visit", SDTM SV). Target and window are derived by schedule.py."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="visits")
-    visit_code = models.CharField(max_length=4)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="visits", verbose_name=_("participant")
+    )
+    visit_code = models.CharField(_("visit code"), max_length=4)
     visitnum = models.PositiveSmallIntegerField()
-    target_date = models.DateField(null=True, blank=True)
-    window_start = models.DateField()
-    window_end = models.DateField()
-    actual_date = models.DateField(null=True, blank=True)
-    not_done_reason = models.TextField(blank=True)
-    deviation_reason = models.TextField(blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    window_start = models.DateField(_("window start"))
+    window_end = models.DateField(_("window end"))
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    not_done_reason = models.TextField(_("not done reason"), blank=True)
+    deviation_reason = models.TextField(_("deviation reason"), blank=True)
     # Cached result of schedule.visit_state for today's date; refreshed on every write and by
     # the daily sweep, so lists and reminders can filter on it in SQL.
-    status = models.CharField(max_length=20, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED)
+    status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED)
 
     class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
         ordering = ["participant_id", "visitnum"]
         constraints = [
             models.UniqueConstraint(fields=["participant", "visit_code"], name="visit_unique_code"),

@@ -26,6 +26,7 @@ from subjects.sitetime import site_date
 from subjects.visits import (  # noqa: F401  (re-exported: the one door for visits too)
     ENROLLED_STATUSES,
     error,
+    format_date,
     format_window,
     or_default,
     replan_visits,
@@ -85,23 +86,23 @@ def _lock_study() -> Study:
 def _check_identity(*, initials, sex, date_of_birth, consent_date, consent_version, today: date) -> None:
     errors: dict[str, list[str]] = {}
     if not initials or not INITIALS_RE.match(initials):
-        errors["initials"] = ["Initials are 2 to 4 capital letters (A–Z)."]
+        errors["initials"] = [_("Initials are 2 to 4 capital letters (A–Z).")]
     if sex not in ("M", "F"):
-        errors["sex"] = ["Sex is M or F."]
+        errors["sex"] = [_("Sex is M or F.")]
     if date_of_birth is None:
-        errors["date_of_birth"] = ["Date of birth is required."]
+        errors["date_of_birth"] = [_("Date of birth is required.")]
     elif date_of_birth > today:
-        errors["date_of_birth"] = ["Date of birth cannot be in the future."]
+        errors["date_of_birth"] = [_("Date of birth cannot be in the future.")]
     elif eligibility.age_in_completed_years(date_of_birth, today) > MAX_AGE_YEARS:
-        errors["date_of_birth"] = [f"Date of birth gives an age above {MAX_AGE_YEARS} years."]
+        errors["date_of_birth"] = [_("Date of birth gives an age above %(years)d years.") % {"years": MAX_AGE_YEARS}]
     if consent_date is None:
-        errors["consent_date"] = ["Consent date is required."]
+        errors["consent_date"] = [_("Consent date is required.")]
     elif consent_date > today:
-        errors["consent_date"] = ["Consent date cannot be in the future."]
+        errors["consent_date"] = [_("Consent date cannot be in the future.")]
     elif date_of_birth is not None and consent_date < date_of_birth:
-        errors["consent_date"] = ["Consent date cannot be before the date of birth."]
+        errors["consent_date"] = [_("Consent date cannot be before the date of birth.")]
     if not (consent_version or "").strip():
-        errors["consent_version"] = ["Consent version is required."]
+        errors["consent_version"] = [_("Consent version is required.")]
     if errors:
         raise ValidationError(errors)
 
@@ -159,7 +160,7 @@ def participant_update(*, participant, user, reason, expected_version: int | Non
     allowed = {"initials", "sex", "date_of_birth", "race", "ethnicity", "consent_date", "consent_version"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     check_version(participant, expected_version)
     for name, value in fields.items():
@@ -177,7 +178,7 @@ def participant_update(*, participant, user, reason, expected_version: int | Non
     _check_optional_choices(participant.race, participant.ethnicity)
     screening = Screening.objects.filter(participant=participant).first()
     if screening is not None and participant.consent_date > screening.screening_date:
-        raise error("consent_date", "Consent date cannot be after the screening date.")
+        raise error("consent_date", _("Consent date cannot be after the screening date."))
     audited_save(participant, user=user, reason=reason)
     if screening is not None:
         _evaluate_and_store(screening, participant=participant, study=study, user=user, reason=reason)
@@ -200,6 +201,11 @@ def screening_facts(participant: Participant, values: dict) -> eligibility.Scree
     )
 
 
+def criterion_labels(names) -> list[str]:
+    """The sentences of failed criteria in the current language (eligibility.criterion_label)."""
+    return [eligibility.criterion_label(name, _) for name in names]
+
+
 def screening_preview(*, participant: Participant, values: dict) -> eligibility.EligibilityResult | None:
     """Evaluate eligibility for unsaved form values (live preview); None without a screening date."""
     if values.get("screening_date") is None:
@@ -215,17 +221,21 @@ def _check_screening(screening: Screening, participant: Participant, study: Stud
     screening_date, day1 = screening.screening_date, screening.planned_day1_date
     if screening_date is not None:
         if screening_date > today:
-            errors["screening_date"] = ["Screening date cannot be in the future."]
+            errors["screening_date"] = [_("Screening date cannot be in the future.")]
         elif screening_date < participant.consent_date:
-            errors["screening_date"] = ["Screening date cannot be before the consent date (consent must come first)."]
+            errors["screening_date"] = [
+                _("Screening date cannot be before the consent date (consent must come first).")
+            ]
         elif screening_date < participant.date_of_birth:
-            errors["screening_date"] = ["Screening date cannot be before the date of birth."]
+            errors["screening_date"] = [_("Screening date cannot be before the date of birth.")]
     if screening_date is not None and day1 is not None:
         window = study.screening_window_days
         if day1 <= screening_date:
-            errors["planned_day1_date"] = ["Planned Day 1 must be after the screening date."]
+            errors["planned_day1_date"] = [_("Planned Day 1 must be after the screening date.")]
         elif (day1 - screening_date).days > window:
-            errors["planned_day1_date"] = [f"Planned Day 1 must be at most {window} days after the screening date."]
+            errors["planned_day1_date"] = [
+                _("Planned Day 1 must be at most %(days)d days after the screening date.") % {"days": window}
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -281,11 +291,13 @@ def screening_save(*, participant, user, reason=None, expected_version: int | No
     """
     unknown = set(fields) - set(SCREENING_FIELDS)
     if unknown:
-        raise ValidationError({name: ["Unknown screening field."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Unknown screening field.")] for name in sorted(unknown)})
     study = Study.current()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.status in (ParticipantStatus.WITHDRAWN, ParticipantStatus.COMPLETED):
-        raise error("status", f"The participant is {participant.get_status_display().lower()}.")
+        raise error(
+            "status", _("The participant is %(status)s.") % {"status": str(participant.get_status_display()).lower()}
+        )
     screening = Screening.objects.filter(participant=participant).first()
     creating = screening is None
     if creating:
@@ -318,7 +330,7 @@ def screening_set_pasi(*, participant, pasi_total: Decimal | None, user, reason=
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None:
-        raise error("screening", "Record the screening form before the screening PASI.")
+        raise error("screening", _("Record the screening form before the screening PASI."))
     if screening.screening_pasi == pasi_total:
         return screening
     if screening.screening_pasi is not None and not (reason or "").strip():
@@ -339,7 +351,7 @@ def eligibility_signoff(
     enrollment.
     """
     if not has_cap(investigator, Cap.SIGN_OFF):
-        raise PermissionDenied("Only an investigator can sign off eligibility.")
+        raise PermissionDenied(_("Only an investigator can sign off eligibility."))
     signer_reauthenticate(request=request, signer=investigator, password=password, otp=otp)
     with transaction.atomic():
         return _sign_off(participant, investigator, expected_version)
@@ -351,14 +363,14 @@ def _sign_off(participant, investigator, expected_version: int | None) -> Screen
     if screening is not None:
         check_version(screening, expected_version)
     if screening is None or not screening.eligible:
-        raise error("eligible", "Only an eligible participant can be signed off.")
+        raise error("eligible", _("Only an eligible participant can be signed off."))
     signed_before = Signature.objects.filter(
         meaning=Meaning.ELIGIBILITY, record_type="screening", record_id=screening.pk
     )
     if participant.status != ParticipantStatus.SCREENING and not signed_before.exists():
-        raise error("status", "Sign-off is only possible while the participant is in screening.")
+        raise error("status", _("Sign-off is only possible while the participant is in screening."))
     if eligibility_signature(screening) is not None:
-        raise error("investigator_signoff", "Eligibility has already been signed off.")
+        raise error("investigator_signoff", _("Eligibility has already been signed off."))
     signature_add(signer=investigator, meaning=Meaning.ELIGIBILITY, record=screening)
     return screening
 
@@ -377,20 +389,23 @@ def participant_enroll(*, participant, user, expected_version: int | None = None
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     check_version(participant, expected_version)
     if participant.subject_id:
-        raise error("subject_id", f"{participant.screening_number} is already enrolled.")
+        raise error("subject_id", _("%(number)s is already enrolled.") % {"number": participant.screening_number})
     if participant.status != ParticipantStatus.SCREENING:
-        raise error("status", f"Only a participant in screening can be enrolled (now: {participant.status}).")
+        raise error(
+            "status",
+            _("Only a participant in screening can be enrolled (now: %(status)s).") % {"status": participant.status},
+        )
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None or not screening.eligible:
-        raise error("eligible", "The participant is not eligible.")
+        raise error("eligible", _("The participant is not eligible."))
     if eligibility_signature(screening) is None:
-        raise error("investigator_signoff", "An investigator must sign off eligibility before enrollment.")
+        raise error("investigator_signoff", _("An investigator must sign off eligibility before enrollment."))
     count = enrolled_count()
     if count >= study.enrollment_target:
         raise error(
             "enrollment_target",
-            f"The enrollment target of {study.enrollment_target} is reached; "
-            "a data manager must raise the target first.",
+            _("The enrollment target of %(target)d is reached; a data manager must raise the target first.")
+            % {"target": study.enrollment_target},
         )
     last = (
         Participant.objects.filter(subject_id__isnull=False)
@@ -418,17 +433,17 @@ def participant_withdraw(
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     check_version(participant, expected_version)
     if participant.status != ParticipantStatus.ENROLLED:
-        raise error("status", "Only an enrolled participant can be withdrawn.")
+        raise error("status", _("Only an enrolled participant can be withdrawn."))
     errors: dict[str, list[str]] = {}
     withdrawal_reason = (withdrawal_reason or "").strip()
     if withdrawal_date is None:
-        errors["withdrawal_date"] = ["Withdrawal date is required."]
+        errors["withdrawal_date"] = [_("Withdrawal date is required.")]
     elif withdrawal_date > site_today(study):
-        errors["withdrawal_date"] = ["Withdrawal date cannot be in the future."]
+        errors["withdrawal_date"] = [_("Withdrawal date cannot be in the future.")]
     elif withdrawal_date < site_date(participant.enrolled_at, study):
-        errors["withdrawal_date"] = ["Withdrawal date cannot be before enrollment."]
+        errors["withdrawal_date"] = [_("Withdrawal date cannot be before enrollment.")]
     if not withdrawal_reason:
-        errors["withdrawal_reason"] = ["Withdrawal reason is required."]
+        errors["withdrawal_reason"] = [_("Withdrawal reason is required.")]
     if errors:
         raise ValidationError(errors)
     participant.withdrawal_date = withdrawal_date
@@ -458,10 +473,10 @@ def study_update(*, user, reason, expected_version: int | None = None, **fields)
     elif has_cap(user, Cap.CHANGE_TARGET):
         allowed = TARGET_ONLY_FIELDS
     else:
-        raise PermissionDenied("You may not change the study configuration.")
+        raise PermissionDenied(_("You may not change the study configuration."))
     refused = sorted(set(fields) - set(allowed))
     if refused:
-        raise ValidationError({name: ["You may not change this value."] for name in refused})
+        raise ValidationError({name: [_("You may not change this value.")] for name in refused})
     if not (reason or "").strip():
         raise reason_error()
     study = _lock_study()
@@ -473,21 +488,24 @@ def study_update(*, user, reason, expected_version: int | None = None, **fields)
     if target is not None:
         count = enrolled_count()
         if target < count:
-            raise error("enrollment_target", f"The target cannot be below the {count} participants already enrolled.")
+            raise error(
+                "enrollment_target",
+                _("The target cannot be below the %(count)d participants already enrolled.") % {"count": count},
+            )
         if target < study.enrollment_target and not has_cap(user, Cap.CONFIGURE_STUDY):
             raise error(
                 "enrollment_target",
-                "A data manager may raise the enrollment target only; lowering it is an administrator's change.",
+                _("A data manager may raise the enrollment target only; lowering it is an administrator's change."),
             )
     if "time_zone" in changed:
         try:
             ZoneInfo(changed["time_zone"])
         except Exception:
-            raise error("time_zone", "Unknown time zone.") from None
+            raise error("time_zone", _("Unknown time zone.")) from None
     for name, value in changed.items():
         setattr(study, name, value)
     if study.min_age > study.max_age:
-        raise error("min_age", "Minimum age cannot be above the maximum age.")
+        raise error("min_age", _("Minimum age cannot be above the maximum age."))
     figures.study_data_changed()
     return audited_save(study, user=user, reason=reason)
 
@@ -510,25 +528,28 @@ def next_action(participant: Participant, visits: list[Visit] | None = None, sig
     """
     status = participant.status
     if status == ParticipantStatus.SCREEN_FAILED:
-        return "Screen failure: no further action"
+        return _("Screen failure: no further action")
     if status == ParticipantStatus.WITHDRAWN:
-        return f"Withdrawn on {participant.withdrawal_date:%d %b %Y}: no further visits"
+        return _("Withdrawn on %(date)s: no further visits") % {"date": format_date(participant.withdrawal_date)}
     if status == ParticipantStatus.COMPLETED:
-        return "Study completed"
+        return _("Study completed")
     if status == ParticipantStatus.SCREENING:
         screening = screening_of(participant)
         if screening is None:
-            return "Record screening"
+            return _("Record screening")
         if screening.screening_pasi is None:
-            return "Record screening PASI"
+            return _("Record screening PASI")
         if not screening.eligible:
-            return "Review eligibility"
+            return _("Review eligibility")
         if not (eligibility_signature(screening) is not None if signed_off is None else signed_off):
-            return "Awaiting investigator sign-off"
-        return "Enroll"
+            return _("Awaiting investigator sign-off")
+        return _("Enroll")
     visits = visits if visits is not None else list(participant.visits.all())
     for visit in visits:
         if visit.visit_code == "SCR" or visit.actual_date or visit.not_done_reason:
             continue
-        return f"Record {visit.visit_code} visit (window {format_window(visit.window_start, visit.window_end)})"
-    return "All visits recorded"
+        return _("Record %(code)s visit (window %(window)s)") % {
+            "code": visit.visit_code,
+            "window": format_window(visit.window_start, visit.window_end),
+        }
+    return _("All visits recorded")

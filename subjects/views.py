@@ -93,7 +93,7 @@ def participant_register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (
         participant := submit(form, lambda: services.participant_register(user=request.user, **form.values))
     ):
-        messages.success(request, f"Registered {participant.screening_number}.")
+        messages.success(request, _("Registered %(number)s.") % {"number": participant.screening_number})
         return redirect("subjects:screening", screening_number=participant.screening_number)
     return render(request, "subjects/register.html", {"form": form})
 
@@ -112,7 +112,7 @@ def participant_edit(request: HttpRequest, screening_number: str) -> HttpRespons
             **form.values,
         ),
     ):
-        messages.success(request, "Registration data corrected.")
+        messages.success(request, _("Registration data corrected."))
         return redirect("subjects:detail", screening_number=screening_number)
     return render(request, "subjects/edit.html", {"form": form, "participant": participant}, status=form_status(form))
 
@@ -174,7 +174,7 @@ def participant_detail(request: HttpRequest, screening_number: str) -> HttpRespo
         (sig for sig in signatures if sig.meaning == Meaning.ELIGIBILITY and sig.valid and screening is not None),
         None,
     )
-    failed = [eligibility.CRITERION_LABELS.get(name, name) for name in (screening.failed_criteria if screening else [])]
+    failed = services.criterion_labels(screening.failed_criteria if screening else [])
     context = {
         "participant": participant,
         "study": study,
@@ -224,15 +224,22 @@ def screening_edit(request: HttpRequest, screening_number: str) -> HttpResponse:
             **form.values,
         ),
     ):
-        messages.success(request, "Screening saved; eligibility evaluated.")
+        messages.success(request, _("Screening saved; eligibility evaluated."))
         return redirect(flow.after_save(request.POST, participant, "SCR", "screening"))
     result = None
     if screening is not None:
         result = eligibility.EligibilityResult(screening.eligible, tuple(screening.failed_criteria))
+    context = {
+        "form": form,
+        "participant": participant,
+        "screening": screening,
+        "result": result,
+        "failed_labels": services.criterion_labels(result.failed if result else ()),
+    }
     return render(
         request,
         "subjects/screening.html",
-        {"form": form, "participant": participant, "screening": screening, "result": result},
+        context,
         status=form_status(form),
     )
 
@@ -245,13 +252,12 @@ def screening_preview(request: HttpRequest, screening_number: str) -> JsonRespon
     form = ScreeningForm(request.POST, record=None)
     result = services.screening_preview(participant=participant, values=form.preview_values())
     if result is None:
-        return JsonResponse({"eligible": None, "failed": [], "message": "Enter the screening date to evaluate."})
+        return JsonResponse({"eligible": None, "failed": [], "message": _("Enter the screening date to evaluate.")})
+    labels = services.criterion_labels(result.failed)
     return JsonResponse(
         {
             "eligible": result.eligible,
-            "failed": [
-                {"name": n, "label": label} for n, label in zip(result.failed, result.failed_labels, strict=True)
-            ],
+            "failed": [{"name": n, "label": label} for n, label in zip(result.failed, labels, strict=True)],
             "message": "",
         }
     )
@@ -277,7 +283,7 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, _("Eligibility signed off: %s") % Meaning.ELIGIBILITY.label)
+            messages.success(request, _("Eligibility signed off: %(meaning)s") % {"meaning": Meaning.ELIGIBILITY.label})
             return redirect("subjects:detail", screening_number=screening_number)
     context = {
         "form": form,
@@ -285,7 +291,7 @@ def eligibility_signoff(request: HttpRequest, screening_number: str) -> HttpResp
         "screening": screening,
         "signoff": services.eligibility_signature(screening),
         "meaning": Meaning.ELIGIBILITY.label,
-        "failed_labels": [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria],
+        "failed_labels": services.criterion_labels(screening.failed_criteria),
     }
     return render(request, "subjects/signoff.html", context, status=form_status(form))
 
@@ -302,7 +308,7 @@ def participant_enroll(request: HttpRequest, screening_number: str) -> HttpRespo
         for text in error.messages:
             messages.error(request, text)
     else:
-        messages.success(request, f"Enrolled as {participant.subject_label}.")
+        messages.success(request, _("Enrolled as %(subject)s.") % {"subject": participant.subject_label})
     return redirect("subjects:detail", screening_number=screening_number)
 
 
@@ -320,7 +326,7 @@ def participant_withdraw(request: HttpRequest, screening_number: str) -> HttpRes
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, "Participant withdrawn; the remaining visits are no longer expected.")
+            messages.success(request, _("Participant withdrawn; the remaining visits are no longer expected."))
             return redirect("subjects:detail", screening_number=screening_number)
     context = {"form": form, "participant": participant}
     return render(request, "subjects/withdraw.html", context, status=form_status(form))
@@ -343,7 +349,7 @@ def visit_edit(request: HttpRequest, screening_number: str, visit_code: str) -> 
             expected_version=form.expected_version,
         ),
     ):
-        messages.success(request, f"Visit {visit.visit_code} recorded.")
+        messages.success(request, _("Visit %(code)s recorded.") % {"code": visit.visit_code})
         return redirect(flow.after_save(request.POST, participant, visit.visit_code, "visit"))
     context = {"form": form, "participant": participant, "visit": visit}
     return render(request, "subjects/visit.html", context, status=form_status(form))
@@ -375,7 +381,7 @@ def study_config(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_errors(form, error)
             else:
-                messages.success(request, "Study configuration saved.")
+                messages.success(request, _("Study configuration saved."))
                 return redirect("subjects:study")
     values = [(Study._meta.get_field(name).verbose_name, getattr(study, name)) for name in services.STUDY_FIELDS]
     return render(

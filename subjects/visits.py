@@ -11,6 +11,9 @@ from datetime import date
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from subjects import schedule
 from subjects.models import Participant, ParticipantStatus, Screening, Study, Visit
@@ -106,31 +109,30 @@ def visit_record(
     deviation_reason = (deviation_reason or "").strip()
     today = site_today(study)
     if visit.visit_code == "SCR":
-        raise error("actual_date", "The screening visit date is the screening date; change it on the screening form.")
+        raise error(
+            "actual_date", _("The screening visit date is the screening date; change it on the screening form.")
+        )
     if participant.status not in ENROLLED_STATUSES:
-        raise error("status", "Visits are recorded for enrolled participants only.")
+        raise error("status", _("Visits are recorded for enrolled participants only."))
     errors: dict[str, list[str]] = {}
     if actual_date is not None and not_done_reason:
-        errors["not_done_reason"] = ["A visit with an actual date cannot also be not done."]
+        errors["not_done_reason"] = [_("A visit with an actual date cannot also be not done.")]
     elif actual_date is None and not not_done_reason:
-        errors["actual_date"] = ["Enter the actual date, or mark the visit not done with a reason."]
+        errors["actual_date"] = [_("Enter the actual date, or mark the visit not done with a reason.")]
     elif actual_date is not None:
         screening = Screening.objects.get(participant=participant)
         if actual_date > today:
-            errors["actual_date"] = ["Actual date cannot be in the future."]
+            errors["actual_date"] = [_("Actual date cannot be in the future.")]
         elif actual_date <= screening.screening_date:
-            errors["actual_date"] = ["Actual date must be after the screening date."]
+            errors["actual_date"] = [_("Actual date must be after the screening date.")]
         elif participant.withdrawal_date and actual_date > participant.withdrawal_date:
-            errors["actual_date"] = ["Actual date cannot be after the withdrawal date."]
+            errors["actual_date"] = [_("Actual date cannot be after the withdrawal date.")]
         elif (
             visit.visit_code != "W0"
             and not schedule.is_in_window(actual_date, visit.window_start, visit.window_end)
             and not deviation_reason
         ):
-            errors["deviation_reason"] = [
-                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
-                "give a deviation reason."
-            ]
+            errors["deviation_reason"] = [_outside_window(visit)]
     if errors:
         raise ValidationError(errors)
     had_data = bool(visit.actual_date or visit.not_done_reason or visit.deviation_reason)
@@ -138,11 +140,7 @@ def visit_record(
         raise reason_error()
     if visit.visit_code == "W0" and actual_date is not None:
         if not schedule.is_in_window(actual_date, visit.window_start, visit.window_end) and not deviation_reason:
-            raise error(
-                "deviation_reason",
-                f"The date is outside the window {visit.window_start:%d %b} – {visit.window_end:%d %b %Y}; "
-                "give a deviation reason.",
-            )
+            raise error("deviation_reason", _outside_window(visit))
         visit.deviation_reason = deviation_reason
         visit.not_done_reason = ""
         audited_save(visit, user=user, reason=or_default(reason, "Visit recorded"))
@@ -161,6 +159,13 @@ def visit_record(
     return visit
 
 
+def _outside_window(visit: Visit) -> str:
+    return _("The date is outside the window %(start)s – %(end)s; give a deviation reason.") % {
+        "start": dateformat.format(visit.window_start, pgettext("day and month (Django date format)", "d M")),
+        "end": format_date(visit.window_end),
+    }
+
+
 def _last_visit_code(study: Study) -> str:
     return study.visit_definitions.order_by("-visitnum").values_list("code", flat=True).first()
 
@@ -171,14 +176,14 @@ def visits_reanchor(*, participant, day1, user, reason) -> None:
     study = Study.current()
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if day1 is None:
-        raise error("day1_date", "Day 1 is required.")
+        raise error("day1_date", _("Day 1 is required."))
     if day1 > site_today(study):
-        raise error("day1_date", "Day 1 cannot be in the future.")
+        raise error("day1_date", _("Day 1 cannot be in the future."))
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None:
-        raise error("screening", "The participant has no screening record.")
+        raise error("screening", _("The participant has no screening record."))
     if day1 <= screening.screening_date:
-        raise error("day1_date", "Day 1 must be after the screening date.")
+        raise error("day1_date", _("Day 1 must be after the screening date."))
     reason = (reason or "").strip() or "Re-anchored on the actual Day 1"
     if participant.day1_date != day1:
         participant.day1_date = day1
@@ -229,10 +234,24 @@ def locked_visits() -> Q:
     )
 
 
+def format_date(on: date) -> str:
+    """A date inside a sentence: '08 Jan 2024' in English, the locale's own form in other languages
+    (the format is in the catalogue, e.g. 2024年1月8日)."""
+    return dateformat.format(on, pgettext("date inside a sentence (Django date format)", "d M Y"))
+
+
 def format_window(start: date, end: date) -> str:
-    """'21–27 Jan' within a month, else '29 Jan – 2 Feb'."""
+    """'21–27 Jan' within a month, else '29 Jan – 2 Feb' (the locale's forms in other languages)."""
+    day_month = pgettext("day and month of a window (Django date format)", "j M")
     if start == end:
-        return f"{start.day} {start:%b}"
+        return dateformat.format(start, day_month)
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%b}"
-    return f"{start.day} {start:%b} – {end.day} {end:%b}"
+        first = pgettext("first day of a window within one month (Django date format)", "j")
+        return _("%(start)s–%(end)s") % {
+            "start": dateformat.format(start, first),
+            "end": dateformat.format(end, day_month),
+        }
+    return _("%(start)s – %(end)s") % {
+        "start": dateformat.format(start, day_month),
+        "end": dateformat.format(end, day_month),
+    }

@@ -9,10 +9,12 @@ import pytest
 from subjects.eligibility import (
     CRITERION_LABELS,
     EXCLUSION_ITEMS,
+    EXCLUSION_MET,
     EligibilityCriteria,
     EligibilityResult,
     ScreeningFacts,
     age_in_completed_years,
+    criterion_label,
     evaluate,
 )
 
@@ -328,3 +330,14 @@ def test_everything_fails():
         "exclusion_product_allergy",
     )
     assert len(result.failed_labels) == 12
+
+
+def test_criterion_label_translates_the_sentence_and_the_item_through_the_callers_function():
+    """Pages pass gettext; the stored names and the SDTM labels stay English (EXCLUSION_ITEMS)."""
+    table = {EXCLUSION_MET: "met %(item)s", "Pregnant or breast-feeding": "P"}
+    assert criterion_label("exclusion_pregnant_or_breastfeeding", lambda s: table.get(s, s)) == "met P"
+    assert (
+        criterion_label("exclusion_pregnant_or_breastfeeding")
+        == CRITERION_LABELS["exclusion_pregnant_or_breastfeeding"]
+    )
+    assert criterion_label("no_such_criterion") == "no_such_criterion"

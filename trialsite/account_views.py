@@ -10,6 +10,8 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -22,13 +24,15 @@ MAX_EXPIRY_DAYS = 3650
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="What the token is for, e.g. “SAS nightly pull”.")
+    name = forms.CharField(
+        max_length=80, label=_("Name"), help_text=_("What the token is for, e.g. “SAS nightly pull”.")
+    )
     expires_in_days = forms.IntegerField(
         min_value=1,
         max_value=MAX_EXPIRY_DAYS,
         required=False,
-        label="Expires in (days)",
-        help_text="Leave empty for a token that does not expire.",
+        label=_("Expires in (days)"),
+        help_text=_("Leave empty for a token that does not expire."),
     )
 
 
@@ -59,11 +63,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 @requires(Cap.OWN_TOKEN)
 @require_POST
 def revoke_token(request: HttpRequest, token_key: str) -> HttpResponse:
-    deleted, _ = ApiToken.objects.filter(user=request.user, token_key=token_key).delete()
+    deleted, _count = ApiToken.objects.filter(user=request.user, token_key=token_key).delete()
     if deleted:
-        messages.success(request, "The token was revoked; requests using it are now refused.")
+        messages.success(request, gettext("The token was revoked; requests using it are now refused."))
     else:
-        messages.error(request, "No such token.")
+        messages.error(request, gettext("No such token."))
     return redirect("profile")
 
 
@@ -111,7 +115,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             user = form.save()
             record_password_change(user)
             update_session_auth_hash(request, user)  # this session stays signed in; others end
-            messages.success(request, "Your password was changed.")
+            messages.success(request, gettext("Your password was changed."))
             return redirect("profile")
     response = render(request, "account/password_change.html", {"form": form})
     response["Cache-Control"] = "no-store"

@@ -9,6 +9,8 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from trialsite import two_factor
 from trialsite.audit import AuditedModel
@@ -58,7 +60,7 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
-HAS_HISTORY = "This user has audit history: they cannot be deleted, only deactivated (untick “Active”)."
+HAS_HISTORY = _("This user has audit history: they cannot be deleted, only deactivated (untick “Active”).")
 
 
 def has_audit_history(user) -> bool:
@@ -85,11 +87,15 @@ class TrialsiteUserAdmin(AdminsOnly, UserAdmin):
         actions.pop("delete_selected", None)  # one by one, where the history is checked
         return actions
 
-    @admin.action(description="Reset two-factor devices (a lost phone)")
+    @admin.action(description=_("Reset two-factor devices (a lost phone)"))
     def reset_two_factor(self, request, queryset):
         for user in queryset:
             removed = two_factor.two_factor_reset(user=user, administrator=request.user)
-            messages.info(request, f"{user.username}: {removed} two-factor device(s) removed.")
+            messages.info(
+                request,
+                gettext("%(user)s: %(count)d two-factor device(s) removed.")
+                % {"user": user.username, "count": removed},
+            )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, object_id)

@@ -8,19 +8,21 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page
 from django.db import IntegrityError, connections, transaction
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, permissions, status
 
 from trialsite.audit import EditConflict, RecordLocked
 from trialsite.reauth import PasswordRejected
 from trialsite.roles import Cap, has_cap
 
-IF_MATCH_REQUIRED = (
+IF_MATCH_REQUIRED = _(
     'This request changes a saved record: send the If-Match header with the ETag you read (e.g. If-Match: "3"); '
     "every GET, POST and PATCH response carries it in its ETag header."
 )
-READ_ONLY_FIELD = "This field is derived or assigned by the system and cannot be changed."
-VERSION_FIELD = "The version cannot be sent: send the ETag you read in the If-Match header instead."
-UNKNOWN_FIELD = "Unknown field."
+READ_ONLY_FIELD = _("This field is derived or assigned by the system and cannot be changed.")
+VERSION_FIELD = _("The version cannot be sent: send the ETag you read in the If-Match header instead.")
+UNKNOWN_FIELD = _("Unknown field.")
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
 
 
@@ -101,7 +103,7 @@ class PreconditionFailed(exceptions.APIException):
     """412: the record is no longer at the version the client read; `etag` is the current one."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record was changed after you read it: read it again and re-apply your change."
+    default_detail = _("The record was changed after you read it: read it again and re-apply your change.")
     default_code = "precondition_failed"
 
     def __init__(self, detail=None, *, etag: str | None = None):
@@ -113,13 +115,13 @@ class Locked(exceptions.APIException):
     """423: the record is locked; the detail names who locked it and when."""
 
     status_code = 423
-    default_detail = "The record is locked."
+    default_detail = _("The record is locked.")
     default_code = "locked"
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The record was changed by someone else while this request ran: read it again."
+    default_detail = _("The record was changed by someone else while this request ran: read it again.")
     default_code = "conflict"
 
 
@@ -141,12 +143,14 @@ def if_match_version(request, record, *, required: bool = True) -> int | None:
             raise PreconditionRequired()
         return None
     if header == "*":
-        raise PreconditionRequired("If-Match: * is not enough here. " + IF_MATCH_REQUIRED)
+        raise PreconditionRequired(gettext("If-Match: * is not enough here. %(rule)s") % {"rule": IF_MATCH_REQUIRED})
     current = None if record is None else record.version
     strong = [tag for weak, tag in _ENTITY_TAG.findall(header) if not weak]
     if current is not None and str(current) in strong:
         return current
-    detail = "The record is not at the version you read (If-Match): read it again (GET) and re-apply your change."
+    detail = gettext(
+        "The record is not at the version you read (If-Match): read it again (GET) and re-apply your change."
+    )
     read = [int(tag) for tag in strong if tag.isdigit()]
     if current is not None and len(read) == 1 and read[0] < current:
         detail = EditConflict(record, expected=read[0], current=current).describe()
@@ -191,7 +195,7 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, IntegrityError):
         exc = exceptions.ValidationError(
-            {"non_field_errors": ["This record conflicts with existing data (duplicate)."]}
+            {"non_field_errors": [gettext("This record conflicts with existing data (duplicate).")]}
         )
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -23,13 +23,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from trialsite.chain import ChainedHistory
 
 INITIAL_ENTRY = "Initial entry"
 REASON_MAX_LENGTH = 1000  # a reason for change is a sentence or a paragraph; input fields refuse more
-REASON_REQUIRED = "A reason for change is required to change data that has already been saved."
+REASON_REQUIRED = _("A reason for change is required to change data that has already been saved.")
 # Kept by the system, never part of what a change is about.
 BOOKKEEPING_FIELDS = ("id", "created_at", "updated_at", "version")
 
@@ -73,8 +75,12 @@ class EditConflict(Exception):
     def describe(self) -> str:
         """Who changed what and when, in one sentence per change (for messages and API errors)."""
         parts = [describe_change(change) for change in self.changes()]
-        what = " ".join(parts) if parts else "It was changed by someone else."
-        return f"This record was changed after you read it (version {self.expected}, now {self.current}). {what}"
+        what = " ".join(parts) if parts else gettext("It was changed by someone else.")
+        return gettext("This record was changed after you read it (version %(read)d, now %(current)d). %(what)s") % {
+            "read": self.expected,
+            "current": self.current,
+            "what": what,
+        }
 
 
 class RecordLocked(ValidationError):
@@ -91,19 +97,28 @@ class RecordLocked(ValidationError):
 
 
 def describe_change(change: Change) -> str:
-    from django.utils import timezone
+    from django.utils import dateformat, timezone
 
-    when = timezone.localtime(change.at).strftime("%d %b %Y %H:%M %Z")
+    when = dateformat.format(
+        timezone.localtime(change.at), pgettext("date and time of a change (Django date format)", "d M Y H:i T")
+    )
     fields = "; ".join(f"{name} {_shown(old)} → {_shown(new)}" for name, old, new in change.fields)
-    reason = f" (reason: {change.reason})" if change.reason else ""
-    return f"{change.user or 'The system'} changed it on {when}{reason}: {fields or 'no field shown'}."
+    values = {
+        "who": change.user or gettext("The system"),
+        "when": when,
+        "reason": change.reason,
+        "fields": fields or gettext("no field shown"),
+    }
+    if change.reason:
+        return gettext("%(who)s changed it on %(when)s (reason: %(reason)s): %(fields)s.") % values
+    return gettext("%(who)s changed it on %(when)s: %(fields)s.") % values
 
 
 def _shown(value) -> str:
     if value is None or value == "":
         return "—"
     if value is True or value is False:
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     return str(value)
 
 
@@ -157,7 +172,7 @@ class AuditedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Increases with every change (the ETag; edit forms carry it)."
+        default=1, editable=False, help_text=_("Increases with every change (the ETag; edit forms carry it).")
     )
 
     history = HistoricalRecords(

@@ -12,10 +12,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 RETRY_AFTER_SECONDS = 30
-DATABASE_DOWN = "The database is unavailable; try again shortly."
-TOO_LARGE = "The request body is too large."
+DATABASE_DOWN = _("The database is unavailable; try again shortly.")
+TOO_LARGE = _("The request body is too large.")
 
 
 def is_api(request: HttpRequest) -> bool:

@@ -8,8 +8,11 @@ where a number belongs never reaches SQL.
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-YES_NO = [("", "—"), ("yes", "yes"), ("no", "no"), ("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+# The labels of "true"/"false"/"1"/"0" are the values a link may carry, so they stay as they are.
+YES_NO = [("", "—"), ("yes", _("yes")), ("no", _("no")), ("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
 
 class PageFilterForm(forms.Form):
@@ -29,5 +32,7 @@ def filters_from(request: HttpRequest, form_class: type[forms.Form], **kwargs) -
     if form.is_valid():
         return form, 200
     details = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-    messages.error(request, f"The filters are not valid, so nothing is listed ({details})")
+    messages.error(
+        request, gettext("The filters are not valid, so nothing is listed (%(details)s)") % {"details": details}
+    )
     return form, 400

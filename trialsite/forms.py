@@ -19,6 +19,7 @@ from typing import TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from trialsite.audit import EditConflict, changes_since, describe_change
 
@@ -135,7 +136,9 @@ class VersionedForm:
         """Show the form again with what changed since `expected` (or since what `conflict` says)."""
         if conflict is not None and (conflict.model is not type(self.record) or conflict.pk != self.record.pk):
             self.conflict = []  # another record of the same action changed: nothing to merge here
-            self.add_error(None, f"{conflict.describe()} Nothing was saved: check and save again.")
+            self.add_error(
+                None, _("%(conflict)s Nothing was saved: check and save again.") % {"conflict": conflict.describe()}
+            )
             return
         expected = conflict.expected if conflict is not None else expected
         model = type(self.record)
@@ -148,11 +151,14 @@ class VersionedForm:
         data["version"] = str(current.version)
         self.data = data
         self.record = current
-        who = "; ".join(describe_change(change) for change in changes) or "It was changed by someone else."
+        who = "; ".join(describe_change(change) for change in changes) or _("It was changed by someone else.")
         self.add_error(
             None,
-            f"This record was changed after you opened this form. {who} Nothing was saved: your entries are kept "
-            "below and the fields changed meanwhile are marked; check them and save again.",
+            _(
+                "This record was changed after you opened this form. %(who)s Nothing was saved: your entries are "
+                "kept below and the fields changed meanwhile are marked; check them and save again."
+            )
+            % {"who": who},
         )
         for name, note in notes.items():
             self.add_error(name, note)
@@ -161,7 +167,7 @@ class VersionedForm:
         """Take the other user's values into `data` where the user left the field as it was; notes per field."""
         theirs_initial = self.initial_from(current)
         base_initial = self.initial_from(base) if base is not None else {}
-        by = changes[-1].user if changes else "someone else"
+        by = changes[-1].user if changes else _("someone else")
         notes = {}
         for name, field in self.fields.items():
             if name == "version" or field.disabled or name not in theirs_initial:
@@ -178,10 +184,16 @@ class VersionedForm:
             if mine is not _MISSING and base_value is not _MISSING and mine == base_value:
                 _set(data, name, shown, unchecked=isinstance(field.widget, forms.CheckboxInput) and not shown)
                 was = _display(field, base_value)
-                notes[name] = f"Changed meanwhile by {by}: {was} → {_display(field, theirs)} (shown here)."
+                notes[name] = _("Changed meanwhile by %(who)s: %(was)s → %(now)s (shown here).") % {
+                    "who": by,
+                    "was": was,
+                    "now": _display(field, theirs),
+                }
             else:
                 shown_value = _display(field, theirs)
-                notes[name] = f"Changed meanwhile by {by} to {shown_value}; your entry is kept: check it before saving."
+                notes[name] = _(
+                    "Changed meanwhile by %(who)s to %(value)s; your entry is kept: check it before saving."
+                ) % {"who": by, "value": shown_value}
         return notes
 
 
@@ -222,7 +234,7 @@ def _as_data(field: forms.Field, initial) -> str:
 
 def _display(field: forms.Field, value) -> str:
     if value is None or value == "":
-        return "empty"
+        return _("empty")
     if isinstance(value, models.Model):
         return str(value)
     choices = dict(getattr(field, "choices", ()) or ())
@@ -231,5 +243,5 @@ def _display(field: forms.Field, value) -> str:
     if str(value) in choices:
         return str(choices[str(value)])
     if value is True or value is False:
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)

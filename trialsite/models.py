@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from knox.models import AbstractAuthToken
 
 
@@ -9,22 +11,28 @@ class ApiToken(AbstractAuthToken):
     A token acts as its user, with exactly that user's role. Revoking deletes it.
     """
 
-    name = models.CharField(max_length=80, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created"]
 
 
 class ExportLog(models.Model):
     """Every export and audit-trail download: who pulled what, when (never edited)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    export = models.CharField(max_length=60)
-    query = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    export = models.CharField(_("export"), max_length=60)
+    query = models.CharField(pgettext_lazy("the parameters of an export", "query"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("export log")
+        verbose_name_plural = _("export logs")
         ordering = ["-created_at"]
 
 

@@ -9,9 +9,10 @@ re-entry, so none becomes a way to guess passwords around the lockout.
 from axes.utils import reset
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-WRONG_PASSWORD = "The password is not correct."
-LOCKED_MESSAGE = (
+WRONG_PASSWORD = _("The password is not correct.")
+LOCKED_MESSAGE = _(
     "Your account is locked after too many wrong passwords: you cannot sign or log in until an administrator "
     "unlocks it."
 )
@@ -25,7 +26,7 @@ class PasswordRejected(ValidationError):
     @property
     def locked(self) -> bool:
         """Whether the account is locked (by this attempt or before it), not only the password wrong."""
-        return LOCKED_MESSAGE in self.messages
+        return str(LOCKED_MESSAGE) in self.messages  # both in the language of the request
 
 
 def check_password_again(request, user, password: str | None) -> None:

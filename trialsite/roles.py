@@ -7,6 +7,8 @@ new view is denied to everyone until someone decides who may use it.
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     COORDINATOR = "coordinator"
@@ -19,13 +21,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.COORDINATOR: "Study coordinator",
-    Role.INVESTIGATOR: "Investigator",
-    Role.DATA_MANAGER: "Data manager",
-    Role.DMC_REVIEWER: "DMC reviewer",
-    Role.API_CLIENT: "API client",
-    Role.ADMIN: "Administrator",
-    Role.MONITOR: "Monitor",
+    Role.COORDINATOR: _("Study coordinator"),
+    Role.INVESTIGATOR: _("Investigator"),
+    Role.DATA_MANAGER: _("Data manager"),
+    Role.DMC_REVIEWER: _("DMC reviewer"),
+    Role.API_CLIENT: _("API client"),
+    Role.ADMIN: _("Administrator"),
+    Role.MONITOR: _("Monitor"),
 }
 
 

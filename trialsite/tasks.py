@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from trialsite import chain
 from trialsite.models import AuditCheck
@@ -68,19 +69,26 @@ def deliver_alert(check_id: int) -> bool:
         return False
     check = AuditCheck.objects.get(pk=check_id)
     when = timezone.localtime(check.checked_at).strftime("%Y-%m-%d %H:%M %Z")
-    body = "\n".join(
-        [
-            f"The nightly verification of the audit trail on {when} found that it is not intact.",
-            "",
-            check.problem,
-            "",
-            f"Rows verified: {check.rows}. Chain head: position {check.head_position}, sha256 {check.head_hash}.",
-            "Compare it with the chain head of the last audit-trail export kept elsewhere; run",
-            "`manage.py verify_audit` for the details.",
-        ]
-    )
+    # One message to every data manager, so in the site's default language (settings.LANGUAGE_CODE).
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = gettext("Audit trail NOT intact")
+        body = "\n".join(
+            [
+                gettext("The nightly verification of the audit trail on %(when)s found that it is not intact.")
+                % {"when": when},
+                "",
+                check.problem,
+                "",
+                gettext("Rows verified: %(rows)d. Chain head: position %(position)d, sha256 %(hash)s.")
+                % {"rows": check.rows, "position": check.head_position, "hash": check.head_hash},
+                gettext(
+                    "Compare it with the chain head of the last audit-trail export kept elsewhere; run "
+                    "`manage.py verify_audit` for the details."
+                ),
+            ]
+        )
     try:
-        send_mail("Audit trail NOT intact", body, settings.DEFAULT_FROM_EMAIL, data_manager_emails())
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, data_manager_emails())
     except Exception as error:
         AuditCheck.objects.filter(pk=check_id).update(
             notify_claimed_at=None,

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialsite import two_factor
@@ -20,7 +20,7 @@ from trialsite.roles import Cap
 class CodeForm(forms.Form):
     token = forms.CharField(
         max_length=16,
-        label=gettext_lazy("Code"),
+        label=pgettext_lazy("one-time code of an authenticator app", "Code"),
         help_text=gettext_lazy("The 6-digit code of your authenticator app, or one of your backup codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )

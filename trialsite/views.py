@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -96,19 +97,19 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
         return errors.too_large(request)
     if errors.is_api(request):
-        return errors.json_error("Bad request.", 400)
+        return errors.json_error(_("Bad request."), 400)
     return render(request, "400.html", status=400)
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     if errors.is_api(request):
-        return errors.json_error("You do not have permission to perform this action.", 403)
+        return errors.json_error(_("You do not have permission to perform this action."), 403)
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if errors.is_api(request):
-        return errors.json_error("Not found.", 404)
+        return errors.json_error(_("Not found."), 404)
     return render(request, "404.html", status=404)
 
 
@@ -116,5 +117,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if errors.database_unavailable(errors.current_exception()):
         return errors.unavailable(request)
     if errors.is_api(request):
-        return errors.json_error("Server error.", 500)
+        return errors.json_error(_("Server error."), 500)
     return render(request, "500.html", status=500)

@@ -1,6 +1,7 @@
 """Base viewset of the clinical records and the helpers their serializers share (apart from api.py,
 which DRF imports while it loads its own views)."""
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
@@ -94,9 +95,11 @@ def change_reason(instance, validated_data) -> str:
     if not reason:
         raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
     if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
-        raise serializers.ValidationError({"participant": ["The participant of a saved record cannot change."]})
+        raise serializers.ValidationError(
+            {"participant": [gettext("The participant of a saved record cannot change.")]}
+        )
     if "visit" in validated_data and validated_data["visit"]["visit_code"] != instance.visit.visit_code:
-        raise serializers.ValidationError({"visit_code": ["The visit of a saved record cannot change."]})
+        raise serializers.ValidationError({"visit_code": [gettext("The visit of a saved record cannot change.")]})
     return reason
 
 
@@ -104,5 +107,11 @@ def visit_of(participant, visit_code: str):
     """The participant's visit `visit_code`, or a 400 naming it."""
     visit = participant.visits.filter(visit_code=visit_code).first()
     if visit is None:
-        raise serializers.ValidationError({"visit_code": [f"{participant} has no visit {visit_code}."]})
+        raise serializers.ValidationError(
+            {
+                "visit_code": [
+                    gettext("%(participant)s has no visit %(code)s.") % {"participant": participant, "code": visit_code}
+                ]
+            }
+        )
     return visit

@@ -2,6 +2,8 @@
 
 from django.apps import apps
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -47,12 +49,12 @@ class SignatureSerializer(serializers.ModelSerializer):
 class SignRequestSerializer(serializers.Serializer):
     meaning = serializers.ChoiceField(choices=Meaning.choices)
     password = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    otp = serializers.CharField(required=False, allow_blank=True, help_text="The authenticator code, if enrolled.")
+    otp = serializers.CharField(required=False, allow_blank=True, help_text=_("The authenticator code, if enrolled."))
     record_id = serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=2**63 - 1,
-        help_text="The signed record (screening, AE, safety hold); not for casebook_approval.",
+        help_text=_("The signed record (screening, AE, safety hold); not for casebook_approval."),
     )
 
 
@@ -75,7 +77,9 @@ class ParticipantSignaturesView(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         if data["meaning"] != Meaning.CASEBOOK_APPROVAL and "record_id" not in data:
-            raise serializers.ValidationError({"record_id": ["This meaning signs a record: give its record_id."]})
+            raise serializers.ValidationError(
+                {"record_id": [gettext("This meaning signs a record: give its record_id.")]}
+            )
         record = signed_record_of(participant, data["meaning"], data.get("record_id"))
         signature = services.signature_sign(
             request=request,

@@ -1,5 +1,6 @@
 """Serializers of the subjects API: they parse and format only; the services decide."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,16 +14,16 @@ class ReasonField(serializers.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("max_length", REASON_MAX_LENGTH)
-        kwargs.setdefault("help_text", "Why existing data is changed (required for every change after first save).")
+        kwargs.setdefault("help_text", _("Why existing data is changed (required for every change after first save)."))
         super().__init__(**kwargs)
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
     race = serializers.ChoiceField(
-        choices=Race.choices, allow_blank=True, read_only=True, help_text="Blank: not collected."
+        choices=Race.choices, allow_blank=True, read_only=True, help_text=_("Blank: not collected.")
     )
     ethnicity = serializers.ChoiceField(
-        choices=Ethnicity.choices, allow_blank=True, read_only=True, help_text="Blank: not collected."
+        choices=Ethnicity.choices, allow_blank=True, read_only=True, help_text=_("Blank: not collected.")
     )
     eligible = serializers.SerializerMethodField()
     next_action = serializers.SerializerMethodField()
@@ -68,9 +69,9 @@ class ParticipantRegisterSerializer(serializers.Serializer):
     initials = serializers.CharField(max_length=4)
     sex = serializers.ChoiceField(choices=Sex.choices)
     date_of_birth = serializers.DateField()
-    race = serializers.ChoiceField(choices=Race.choices, required=False, allow_blank=True, help_text="Optional.")
+    race = serializers.ChoiceField(choices=Race.choices, required=False, allow_blank=True, help_text=_("Optional."))
     ethnicity = serializers.ChoiceField(
-        choices=Ethnicity.choices, required=False, allow_blank=True, help_text="Optional."
+        choices=Ethnicity.choices, required=False, allow_blank=True, help_text=_("Optional.")
     )
     consent_date = serializers.DateField()
     consent_version = serializers.CharField(max_length=20)
@@ -90,9 +91,9 @@ class ParticipantUpdateSerializer(serializers.Serializer):
 
 class ScreeningSerializer(serializers.ModelSerializer):
     failed_criteria_labels = serializers.SerializerMethodField()
-    investigator_signoff_by = serializers.SerializerMethodField(help_text="Username of the signing investigator.")
-    investigator_signoff_at = serializers.SerializerMethodField(help_text="When eligibility was signed off (UTC).")
-    signoff_meaning = serializers.SerializerMethodField(help_text="The meaning of the sign-off signature.")
+    investigator_signoff_by = serializers.SerializerMethodField(help_text=_("Username of the signing investigator."))
+    investigator_signoff_at = serializers.SerializerMethodField(help_text=_("When eligibility was signed off (UTC)."))
+    signoff_meaning = serializers.SerializerMethodField(help_text=_("The meaning of the sign-off signature."))
 
     class Meta:
         model = Screening
@@ -128,7 +129,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
         return signoff.get_meaning_display() if signoff else ""
 
     def get_failed_criteria_labels(self, screening) -> list[str]:
-        return [eligibility.CRITERION_LABELS.get(name, name) for name in screening.failed_criteria]
+        return services.criterion_labels(screening.failed_criteria)
 
 
 class ScreeningWriteSerializer(serializers.Serializer):
@@ -149,7 +150,7 @@ class ScreeningWriteSerializer(serializers.Serializer):
 class SignoffSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
     otp = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="The authenticator code, if enrolled."
+        write_only=True, required=False, allow_blank=True, help_text=_("The authenticator code, if enrolled.")
     )
 
 
@@ -159,7 +160,7 @@ class WithdrawSerializer(serializers.Serializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
-    study_day = serializers.SerializerMethodField(help_text="Study day of the actual date, else of the target date.")
+    study_day = serializers.SerializerMethodField(help_text=_("Study day of the actual date, else of the target date."))
 
     class Meta:
         model = Visit

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -26,7 +27,7 @@ READ_ERRORS = {401: ERRORS[401], 403: ERRORS[403]}
 
 class ParticipantFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ParticipantStatus.choices)
-    search = django_filters.CharFilter(method="filter_search", label="Screening number, subject ID or initials")
+    search = django_filters.CharFilter(method="filter_search", label=_("Screening number, subject ID or initials"))
 
     class Meta:
         model = Participant
