@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from tests.conftest import logged_in
 from tests.export_data import build_study_data, later_records
 from tests.html_forms import form_values
+from tests.test_concurrent_edits import SCREENING_WRITE_FIELDS
 from trialsite.audit import audited_save
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -116,6 +117,23 @@ def test_study_patch_naming_a_read_only_field_is_refused(data, administrator):
     )
     assert response.status_code == 400
     assert {"study_id", "enrolled_count"} <= set(response.json())
+
+
+def test_a_screening_put_naming_a_derived_field_is_refused(data, coordinator):
+    client = api(coordinator)
+    url = "/api/v1/participants/SCR-001/screening/"
+    before = client.get(url)
+    body = {name: value for name, value in before.json().items() if name in SCREENING_WRITE_FIELDS}
+    history = _history_total()
+    response = client.put(
+        url,
+        {**body, "eligible": False, "failed_criteria": ["inclusion_age"], "reason_for_change": "Probe"},
+        format="json",
+        HTTP_IF_MATCH=before.headers["ETag"],
+    )
+    assert response.status_code == 400
+    assert {"eligible", "failed_criteria"} <= set(response.json())
+    assert _history_total() == history
 
 
 SAME_VALUES = {
