@@ -82,10 +82,40 @@ class MedicalHistoryForm(VersionedForm, forms.ModelForm):
 
 
 class WashoutOverrideForm(forms.ModelForm):
+    """An override of one derived exclusion item. `seen` carries, hidden, the version of each item's override
+    the page showed (none: 0), so that saving over an override someone saved meanwhile is refused."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = WashoutOverride
         fields = ["item", "value", "reason"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, overrides=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen"].initial = seen_versions(overrides)
+
+    def clean_seen(self) -> dict[str, int]:
+        seen = {}
+        for part in self.cleaned_data["seen"].split():
+            item, _sep, version = part.partition(":")
+            if not version.isdigit():
+                raise forms.ValidationError(_("Reload the page: it was not read completely."))
+            seen[item] = int(version)
+        return seen
+
+    @property
+    def expected_version(self) -> int:
+        """The version of the chosen item's override when the page was read (0: there was none)."""
+        return self.cleaned_data["seen"].get(self.cleaned_data["item"], 0)
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
     def _post_clean(self):
         pass  # validated by the service
+
+
+def seen_versions(overrides) -> str:
+    return " ".join(f"{override.item}:{override.version}" for override in overrides)

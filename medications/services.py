@@ -261,16 +261,25 @@ def washout_apply(*, participant: Participant, user) -> dict[str, bool] | None:
     return derived
 
 
-def washout_override_set(*, participant: Participant, user, item: str, value: bool, reason: str) -> WashoutOverride:
-    """The investigator answers a derived exclusion item differently, with a reason (kept over the derived)."""
+def washout_override_set(
+    *, participant: Participant, user, item: str, value: bool, reason: str, expected_version: int | None = None
+) -> WashoutOverride:
+    """The investigator answers a derived exclusion item differently, with a reason (kept over the derived).
+
+    `expected_version`: the version of the item's override the investigator saw (0: none); EditConflict
+    when another override was saved meanwhile."""
     if item not in dict(WashoutOverride.ITEMS):
         raise ValidationError({"item": [_("Choose an exclusion item.")]})
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give the reason for overriding the derived answer.")]})
     with transaction.atomic():
+        # Locked: two overrides of one participant are saved one after the other, never side by side.
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
         override = WashoutOverride.objects.filter(participant=participant, item=item).first()
         if override is None:
             override = WashoutOverride(participant=participant, item=item)
+        elif expected_version is not None:
+            check_version(override, expected_version)
         override.value, override.reason = value, reason.strip()
         audited_save(override, user=user, reason=None if override.pk is None else reason)
         washout_apply(participant=participant, user=user)

@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 from assessments import pasi as pasi_rules
 from assessments.models import PasiAssessment
+from deviations.services import deviation_record
 from dosing import dose
 from dosing.models import Infusion, VitalSigns
+from labs.services import lab_panel_record
+from medications.services import cm_record, mh_record
 from safety.models import AdverseEvent
 from subjects.models import ParticipantStatus, Screening
 from tests import factories
@@ -166,6 +169,51 @@ def build_study_data(user):
         user=user,
     )
     return {"p1": p1, "p2": p2, "infusion": infusion, "pasi": pasi, "headache": headache, "chills": chills}
+
+
+def later_records(participant, user) -> dict:
+    """One record of each type added after the first nine, for participant 1 (not part of the export
+    fixtures above): an ALT result of 128 U/L at W4, a medication, a condition and a deviation."""
+    panel = lab_panel_record(
+        participant=participant,
+        user=user,
+        visit_code="W4",
+        collected_at=local(2024, 2, 7, 8, 0),
+        results={"ALT": {"value": Decimal("128")}},
+    )
+    cm = cm_record(
+        participant=participant,
+        user=user,
+        medication="Paracetamol",
+        medication_class="other",
+        indication="Headache",
+        dose=Decimal("500"),
+        dose_unit="mg",
+        frequency="PRN",
+        route="ORAL",
+        start_date="2024-01-05",
+        end_date="2024-01-09",
+        ongoing=False,
+    )
+    mh = mh_record(
+        participant=participant,
+        user=user,
+        category="other_condition",
+        term="Hypertension",
+        psoriasis_type="",
+        therapy_type="",
+        start_date="2015",
+        end_date="",
+        ongoing=True,
+    )
+    deviation = deviation_record(
+        participant=participant,
+        user=user,
+        category="procedure",
+        description="Blood pressure measured after the infusion",
+        deviation_date=date(2024, 1, 10),
+    )
+    return {"lab_result": panel.results.get(), "cm": cm, "mh": mh, "deviation": deviation}
 
 
 def add_participants(user, count: int) -> None:

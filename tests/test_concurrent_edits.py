@@ -6,8 +6,10 @@ API: every clinical resource answers with an ETag; PATCH/PUT need If-Match (miss
 412 with the current ETag); of two writes from the same read exactly one succeeds, whatever the timing.
 """
 
+import re
 import threading
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,9 +24,10 @@ from safety.models import AdverseEvent, SafetyHold
 from subjects.models import Participant, Screening, Study, Visit
 from tests import factories
 from tests.conftest import PASSWORD, logged_in, make_user
-from tests.export_data import build_study_data
+from tests.export_data import build_study_data, later_records
 from tests.html_forms import form_values
 from trialsite.audit import audited_save
+from trialsite.records import RECORD_TYPES
 from trialsite.roles import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,6 +47,7 @@ def data(db, coordinator, study):
     built["hold"] = audited_save(
         SafetyHold(participant=built["p1"], adverse_event=ae, placed_at=NOW, reason="Related grade 3"), user=coordinator
     )
+    built.update(later_records(built["p1"], coordinator))
     return built
 
 
@@ -130,6 +134,34 @@ FORMS = {
         "investigator",
         {"reason": "DMC reviewed: no concern", "password": PASSWORD},
         {"reason": "Related grade 3 (corrected)"},
+    ),
+    "lab_result": (
+        "/labs/result/{pk}/",
+        lambda d: d["lab_result"],
+        "coordinator",
+        {"value": "130"},
+        {"clinically_significant": True},
+    ),
+    "concomitant_medication": (
+        "/medications/concomitant/{pk}/",
+        lambda d: d["cm"],
+        "coordinator",
+        {"indication": "Migraine"},
+        {"dose": Decimal("1000.000")},
+    ),
+    "medical_history": (
+        "/medications/history/{pk}/",
+        lambda d: d["mh"],
+        "coordinator",
+        {"term": "Essential hypertension"},
+        {"start_date": "2014"},
+    ),
+    "protocol_deviation": (
+        "/deviations/{pk}/",
+        lambda d: d["deviation"],
+        "coordinator",
+        {"description": "Blood pressure measured 20 minutes after the infusion"},
+        {"deviation_date": date(2024, 1, 11)},
     ),
 }
 
@@ -235,6 +267,10 @@ def _resources(d) -> dict[str, str]:
         "pasi": f"/api/v1/pasi-assessments/{d['pasi'].pk}/",
         "adverse_event": f"/api/v1/adverse-events/{d['chills'].pk}/",
         "safety_hold": f"/api/v1/safety-holds/{d['hold'].pk}/",
+        "lab_result": f"/api/v1/lab-results/{d['lab_result'].pk}/",
+        "concomitant_medication": f"/api/v1/concomitant-medications/{d['cm'].pk}/",
+        "medical_history": f"/api/v1/medical-history/{d['mh'].pk}/",
+        "protocol_deviation": f"/api/v1/protocol-deviations/{d['deviation'].pk}/",
     }
 
 
@@ -253,6 +289,10 @@ PATCHES = {
     "infusion": {"product_lot": "LOT-B2"},
     "pasi": {"trunk_erythema": 1},
     "adverse_event": {"term": "Chills"},
+    "lab_result": {"value": "130"},
+    "concomitant_medication": {"indication": "Migraine"},
+    "medical_history": {"term": "Essential hypertension"},
+    "protocol_deviation": {"description": "Blood pressure measured 20 minutes after the infusion"},
 }
 
 
@@ -295,6 +335,24 @@ def test_study_patch_and_screening_put_need_if_match(data, administrator, coordi
     assert response.status_code == 200 and response.headers["ETag"] == f'"{response.json()["version"]}"'
 
 
+def test_the_schema_documents_etag_if_match_412_and_428(data, data_manager):
+    """Every PATCH in the schema needs If-Match and may answer 412 (with the ETag) or 428; each is one of the
+    resources tested above, so a resource added later cannot skip the test."""
+    paths = logged_in(data_manager).get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    patched = {path: item["patch"] for path, item in paths.items() if "patch" in item}
+    tested = {_resources(data)[name] for name in [*PATCHES, "study"]}
+    assert len(patched) == len(tested)
+    for path, operation in patched.items():
+        if_match = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "If-Match"]
+        assert if_match and if_match[0]["required"], path
+        assert {"412", "428"} <= set(operation["responses"]), path
+        assert "ETag" in operation["responses"]["412"]["headers"], path
+        for response in (operation["responses"]["200"], paths[path]["get"]["responses"]["200"]):
+            assert "ETag" in response["headers"], path
+        pattern = re.sub(r"\{[^}]+\}", "[^/]+", path)
+        assert any(re.fullmatch(pattern, url) for url in tested), f"{path}: add it to PATCHES"
+
+
 SCREENING_WRITE_FIELDS = {
     "screening_date",
     "planned_day1_date",
@@ -331,15 +389,14 @@ def test_created_records_come_with_their_etag(data, coordinator):
 
 
 def _patch_at_once(url: str, etag: str, edits: list[tuple]) -> list[int]:
-    """The PATCHes (user, initials) sent from the same read (If-Match `etag`) at the same moment."""
+    """The PATCHes (user, body) sent from the same read (If-Match `etag`) at the same moment."""
     barrier = threading.Barrier(len(edits))
     statuses: list[int] = []
 
-    def patch(user, initials):
+    def patch(user, body):
         try:
             client = api_client(user)
             barrier.wait()
-            body = {"initials": initials, "reason_for_change": "Transcription"}
             statuses.append(client.patch(url, body, format="json", HTTP_IF_MATCH=etag).status_code)
         finally:
             connection.close()
@@ -361,13 +418,37 @@ def test_of_two_concurrent_patches_from_one_read_exactly_one_wins(require_postgr
     for pair in range(pairs):
         etag = api_client(coordinator).get(url).headers["ETag"]
         letter = chr(65 + pair)
-        outcomes.append(_patch_at_once(url, etag, [(coordinator, f"C{letter}"), (investigator, f"I{letter}")]))
+        body = {"reason_for_change": "Transcription"}
+        edits = [(coordinator, {**body, "initials": f"C{letter}"}), (investigator, {**body, "initials": f"I{letter}"})]
+        outcomes.append(_patch_at_once(url, etag, edits))
     assert outcomes == [[200, 412]] * pairs
     participant = Participant.objects.get(pk=participant.pk)
     assert participant.version == 1 + pairs
     assert participant.history.count() == 1 + pairs
 
 
-def test_model_classes_in_the_list_are_all_versioned():
-    for model in (Participant, Screening, Visit, Study, VitalSigns, Infusion, PasiAssessment, AdverseEvent, SafetyHold):
+@pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
+def test_a_record_type_added_later_has_the_same_guard_under_concurrency(require_postgres, coordinator, investigator):
+    """A concomitant medication: its service reads the record before the write door locks it."""
+    medication = later_records(factories.enrolled_participant(coordinator, day1=date(2024, 1, 10)), coordinator)["cm"]
+    url = f"/api/v1/concomitant-medications/{medication.pk}/"
+    pairs = 5
+    outcomes = []
+    for pair in range(pairs):
+        etag = api_client(coordinator).get(url).headers["ETag"]
+        body = {"reason_for_change": "Source document"}
+        edits = [
+            (coordinator, {**body, "indication": f"Pain {pair}"}),
+            (investigator, {**body, "dose": f"{600 + pair}"}),
+        ]
+        outcomes.append(_patch_at_once(url, etag, edits))
+    assert outcomes == [[200, 412]] * pairs
+    assert medication.history.count() == 1 + pairs
+
+
+def test_every_record_type_is_versioned():
+    """The first nine, and every record type added later (RECORD_TYPES names them all)."""
+    models = {Study, *(record_type.model_class() for record_type in RECORD_TYPES.values())}
+    assert {Participant, Screening, Visit, VitalSigns, Infusion, PasiAssessment, AdverseEvent, SafetyHold} <= models
+    for model in models:
         assert model._meta.get_field("version").default == 1, model

@@ -123,6 +123,35 @@ def test_the_application_role_cannot_rewrite_the_audit_trail(roles, statement, e
         conn.close()
 
 
+def test_every_history_table_is_append_only_for_the_application_role(roles):
+    """Those of record types added later too: only SELECT and INSERT, and the trigger on each."""
+    listed = manage(
+        ["shell", "-c", "from trialsite.dbguard import history_tables; print(' '.join(history_tables()))"],
+        DATABASE_URL=roles["owner_url"],
+    )
+    tables = listed.stdout.strip().splitlines()[-1].split()  # the last line: shell may print a banner first
+    assert {"labs_historicallabresult", "medications_historicalwashoutoverride"} <= set(tables), listed.stderr
+    conn = app_cursor(roles)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name, string_agg(privilege_type, ',' ORDER BY privilege_type) "
+                "FROM information_schema.role_table_grants WHERE grantee = %s AND table_name = ANY(%s) "
+                "GROUP BY table_name",
+                [roles["app"], tables],
+            )
+            grants = dict(cursor.fetchall())
+            cursor.execute(
+                "SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                "WHERE trigger_name = 'trialsite_append_only'"
+            )
+            triggered = {name for (name,) in cursor.fetchall()}
+    finally:
+        conn.close()
+    assert grants == dict.fromkeys(tables, "INSERT,SELECT")
+    assert triggered >= set(tables)
+
+
 def test_the_application_role_appends_history_and_works_normally(roles):
     script = (
         "from datetime import date; from django.contrib.auth.models import User; "

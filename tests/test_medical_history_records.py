@@ -10,10 +10,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from medications.models import WashoutOverride
 from medications.services import mh_record, washout_override_set
 from subjects.models import Screening
 from tests import factories
-from tests.conftest import logged_in
+from tests.conftest import logged_in, make_user
+from tests.html_forms import form_values
+from trialsite.roles import Role
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLANNED_DAY1 = date(2024, 1, 10)
@@ -149,3 +152,29 @@ def test_api(participant, coordinator, data_manager):
     reader = APIClient()
     reader.force_authenticate(data_manager)
     assert reader.get(URL).status_code == 200
+
+
+def test_an_override_saved_meanwhile_is_not_silently_replaced(participant, coordinator, investigator):
+    """Two investigators have the washout page open; the second save is refused, shows the other override
+    and keeps what was typed; saving again replaces it knowingly."""
+    biologic(participant, coordinator, "2023-12-01")  # recent systemic therapy: derived yes (excluded)
+    url = reverse("medications:washout_override", args=[participant.screening_number])
+    browser = logged_in(investigator)
+    values = form_values(browser.get(url))
+    other = make_user("olga", Role.INVESTIGATOR)
+    washout_override_set(
+        participant=participant, user=other, item="recent_systemic_therapy", value=False, reason="Dose was topical"
+    )
+    mine = {"item": "recent_systemic_therapy", "value": "on", "reason": "Source confirms the biologic"}
+    response = browser.post(url, {**values, **mine})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "olga" in html and "Dose was topical" in html and 'class="changed-meanwhile"' in html
+    override = WashoutOverride.objects.get()
+    assert (override.value, override.reason, override.version) == (False, "Dose was topical", 1)
+    again = form_values(response)
+    assert again["reason"] == mine["reason"] and again["item"] == mine["item"]
+    assert browser.post(url, again).status_code == 302
+    override = WashoutOverride.objects.get()
+    assert (override.value, override.reason, override.version) == (True, "Source confirms the biologic", 2)
+    assert screening(participant).recent_systemic_therapy is True

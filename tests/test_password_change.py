@@ -58,3 +58,16 @@ def test_five_wrong_old_passwords_lock_the_account(coordinator):
     login = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert login.status_code == 429  # the login is locked too
     assert User.objects.get(pk=coordinator.pk).check_password(PASSWORD)
+
+
+def test_the_admins_password_change_leads_to_this_one(administrator):
+    """Django's admin checks the old password outside the lockout: it must not accept one at all."""
+    client = logged_in(administrator)
+    page = client.get("/admin/password_change/", follow=True)
+    assert page.redirect_chain[-1][0] == URL and 'name="old_password"' in page.content.decode()
+    for password in ["wrong password"] * 6 + [PASSWORD]:
+        values = {"old_password": password, "new_password1": NEW, "new_password2": NEW}
+        response = client.post("/admin/password_change/", values)
+        assert response.status_code == 302 and response["Location"] == URL
+    assert User.objects.get(pk=administrator.pk).check_password(PASSWORD)
+    assert "/admin/password_change/" in client.get("/admin/").content.decode()  # the admin's link, now ours

@@ -10,8 +10,9 @@ import time_machine
 from rest_framework.test import APIClient
 
 from tests.conftest import logged_in
-from tests.export_data import build_study_data
+from tests.export_data import build_study_data, later_records
 from tests.html_forms import form_values
+from tests.test_concurrent_edits import SCREENING_WRITE_FIELDS
 from trialsite.audit import audited_save
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -31,6 +32,7 @@ def data(db, coordinator, study):
     for vitals in built["p1"].vital_signs.filter(timepoint="pre_infusion"):
         vitals.infusion = built["infusion"]
         audited_save(vitals, user=coordinator, reason="Linked to infusion 1")
+    built.update(later_records(built["p1"], coordinator))
     return built
 
 
@@ -48,6 +50,10 @@ def urls(d) -> dict[str, str]:
         "infusion": f"/api/v1/infusions/{d['infusion'].pk}/",
         "pasi": f"/api/v1/pasi-assessments/{d['pasi'].pk}/",
         "adverse_event": f"/api/v1/adverse-events/{d['chills'].pk}/",
+        "lab_result": f"/api/v1/lab-results/{d['lab_result'].pk}/",
+        "concomitant_medication": f"/api/v1/concomitant-medications/{d['cm'].pk}/",
+        "medical_history": f"/api/v1/medical-history/{d['mh'].pk}/",
+        "protocol_deviation": f"/api/v1/protocol-deviations/{d['deviation'].pk}/",
     }
 
 
@@ -70,6 +76,18 @@ READ_ONLY = [
     ("adverse_event", "ae_number", 7),
     ("adverse_event", "sae_clock_state", "overdue"),
     ("adverse_event", "causality_assessed_by", "mallory"),
+    ("lab_result", "flag", "N"),
+    ("lab_result", "ctcae_grade", 0),
+    ("lab_result", "value_standard", "1.0"),
+    ("lab_result", "is_baseline", True),
+    ("lab_result", "prompts_ae", False),
+    ("lab_result", "standard_unit", "mmol/L"),
+    ("concomitant_medication", "prior_or_concomitant", "concomitant"),
+    ("concomitant_medication", "prohibited_reason", "biologic"),
+    ("concomitant_medication", "deviation_due", True),
+    ("medical_history", "version", 5),
+    ("protocol_deviation", "source", "manual"),
+    ("protocol_deviation", "withdrawn", True),
 ]
 
 
@@ -101,6 +119,23 @@ def test_study_patch_naming_a_read_only_field_is_refused(data, administrator):
     assert {"study_id", "enrolled_count"} <= set(response.json())
 
 
+def test_a_screening_put_naming_a_derived_field_is_refused(data, coordinator):
+    client = api(coordinator)
+    url = "/api/v1/participants/SCR-001/screening/"
+    before = client.get(url)
+    body = {name: value for name, value in before.json().items() if name in SCREENING_WRITE_FIELDS}
+    history = _history_total()
+    response = client.put(
+        url,
+        {**body, "eligible": False, "failed_criteria": ["inclusion_age"], "reason_for_change": "Probe"},
+        format="json",
+        HTTP_IF_MATCH=before.headers["ETag"],
+    )
+    assert response.status_code == 400
+    assert {"eligible", "failed_criteria"} <= set(response.json())
+    assert _history_total() == history
+
+
 SAME_VALUES = {
     "participant": {"initials": "AB"},
     "visit": {"actual_date": "2024-01-10"},
@@ -108,6 +143,10 @@ SAME_VALUES = {
     "infusion": {"product_lot": "LOT-A1"},
     "pasi": {"head_erythema": 2},
     "adverse_event": {"grade": 2, "term": "Chills, infusion-related"},
+    "lab_result": {"value": "128", "unit": "U/L"},
+    "concomitant_medication": {"indication": "Headache", "dose": "500"},
+    "medical_history": {"term": "Hypertension", "start_date": "2015"},
+    "protocol_deviation": {"description": "Blood pressure measured after the infusion"},
 }
 
 
@@ -129,14 +168,23 @@ def test_a_patch_that_changes_nothing_writes_no_history_and_returns_the_record_u
     assert response.headers.get("ETag") == before.headers.get("ETag")
 
 
-def test_an_unchanged_browser_form_writes_no_history(data, coordinator):
-    ae = data["chills"]
+EDIT_PAGES = {
+    "adverse_event": lambda d: f"/safety/adverse-events/{d['chills'].pk}/edit/",
+    "lab_result": lambda d: f"/labs/result/{d['lab_result'].pk}/",
+    "concomitant_medication": lambda d: f"/medications/concomitant/{d['cm'].pk}/",
+    "medical_history": lambda d: f"/medications/history/{d['mh'].pk}/",
+    "protocol_deviation": lambda d: f"/deviations/{d['deviation'].pk}/",
+}
+
+
+@pytest.mark.parametrize("page", list(EDIT_PAGES))
+def test_an_unchanged_browser_form_writes_no_history(data, coordinator, page):
     client = logged_in(coordinator)
-    url = f"/safety/adverse-events/{ae.pk}/edit/"
+    url = EDIT_PAGES[page](data)
     values = form_values(client.get(url))
     history = _history_total()
     response = client.post(url, {**values, "reason_for_change": "Looked again"})
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()[:2000]
     assert _history_total() == history
 
 

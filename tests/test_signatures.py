@@ -264,3 +264,39 @@ def test_the_low_layer_names_the_same_unresolved_query_states():
     from signatures.services import UNRESOLVED_QUERY_STATES
 
     assert set(UNRESOLVED_QUERY_STATES) == set(ACTIVE_QUERY_STATES)
+
+
+# Every password re-entry of a signing act, on its page and through the API: (url, form or body)
+def _reentries(enrolled, ae, hold) -> dict[str, tuple[str, str, dict]]:
+    sign_page = f"/participants/{enrolled.screening_number}/signatures/sign/?meaning=ae_causality&record={ae.pk}"
+    return {
+        "ae_assessment_page": ("web", f"/safety/adverse-events/{ae.pk}/assess/", {**CAUSALITY, "version": ae.version}),
+        "ae_assessment_api": ("api", f"/api/v1/adverse-events/{ae.pk}/assess/", CAUSALITY),
+        "hold_release_page": ("web", f"/safety/holds/{hold.pk}/release/", {"reason": "DMC", "version": hold.version}),
+        "hold_release_api": ("api", f"/api/v1/safety-holds/{hold.pk}/release/", {"reason": "DMC reviewed"}),
+        "signature_page": ("web", sign_page, {}),
+    }
+
+
+REENTRIES = ["ae_assessment_page", "ae_assessment_api", "hold_release_page", "hold_release_api", "signature_page"]
+
+
+@pytest.mark.parametrize("name", REENTRIES)
+def test_every_signing_act_counts_wrong_passwords_and_locks_on_the_fifth(name, coordinator, investigator, enrolled):
+    ae = adverse_event_record(participant=enrolled, user=coordinator, **{**AE, "grade": 3, "relationship": "probable"})
+    hold = SafetyHold.objects.get()
+    kind, url, values = _reentries(enrolled, ae, hold)[name]
+    client = api(investigator) if kind == "api" else logged_in(investigator)
+
+    def attempt(password: str) -> str:
+        response = client.post(url, {**values, "password": password}, **({"format": "json"} if kind == "api" else {}))
+        assert response.status_code in (200, 400), (response.status_code, response.content[:500])
+        return response.content.decode()
+
+    for count in range(1, 5):
+        assert "The password is not correct." in attempt("guess")
+        assert failures("ivan") == count
+    assert "locked" in attempt("guess").lower() and failures("ivan") == 5
+    assert "locked" in attempt(PASSWORD).lower()  # the right password no longer signs
+    assert not Signature.objects.filter(signer=investigator).exists()
+    assert Client().post("/accounts/login/", {"username": "ivan", "password": PASSWORD}).status_code == 429
