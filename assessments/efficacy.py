@@ -7,6 +7,8 @@ queries) and arranges.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from assessments import pasi
 from assessments.models import PasiAssessment
 from assessments.services import choose_baseline
@@ -96,6 +98,8 @@ def participant_pasi(participant, visits=None) -> dict:
         "labels": [row.visit_code for row in rows],
         "pasi": [str(row.pasi_total) for row in rows],
         "baseline": str(baseline) if baseline is not None else None,
+        # The chart's words (static/js/pasi_chart.js), in the reader's language.
+        "text": {"pasi": "PASI", "baseline": gettext("Baseline")},
     }
     return {
         "visits": visits,
