@@ -98,8 +98,6 @@ def participant_pasi(participant, visits=None) -> dict:
         "labels": [row.visit_code for row in rows],
         "pasi": [str(row.pasi_total) for row in rows],
         "baseline": str(baseline) if baseline is not None else None,
-        # The chart's words (static/js/pasi_chart.js), in the reader's language.
-        "text": {"pasi": "PASI", "baseline": gettext("Baseline")},
     }
     return {
         "visits": visits,
@@ -108,4 +106,6 @@ def participant_pasi(participant, visits=None) -> dict:
         "current": current,
         "primary": primary,
         "chart": chart,
+        # The chart's words (static/js/pasi_chart.js), in the reader's language.
+        "chart_text": {"pasi": "PASI", "baseline": gettext("Baseline")},
     }
