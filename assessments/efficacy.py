@@ -7,6 +7,8 @@ queries) and arranges.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from assessments import pasi
 from assessments.models import PasiAssessment
 from assessments.services import choose_baseline
@@ -104,4 +106,6 @@ def participant_pasi(participant, visits=None) -> dict:
         "current": current,
         "primary": primary,
         "chart": chart,
+        # The chart's words (static/js/pasi_chart.js), in the reader's language.
+        "chart_text": {"pasi": "PASI", "baseline": gettext("Baseline")},
     }

@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import pasi
-from assessments.services import REGION_LABELS, region_scores
+from assessments.services import ITEM_LABELS, REGION_LABELS, region_scores
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.forms import IsoDateInput, VersionedForm
 
@@ -14,12 +16,15 @@ class PasiForm(VersionedForm, forms.Form):
     `record`: the saved assessment of the visit, when there is one (it is then corrected).
     """
 
-    assessment_date = forms.DateField(widget=IsoDateInput())
+    assessment_date = forms.DateField(label=_("Assessment date"), widget=IsoDateInput())
     bsa_percent = forms.DecimalField(
-        label="BSA %", required=False, min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
+        label=_("BSA %"), required=False, min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
     )
     reason_for_change = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+        label=_("Reason for change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=REASON_MAX_LENGTH,
     )
 
     def __init__(self, *args, record=None, **kwargs):
@@ -30,17 +35,19 @@ class PasiForm(VersionedForm, forms.Form):
             label = REGION_LABELS[region]
             for item in pasi.ITEMS:
                 self.fields[f"{region}_{item}"] = forms.IntegerField(
-                    label=f"{label} {item}", min_value=0, max_value=pasi.ITEM_MAX
+                    label=gettext("%(region)s %(item)s") % {"region": label, "item": ITEM_LABELS[item]},
+                    min_value=0,
+                    max_value=pasi.ITEM_MAX,
                 )
             self.fields[f"{region}_area_percent"] = forms.DecimalField(
-                label=f"{label} area %",
+                label=gettext("%(region)s area %%") % {"region": label},
                 required=False,
                 min_value=Decimal("0"),
                 max_value=Decimal("100"),
                 decimal_places=1,
             )
             self.fields[f"{region}_area_score"] = forms.IntegerField(
-                label=f"{label} area score (only when the % is unknown)",
+                label=gettext("%(region)s area score (only when the %% is unknown)") % {"region": label},
                 required=False,
                 min_value=0,
                 max_value=pasi.AREA_SCORE_MAX,

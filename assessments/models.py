@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trialsite.audit import AuditedModel
 
@@ -11,15 +12,53 @@ AREA_PERCENT_VALIDATORS = [MinValueValidator(Decimal("0.0")), MaxValueValidator(
 AREA_SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(6)]
 
 
+# The verbose names of the region fields (as Django derived them from the names), translatable.
+REGION_FIELD_NAMES = {
+    "head_erythema": _("head erythema"),
+    "head_induration": _("head induration"),
+    "head_desquamation": _("head desquamation"),
+    "head_area_percent": _("head area percent"),
+    "head_area_score": _("head area score"),
+    "upper_limbs_erythema": _("upper limbs erythema"),
+    "upper_limbs_induration": _("upper limbs induration"),
+    "upper_limbs_desquamation": _("upper limbs desquamation"),
+    "upper_limbs_area_percent": _("upper limbs area percent"),
+    "upper_limbs_area_score": _("upper limbs area score"),
+    "trunk_erythema": _("trunk erythema"),
+    "trunk_induration": _("trunk induration"),
+    "trunk_desquamation": _("trunk desquamation"),
+    "trunk_area_percent": _("trunk area percent"),
+    "trunk_area_score": _("trunk area score"),
+    "lower_limbs_erythema": _("lower limbs erythema"),
+    "lower_limbs_induration": _("lower limbs induration"),
+    "lower_limbs_desquamation": _("lower limbs desquamation"),
+    "lower_limbs_area_percent": _("lower limbs area percent"),
+    "lower_limbs_area_score": _("lower limbs area score"),
+}
+
+
 def _region_fields(region: str) -> dict[str, models.Field]:
     return {
-        f"{region}_erythema": models.PositiveSmallIntegerField(validators=ITEM_VALIDATORS),
-        f"{region}_induration": models.PositiveSmallIntegerField(validators=ITEM_VALIDATORS),
-        f"{region}_desquamation": models.PositiveSmallIntegerField(validators=ITEM_VALIDATORS),
-        f"{region}_area_percent": models.DecimalField(
-            max_digits=4, decimal_places=1, null=True, blank=True, validators=AREA_PERCENT_VALIDATORS
+        f"{region}_erythema": models.PositiveSmallIntegerField(
+            REGION_FIELD_NAMES[f"{region}_erythema"], validators=ITEM_VALIDATORS
         ),
-        f"{region}_area_score": models.PositiveSmallIntegerField(validators=AREA_SCORE_VALIDATORS),
+        f"{region}_induration": models.PositiveSmallIntegerField(
+            REGION_FIELD_NAMES[f"{region}_induration"], validators=ITEM_VALIDATORS
+        ),
+        f"{region}_desquamation": models.PositiveSmallIntegerField(
+            REGION_FIELD_NAMES[f"{region}_desquamation"], validators=ITEM_VALIDATORS
+        ),
+        f"{region}_area_percent": models.DecimalField(
+            REGION_FIELD_NAMES[f"{region}_area_percent"],
+            max_digits=4,
+            decimal_places=1,
+            null=True,
+            blank=True,
+            validators=AREA_PERCENT_VALIDATORS,
+        ),
+        f"{region}_area_score": models.PositiveSmallIntegerField(
+            REGION_FIELD_NAMES[f"{region}_area_score"], validators=AREA_SCORE_VALIDATORS
+        ),
     }
 
 
@@ -39,26 +78,37 @@ class PasiAssessment(AuditedModel):
     improvement by visit) are one scan of this table.
     """
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="pasi_assessments")
-    visit = models.OneToOneField("subjects.Visit", on_delete=models.PROTECT, related_name="pasi_assessment")
-    visit_code = models.CharField(max_length=4, editable=False)
-    assessment_date = models.DateField()
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="pasi_assessments"
+    )
+    visit = models.OneToOneField(
+        "subjects.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, related_name="pasi_assessment"
+    )
+    visit_code = models.CharField(_("visit code"), max_length=4, editable=False)
+    assessment_date = models.DateField(
+        _("assessment date"),
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assessor"), on_delete=models.PROTECT, related_name="+"
+    )
     bsa_percent = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True, validators=AREA_PERCENT_VALIDATORS
+        _("bsa percent"), max_digits=4, decimal_places=1, null=True, blank=True, validators=AREA_PERCENT_VALIDATORS
     )
     locals().update(_region_fields("head"))
     locals().update(_region_fields("upper_limbs"))
     locals().update(_region_fields("trunk"))
     locals().update(_region_fields("lower_limbs"))
     pasi_total = models.DecimalField(
+        _("pasi total"),
         max_digits=3,
         decimal_places=1,
         editable=False,
         validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("72.0"))],
     )
     # From 100.0 (clear) down to -71900.0 (baseline 0.1, PASI 72.0); None without a baseline above 0.
-    improvement_percent = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True, editable=False)
+    improvement_percent = models.DecimalField(
+        _("improvement percent"), max_digits=7, decimal_places=1, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["participant_id", "visit__visitnum"]

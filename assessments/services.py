@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments import pasi
 from assessments.models import PasiAssessment
@@ -15,7 +17,17 @@ from subjects.sitetime import site_today
 from trialsite import figures
 from trialsite.audit import audited_save, check_version
 
-REGION_LABELS = {"head": "Head and neck", "upper_limbs": "Upper limbs", "trunk": "Trunk", "lower_limbs": "Lower limbs"}
+REGION_LABELS = {
+    "head": gettext_lazy("Head and neck"),
+    "upper_limbs": gettext_lazy("Upper limbs"),
+    "trunk": gettext_lazy("Trunk"),
+    "lower_limbs": gettext_lazy("Lower limbs"),
+}
+ITEM_LABELS = {
+    "erythema": gettext_lazy("erythema"),
+    "induration": gettext_lazy("induration"),
+    "desquamation": gettext_lazy("desquamation"),
+}
 SCREENING_VISIT = "SCR"
 BASELINE_VISITS = pasi.BASELINE_VISITS
 
@@ -39,18 +51,21 @@ def region_scores(regions: Mapping[str, Mapping | None]) -> tuple[dict[str, pasi
     errors: dict[str, list[str]] = {}
     for region in pasi.REGIONS:
         items = regions.get(region)
-        label = REGION_LABELS[region]
+        label = {"region": REGION_LABELS[region]}
         if not items:
-            errors[region] = [f"{label} is missing: every region is required (PASI is never imputed)."]
+            errors[region] = [_("%(region)s is missing: every region is required (PASI is never imputed).") % label]
             continue
         values: dict[str, int] = {}
         for item in pasi.ITEMS:
             value = items.get(item)
             field = f"{region}_{item}"
             if value is None or value == "":
-                errors[field] = ["This field is required."]
+                errors[field] = [_("This field is required.")]
             elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= pasi.ITEM_MAX:
-                errors[field] = [f"{label} {item}: enter a whole score from 0 to {pasi.ITEM_MAX}."]
+                errors[field] = [
+                    _("%(region)s %(item)s: enter a whole score from 0 to %(max)s.")
+                    % {**label, "item": ITEM_LABELS[item], "max": pasi.ITEM_MAX}
+                ]
             else:
                 values[item] = value
         area_score = None
@@ -58,28 +73,33 @@ def region_scores(regions: Mapping[str, Mapping | None]) -> tuple[dict[str, pasi
             percent = _as_decimal(items.get("area_percent"))
         except (InvalidOperation, TypeError, ValueError):
             percent = None
-            errors[f"{region}_area_percent"] = [f"{label} area: enter a percentage from 0 to 100."]
+            errors[f"{region}_area_percent"] = [_("%(region)s area: enter a percentage from 0 to 100.") % label]
         entered_score = items.get("area_score")
         if percent is not None:
             if not percent.is_finite() or not 0 <= percent <= 100 or percent != percent.quantize(Decimal("0.1")):
-                errors[f"{region}_area_percent"] = [f"{label} area: enter a percentage from 0 to 100 (one decimal)."]
+                errors[f"{region}_area_percent"] = [
+                    _("%(region)s area: enter a percentage from 0 to 100 (one decimal).") % label
+                ]
             else:
                 area_score = pasi.area_score(percent)
                 if entered_score not in (None, "") and entered_score != area_score:
                     errors[f"{region}_area_score"] = [
-                        f"{label}: {percent} % gives area score {area_score}, not {entered_score}; "
-                        "enter the percentage or the score, not both."
+                        _(
+                            "%(region)s: %(percent)s %% gives area score %(score)s, not %(entered)s; "
+                            "enter the percentage or the score, not both."
+                        )
+                        % {**label, "percent": percent, "score": area_score, "entered": entered_score}
                     ]
         elif entered_score not in (None, ""):
             if isinstance(entered_score, bool) or not isinstance(entered_score, int):
-                errors[f"{region}_area_score"] = [f"{label} area score: enter a whole score from 0 to 6."]
+                errors[f"{region}_area_score"] = [_("%(region)s area score: enter a whole score from 0 to 6.") % label]
             elif not 0 <= entered_score <= pasi.AREA_SCORE_MAX:
-                errors[f"{region}_area_score"] = [f"{label} area score: enter a whole score from 0 to 6."]
+                errors[f"{region}_area_score"] = [_("%(region)s area score: enter a whole score from 0 to 6.") % label]
             else:
                 area_score = entered_score
         elif f"{region}_area_percent" not in errors:
             errors[f"{region}_area_percent"] = [
-                f"{label}: enter the area as a percentage, or the area score when only the score is known."
+                _("%(region)s: enter the area as a percentage, or the area score when only the score is known.") % label
             ]
         percents[region] = percent
         if area_score is not None and len(values) == len(pasi.ITEMS):
@@ -105,16 +125,16 @@ def pasi_save(
     """
     errors: dict[str, list[str]] = {}
     if assessment_date is None:
-        errors["assessment_date"] = ["This field is required."]
+        errors["assessment_date"] = [_("This field is required.")]
     elif assessment_date > site_today():
-        errors["assessment_date"] = ["The assessment date cannot be in the future."]
+        errors["assessment_date"] = [_("The assessment date cannot be in the future.")]
     try:
         bsa = _as_decimal(bsa_percent)
     except (InvalidOperation, TypeError, ValueError):
         bsa = None
-        errors["bsa_percent"] = ["Enter a percentage from 0 to 100."]
+        errors["bsa_percent"] = [_("Enter a percentage from 0 to 100.")]
     if bsa is not None and not (bsa.is_finite() and 0 <= bsa <= 100):
-        errors["bsa_percent"] = ["Enter a percentage from 0 to 100."]
+        errors["bsa_percent"] = [_("Enter a percentage from 0 to 100.")]
     scores, percents, region_errors = region_scores(regions)
     errors.update(region_errors)
     if errors:
@@ -130,8 +150,11 @@ def pasi_save(
             raise ValidationError(
                 {
                     "visit": [
-                        f"A PASI assessment is already recorded for visit {visit.visit_code}: one per visit "
-                        "(to correct it, give a reason for change)."
+                        _(
+                            "A PASI assessment is already recorded for visit %(visit)s: one per visit "
+                            "(to correct it, give a reason for change)."
+                        )
+                        % {"visit": visit.visit_code}
                     ]
                 }
             )

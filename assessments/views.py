@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import pasi
@@ -39,7 +40,9 @@ def pasi_entry(request: HttpRequest, screening_number: str, visit_code: str) -> 
             ),
         )
         if saved is not None:
-            messages.success(request, f"PASI at {visit.visit_code} saved: {saved.pasi_total}.")
+            messages.success(
+                request, _("PASI at %(visit)s saved: %(pasi)s.") % {"visit": visit.visit_code, "pasi": saved.pasi_total}
+            )
             return redirect(after_save(request.POST, visit.participant, visit.visit_code, "pasi_assessment"))
     else:
         form = PasiForm(record=assessment)

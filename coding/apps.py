@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CodingConfig(AppConfig):
     name = "coding"
-    verbose_name = "Medical coding (MedDRA)"
+    verbose_name = _("Medical coding (MedDRA)")

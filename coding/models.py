@@ -15,6 +15,7 @@ The rows are reference data written only by `load_meddra` (coding.loader), never
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from coding.meddra_files import ABBREVIATION_MAX, NAME_MAX, VERSION_MAX
 
@@ -22,11 +23,11 @@ from coding.meddra_files import ABBREVIATION_MAX, NAME_MAX, VERSION_MAX
 class MeddraRelease(models.Model):
     version = models.CharField(max_length=VERSION_MAX, unique=True)
     language = models.CharField(max_length=40, blank=True)
-    digest = models.CharField(max_length=64, help_text="SHA-256 of the records of the files loaded.")
+    digest = models.CharField(max_length=64, help_text=_("SHA-256 of the records of the files loaded."))
     loaded_at = models.DateTimeField()
-    loaded_by = models.CharField(max_length=150, help_text="Who ran load_meddra.")
+    loaded_by = models.CharField(max_length=150, help_text=_("Who ran load_meddra."))
     is_active = models.BooleanField(default=False)
-    activated_at = models.DateTimeField(null=True, blank=True, help_text="When it last became the active release.")
+    activated_at = models.DateTimeField(null=True, blank=True, help_text=_("When it last became the active release."))
 
     class Meta:
         ordering = ["-loaded_at"]
@@ -90,8 +91,8 @@ class PreferredTerm(Term):
 class LowestLevelTerm(Term):
     release = models.ForeignKey(MeddraRelease, on_delete=models.CASCADE, related_name="llts")
     pt = models.ForeignKey(PreferredTerm, on_delete=models.RESTRICT, related_name="llts")
-    is_current = models.BooleanField(help_text="MedDRA's currency flag: non-current LLTs are kept, not coded to.")
-    name_key = models.TextField(help_text="The name as coding.terms.term_key compares it.")
+    is_current = models.BooleanField(help_text=_("MedDRA's currency flag: non-current LLTs are kept, not coded to."))
+    name_key = models.TextField(help_text=_("The name as coding.terms.term_key compares it."))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["release", "code"], name="coding_llt_code_unique")]

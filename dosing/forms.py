@@ -10,7 +10,7 @@ from dosing.services import INFUSION_ENTERED_FIELDS, VITAL_VALUE_FIELDS
 from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.forms import IsoDateTimeInput, VersionedForm
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def _yes_no(label: str, *, required: bool = True) -> forms.TypedChoiceField:
@@ -30,22 +30,31 @@ class VitalSignsForm(VersionedForm, forms.Form):
     `record`: the saved vital signs being corrected (None: a new time point).
     """
 
-    timepoint = forms.ChoiceField(choices=Timepoint.choices)
-    measured_at = forms.DateTimeField(widget=IsoDateTimeInput())
-    minutes_after_start = forms.IntegerField(required=False, min_value=1, help_text="During the infusion only.")
+    timepoint = forms.ChoiceField(label=_("Timepoint"), choices=Timepoint.choices)
+    measured_at = forms.DateTimeField(label=_("Measured at"), widget=IsoDateTimeInput())
+    minutes_after_start = forms.IntegerField(
+        label=_("Minutes after start"), required=False, min_value=1, help_text=_("During the infusion only.")
+    )
     weight_kg = forms.DecimalField(
-        label="Weight (kg)", required=False, min_value=Decimal("30.0"), max_value=Decimal("200.0"), decimal_places=1
+        label=_("Weight (kg)"), required=False, min_value=Decimal("30.0"), max_value=Decimal("200.0"), decimal_places=1
     )
-    systolic_bp = forms.IntegerField(label="Systolic BP (mmHg)", required=False, min_value=60, max_value=250)
-    diastolic_bp = forms.IntegerField(label="Diastolic BP (mmHg)", required=False, min_value=30, max_value=150)
-    heart_rate = forms.IntegerField(label="Heart rate (/min)", required=False, min_value=30, max_value=200)
+    systolic_bp = forms.IntegerField(label=_("Systolic BP (mmHg)"), required=False, min_value=60, max_value=250)
+    diastolic_bp = forms.IntegerField(label=_("Diastolic BP (mmHg)"), required=False, min_value=30, max_value=150)
+    heart_rate = forms.IntegerField(label=_("Heart rate (/min)"), required=False, min_value=30, max_value=200)
     temperature_c = forms.DecimalField(
-        label="Temperature (°C)", required=False, min_value=Decimal("34.0"), max_value=Decimal("42.0"), decimal_places=1
+        label=_("Temperature (°C)"),
+        required=False,
+        min_value=Decimal("34.0"),
+        max_value=Decimal("42.0"),
+        decimal_places=1,
     )
-    respiratory_rate = forms.IntegerField(label="Respiratory rate (/min)", required=False, min_value=6, max_value=60)
-    spo2_percent = forms.IntegerField(label="SpO₂ (%)", required=False, min_value=50, max_value=100)
+    respiratory_rate = forms.IntegerField(label=_("Respiratory rate (/min)"), required=False, min_value=6, max_value=60)
+    spo2_percent = forms.IntegerField(label=_("SpO₂ (%)"), required=False, min_value=50, max_value=100)
     reason_for_change = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+        label=_("Reason for change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=REASON_MAX_LENGTH,
     )
 
     VALUE_FIELDS = VITAL_VALUE_FIELDS
@@ -93,38 +102,44 @@ class InfusionForm(VersionedForm, forms.Form):
     `record`: the recorded infusion of the visit, when there is one (it is then corrected).
     """
 
-    product_lot = forms.CharField(max_length=40)
+    product_lot = forms.CharField(label=_("Product lot"), max_length=40)
     viability_percent = forms.DecimalField(
-        label="Viability (%)", min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
+        label=_("Viability (%)"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=1
     )
     administered_cells = MillionCellsField(
         label=_("Administered viable cells (×10⁶)"),
         help_text=_("In millions, one decimal: 127.0 means 127,000,000 cells."),
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
-    thaw_time = forms.DateTimeField(widget=IsoDateTimeInput())
-    start_time = forms.DateTimeField(widget=IsoDateTimeInput())
-    end_time = forms.DateTimeField(widget=IsoDateTimeInput())
+    thaw_time = forms.DateTimeField(label=_("Thaw time"), widget=IsoDateTimeInput())
+    start_time = forms.DateTimeField(label=_("Start time"), widget=IsoDateTimeInput())
+    end_time = forms.DateTimeField(label=_("End time"), widget=IsoDateTimeInput())
     volume_ml = forms.DecimalField(
-        label="Volume (mL)", min_value=Decimal("1"), max_value=Decimal("500"), decimal_places=1
+        label=_("Volume (mL)"), min_value=Decimal("1"), max_value=Decimal("500"), decimal_places=1
     )
-    whole_volume_given = _yes_no("Whole volume given")
+    whole_volume_given = _yes_no(_("Whole volume given"))
     volume_given_ml = forms.DecimalField(
-        label="Volume given (mL), when not the whole volume",
+        label=_("Volume given (mL), when not the whole volume"),
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("500"),
         decimal_places=1,
     )
-    interrupted = _yes_no("Interrupted")
-    interruption_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    interrupted = _yes_no(_("Interrupted"))
+    interruption_reason = forms.CharField(
+        label=_("Interruption reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     deviation_reason = forms.CharField(
+        label=_("Deviation reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the dose is outside the tolerance or the visit is outside its window.",
+        help_text=_("Required when the dose is outside the tolerance or the visit is outside its window."),
     )
     reason_for_change = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+        label=_("Reason for change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=REASON_MAX_LENGTH,
     )
 
     SERVICE_FIELDS = INFUSION_ENTERED_FIELDS

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trialsite.audit import AuditedModel
 
@@ -12,41 +13,60 @@ class Infusion(AuditedModel):
 
     ROUTE = "INTRAVENOUS"
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="infusions")
-    visit = models.OneToOneField("subjects.Visit", on_delete=models.PROTECT, related_name="infusion")
-    infusion_number = models.PositiveSmallIntegerField(editable=False)
-    weight_kg_used = models.DecimalField(max_digits=5, decimal_places=1, editable=False)
-    dose_per_kg = models.BigIntegerField(editable=False, help_text="Cells per kg, from the study configuration.")
-    planned_cells = models.BigIntegerField(editable=False)
-    administered_cells = models.BigIntegerField(validators=[MinValueValidator(1)])
-    dose_deviation = models.BooleanField(default=False, editable=False)
-    deviation_reason = models.TextField(blank=True)
-    product_lot = models.CharField(max_length=40)
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="infusions"
+    )
+    visit = models.OneToOneField(
+        "subjects.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, related_name="infusion"
+    )
+    infusion_number = models.PositiveSmallIntegerField(_("infusion number"), editable=False)
+    weight_kg_used = models.DecimalField(_("weight kg used"), max_digits=5, decimal_places=1, editable=False)
+    dose_per_kg = models.BigIntegerField(
+        _("dose per kg"), editable=False, help_text=_("Cells per kg, from the study configuration.")
+    )
+    planned_cells = models.BigIntegerField(_("planned cells"), editable=False)
+    administered_cells = models.BigIntegerField(_("administered cells"), validators=[MinValueValidator(1)])
+    dose_deviation = models.BooleanField(_("dose deviation"), default=False, editable=False)
+    deviation_reason = models.TextField(_("deviation reason"), blank=True)
+    product_lot = models.CharField(_("product lot"), max_length=40)
     viability_percent = models.DecimalField(
+        _("viability percent"),
         max_digits=4,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("100.0"))],
     )
-    thaw_time = models.DateTimeField()
-    start_time = models.DateTimeField()
-    end_time = models.DateTimeField()
+    thaw_time = models.DateTimeField(
+        _("thaw time"),
+    )
+    start_time = models.DateTimeField(
+        _("start time"),
+    )
+    end_time = models.DateTimeField(
+        _("end time"),
+    )
     volume_ml = models.DecimalField(
+        _("volume ml"),
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("500.0"))],
     )
-    whole_volume_given = models.BooleanField()
+    whole_volume_given = models.BooleanField(
+        _("whole volume given"),
+    )
     volume_given_ml = models.DecimalField(
+        _("volume given ml"),
         max_digits=5,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("500.0"))],
     )
-    route = models.CharField(max_length=20, default=ROUTE, editable=False)
-    interrupted = models.BooleanField(default=False)
-    interruption_reason = models.TextField(blank=True)
-    administered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    route = models.CharField(_("route"), max_length=20, default=ROUTE, editable=False)
+    interrupted = models.BooleanField(_("interrupted"), default=False)
+    interruption_reason = models.TextField(_("interruption reason"), blank=True)
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("administered by"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["participant_id", "infusion_number"]
@@ -75,10 +95,10 @@ class Infusion(AuditedModel):
 
 
 class Timepoint(models.TextChoices):
-    VISIT = "visit", "Visit"
-    PRE_INFUSION = "pre_infusion", "Pre-infusion"
-    DURING_INFUSION = "during_infusion", "During infusion"
-    POST_INFUSION = "post_infusion", "Post-infusion"
+    VISIT = "visit", _("Visit")
+    PRE_INFUSION = "pre_infusion", _("Pre-infusion")
+    DURING_INFUSION = "during_infusion", _("During infusion")
+    POST_INFUSION = "post_infusion", _("Post-infusion")
 
 
 class VitalSigns(AuditedModel):
@@ -86,11 +106,21 @@ class VitalSigns(AuditedModel):
 
     participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="vital_signs")
     visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, related_name="vital_signs")
-    infusion = models.ForeignKey(Infusion, null=True, blank=True, on_delete=models.PROTECT, related_name="vital_signs")
-    timepoint = models.CharField(max_length=16, choices=Timepoint.choices, default=Timepoint.VISIT)
-    minutes_after_start = models.PositiveSmallIntegerField(null=True, blank=True)
-    measured_at = models.DateTimeField()
+    infusion = models.ForeignKey(
+        Infusion,
+        verbose_name=_("infusion"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vital_signs",
+    )
+    timepoint = models.CharField(_("timepoint"), max_length=16, choices=Timepoint.choices, default=Timepoint.VISIT)
+    minutes_after_start = models.PositiveSmallIntegerField(_("minutes after start"), null=True, blank=True)
+    measured_at = models.DateTimeField(
+        _("measured at"),
+    )
     weight_kg = models.DecimalField(
+        _("weight kg"),
         max_digits=5,
         decimal_places=1,
         null=True,
@@ -98,15 +128,16 @@ class VitalSigns(AuditedModel):
         validators=[MinValueValidator(Decimal("30.0")), MaxValueValidator(Decimal("200.0"))],
     )
     systolic_bp = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(60), MaxValueValidator(250)]
+        _("systolic bp"), null=True, blank=True, validators=[MinValueValidator(60), MaxValueValidator(250)]
     )
     diastolic_bp = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(150)]
+        _("diastolic bp"), null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(150)]
     )
     heart_rate = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(200)]
+        _("heart rate"), null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(200)]
     )
     temperature_c = models.DecimalField(
+        _("temperature c"),
         max_digits=3,
         decimal_places=1,
         null=True,
@@ -114,14 +145,15 @@ class VitalSigns(AuditedModel):
         validators=[MinValueValidator(Decimal("34.0")), MaxValueValidator(Decimal("42.0"))],
     )
     respiratory_rate = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(6), MaxValueValidator(60)]
+        _("respiratory rate"), null=True, blank=True, validators=[MinValueValidator(6), MaxValueValidator(60)]
     )
     spo2_percent = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(100)]
+        _("spo2 percent"), null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(100)]
     )
 
     class Meta:
-        verbose_name_plural = "vital signs"
+        verbose_name = _("vital signs")
+        verbose_name_plural = _("vital signs")
         ordering = ["participant_id", "measured_at"]
         constraints = [
             models.CheckConstraint(

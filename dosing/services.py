@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dosing import dose
 from dosing.models import Infusion, Timepoint, VitalSigns
@@ -80,30 +81,32 @@ def vitals_record(
     """
     unknown = sorted(set(values) - set(VITAL_VALUE_FIELDS))
     if unknown:
-        raise ValidationError({name: ["Unknown vital sign."] for name in unknown})
+        raise ValidationError({name: [_("Unknown vital sign.")] for name in unknown})
     study = Study.current()
     errors: dict[str, list[str]] = {}
     if timepoint not in Timepoint.values:
-        errors["timepoint"] = [f"Choose one of: {', '.join(Timepoint.values)}."]
+        errors["timepoint"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Timepoint.values)}]
     if measured_at is None:
-        errors["measured_at"] = ["This field is required."]
+        errors["measured_at"] = [_("This field is required.")]
     elif measured_at > timezone.now():
-        errors["measured_at"] = ["The measurement time cannot be in the future."]
+        errors["measured_at"] = [_("The measurement time cannot be in the future.")]
     elif visit.actual_date and site_date(measured_at, study) != visit.actual_date:
-        errors["measured_at"] = [f"Must be on the visit date ({visit.actual_date:%Y-%m-%d})."]
+        errors["measured_at"] = [_("Must be on the visit date (%(date)s).") % {"date": f"{visit.actual_date:%Y-%m-%d}"}]
     interval = study.vitals_interval_minutes
     if timepoint == Timepoint.DURING_INFUSION:
         if minutes_after_start is None:
-            errors["minutes_after_start"] = ["Required for vital signs during the infusion."]
+            errors["minutes_after_start"] = [_("Required for vital signs during the infusion.")]
         elif minutes_after_start <= 0 or minutes_after_start % interval:
-            errors["minutes_after_start"] = [f"Must be a positive multiple of {interval} minutes."]
+            errors["minutes_after_start"] = [
+                _("Must be a positive multiple of %(interval)s minutes.") % {"interval": interval}
+            ]
     elif minutes_after_start is not None:
-        errors["minutes_after_start"] = ["Only vital signs during the infusion have minutes after start."]
+        errors["minutes_after_start"] = [_("Only vital signs during the infusion have minutes after start.")]
     if all(values.get(name) is None for name in VITAL_VALUE_FIELDS):
-        errors["__all__"] = ["Enter at least one vital sign."]
+        errors["__all__"] = [_("Enter at least one vital sign.")]
     systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")
     if systolic is not None and diastolic is not None and systolic <= diastolic:
-        errors["systolic_bp"] = ["Systolic blood pressure must be greater than diastolic."]
+        errors["systolic_bp"] = [_("Systolic blood pressure must be greater than diastolic.")]
     _raise_if(errors)
 
     with transaction.atomic():
@@ -118,9 +121,12 @@ def vitals_record(
         if vital_signs is not None:
             duplicates = duplicates.exclude(pk=vital_signs.pk)
         if duplicates.exists():
-            label = Timepoint(timepoint).label.lower()
-            when = f" at {minutes_after_start} minutes" if timepoint == Timepoint.DURING_INFUSION else ""
-            raise ValidationError({"timepoint": [f"Vital signs {label}{when} are already recorded for this visit."]})
+            values = {"timepoint": Timepoint(timepoint).label.lower(), "minutes": minutes_after_start}
+            if timepoint == Timepoint.DURING_INFUSION:
+                message = _("Vital signs %(timepoint)s at %(minutes)s minutes are already recorded for this visit.")
+            else:
+                message = _("Vital signs %(timepoint)s are already recorded for this visit.")
+            raise ValidationError({"timepoint": [message % values]})
         if infusion is None and timepoint in INFUSION_TIMEPOINTS:
             infusion = Infusion.objects.filter(visit=visit).first()
         record = vital_signs or VitalSigns(participant_id=visit.participant_id, visit=visit)
@@ -198,14 +204,19 @@ def infusion_record(
             raise ValidationError(
                 {
                     "visit": [
-                        f"An infusion is already recorded for visit {visit.visit_code}: a second infusion for a "
-                        "visit is refused (to correct the recorded one, give a reason for change)."
+                        _(
+                            "An infusion is already recorded for visit %(visit)s: a second infusion for a "
+                            "visit is refused (to correct the recorded one, give a reason for change)."
+                        )
+                        % {"visit": visit.visit_code}
                     ]
                 }
             )
         definition = VisitDefinition.objects.filter(study=study, code=visit.visit_code).first()
         if definition is None or not definition.dosing:
-            raise ValidationError({"visit": [f"Visit {visit.visit_code} is not a dosing visit."]})
+            raise ValidationError(
+                {"visit": [_("Visit %(visit)s is not a dosing visit.") % {"visit": visit.visit_code}]}
+            )
         if existing is None:
             blockers = infusion_blockers(participant, visit)
             if blockers:
@@ -213,43 +224,52 @@ def infusion_record(
             given = Infusion.objects.filter(participant=participant).count()
             if given >= study.max_infusions:
                 raise ValidationError(
-                    {"visit": [f"The participant has had {given} infusions: at most {study.max_infusions} are given."]}
+                    {
+                        "visit": [
+                            _("The participant has had %(given)s infusions: at most %(max)s are given.")
+                            % {"given": given, "max": study.max_infusions}
+                        ]
+                    }
                 )
 
         errors: dict[str, list[str]] = {}
         cells = _whole_cells(administered_cells)
         if cells is None:
-            errors["administered_cells"] = ["Enter a whole number of cells."]
+            errors["administered_cells"] = [_("Enter a whole number of cells.")]
         elif cells <= 0:
-            errors["administered_cells"] = ["Administered cells must be greater than 0."]
+            errors["administered_cells"] = [_("Administered cells must be greater than 0.")]
         if not (product_lot or "").strip():
-            errors["product_lot"] = ["This field is required."]
+            errors["product_lot"] = [_("This field is required.")]
         now = timezone.now()
         for name, moment in (("thaw_time", thaw_time), ("start_time", start_time), ("end_time", end_time)):
             if moment is None:
-                errors[name] = ["This field is required."]
+                errors[name] = [_("This field is required.")]
             elif moment > now:
-                errors[name] = ["Cannot be in the future."]
+                errors[name] = [_("Cannot be in the future.")]
         infusion_date = None
         if start_time and end_time and thaw_time and not errors.keys() & {"thaw_time", "start_time", "end_time"}:
             if thaw_time >= start_time:
-                errors["thaw_time"] = ["The thaw time must be before the start of the infusion."]
+                errors["thaw_time"] = [_("The thaw time must be before the start of the infusion.")]
             if end_time <= start_time:
-                errors["end_time"] = ["The end of the infusion must be after its start."]
+                errors["end_time"] = [_("The end of the infusion must be after its start.")]
             infusion_date = site_date(start_time, study)
             visit_date = visit.actual_date or infusion_date
             if infusion_date != visit_date:
-                errors["start_time"] = [f"The infusion must start on the visit date ({visit_date:%Y-%m-%d})."]
+                errors["start_time"] = [
+                    _("The infusion must start on the visit date (%(date)s).") % {"date": f"{visit_date:%Y-%m-%d}"}
+                ]
             elif site_date(end_time, study) != visit_date:
-                errors["end_time"] = [f"The infusion must end on the visit date ({visit_date:%Y-%m-%d})."]
+                errors["end_time"] = [
+                    _("The infusion must end on the visit date (%(date)s).") % {"date": f"{visit_date:%Y-%m-%d}"}
+                ]
         if whole_volume_given:
             volume_given_ml = None
         elif volume_given_ml is None:
-            errors["volume_given_ml"] = ["Required when the whole volume was not given."]
+            errors["volume_given_ml"] = [_("Required when the whole volume was not given.")]
         elif volume_ml is not None and volume_given_ml > volume_ml:
-            errors["volume_given_ml"] = ["Cannot exceed the volume of the product."]
+            errors["volume_given_ml"] = [_("Cannot exceed the volume of the product.")]
         if interrupted and not interruption_reason:
-            errors["interruption_reason"] = ["Give the reason for the interruption."]
+            errors["interruption_reason"] = [_("Give the reason for the interruption.")]
         if not interrupted:
             interruption_reason = ""
         # The dose is checked even when the times are wrong, so every error of the entry shows at once.
@@ -258,8 +278,11 @@ def infusion_record(
         if weight is None:
             if dose_date is not None and not errors:
                 errors["weight_kg_used"] = [
-                    f"No pre-infusion weight is recorded for visit {visit.visit_code} on "
-                    f"{dose_date:%Y-%m-%d}: record the weight in the vital signs before the infusion."
+                    _(
+                        "No pre-infusion weight is recorded for visit %(visit)s on %(date)s: "
+                        "record the weight in the vital signs before the infusion."
+                    )
+                    % {"visit": visit.visit_code, "date": f"{dose_date:%Y-%m-%d}"}
                 ]
             _raise_if(errors)
         planned = dose.planned_cells(weight.weight_kg, study.dose_per_kg_cells)
@@ -269,16 +292,32 @@ def infusion_record(
         if deviation and not deviation_reason:
             low, high = dose.dose_bounds(planned, study.dose_tolerance_percent)
             errors["deviation_reason"] = [
-                f"{cells:,} cells is outside ±{study.dose_tolerance_percent} % of the planned {planned:,} cells "
-                f"({low:,}–{high:,}): a deviation reason is required."
+                _(
+                    "%(cells)s cells is outside ±%(tolerance)s %% of the planned %(planned)s cells "
+                    "(%(low)s–%(high)s): a deviation reason is required."
+                )
+                % {
+                    "cells": f"{cells:,}",
+                    "tolerance": study.dose_tolerance_percent,
+                    "planned": f"{planned:,}",
+                    "low": f"{low:,}",
+                    "high": f"{high:,}",
+                }
             ]
         out_of_window = infusion_date is not None and not schedule.is_in_window(
             infusion_date, visit.window_start, visit.window_end
         )
         if out_of_window and not deviation_reason:
             errors.setdefault("deviation_reason", []).append(
-                f"The infusion date {infusion_date:%Y-%m-%d} is outside the visit window "
-                f"({visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}): a deviation reason is required."
+                _(
+                    "The infusion date %(date)s is outside the visit window (%(start)s to %(end)s): "
+                    "a deviation reason is required."
+                )
+                % {
+                    "date": f"{infusion_date:%Y-%m-%d}",
+                    "start": f"{visit.window_start:%Y-%m-%d}",
+                    "end": f"{visit.window_end:%Y-%m-%d}",
+                }
             )
         _raise_if(errors)
 

@@ -45,7 +45,7 @@ def vitals(request: HttpRequest, screening_number: str, visit_code: str) -> Http
             raise PermissionDenied
         form = VitalSignsForm(request.POST)
         if submit(form, lambda: _save_vitals(request, form, visit, None)):
-            messages.success(request, f"Vital signs at {visit.visit_code} saved.")
+            messages.success(request, _("Vital signs at %(visit)s saved.") % {"visit": visit.visit_code})
             return redirect(after_save(request.POST, visit.participant, visit.visit_code, "vital_signs"))
     records = VitalSigns.objects.filter(visit=visit).order_by("measured_at", "minutes_after_start")
     context = {"visit": visit, "participant": visit.participant, "records": records, "form": form}
@@ -61,7 +61,7 @@ def vitals_edit(request: HttpRequest, screening_number: str, visit_code: str, pk
     record = get_object_or_404(VitalSigns, pk=pk, visit=visit)
     form = VitalSignsForm(request.POST or None, record=record)
     if request.method == "POST" and submit(form, lambda: _save_vitals(request, form, visit, record)):
-        messages.success(request, "Vital signs corrected.")
+        messages.success(request, _("Vital signs corrected."))
         return redirect(after_save(request.POST, visit.participant, visit.visit_code, "vital_signs"))
     context = {"visit": visit, "participant": visit.participant, "record": record, "form": form}
     return render(request, "dosing/vitals_edit.html", context, status=form_status(form, invalid=400))
@@ -101,7 +101,11 @@ def infusion(request: HttpRequest, screening_number: str, visit_code: str) -> Ht
             ),
         )
         if saved is not None:
-            messages.success(request, f"Infusion {saved.infusion_number} at {visit.visit_code} saved.")
+            messages.success(
+                request,
+                _("Infusion %(number)s at %(visit)s saved.")
+                % {"number": saved.infusion_number, "visit": visit.visit_code},
+            )
             return redirect(after_save(request.POST, visit.participant, visit.visit_code, "infusion"))
     elif recorded:
         form = InfusionForm(record=recorded)

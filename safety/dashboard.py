@@ -30,7 +30,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import pasi as pasi_rules
 from assessments.models import PasiAssessment
@@ -44,6 +47,7 @@ from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import (
     HOLD_REASON_KEYS,
     DmcAlert,
+    hold_reason_lazy,
     hold_reason_of,
     safety_population_condition,
     signal_events,
@@ -58,7 +62,18 @@ TABLE_CAP = 100  # rows shown inline on the dashboard; the listing has them all
 GRADES = (1, 2, 3, 4, 5)
 
 
-NOT_ENROLLED = "(not enrolled)"
+NOT_ENROLLED = _("(not enrolled)")
+# Files (the listings' CSV) are the same in every language: written in English.
+EXPORT_LANGUAGE = "en-gb"
+
+
+def _grade_label(grade: int) -> str:
+    return gettext("Grade %(grade)s") % {"grade": grade}
+
+
+# Lazy: the figures are cached and shared by readers of every language, so labels are translated
+# when a page shows them (a module-level function, so a cached lazy label can be pickled).
+grade_label = lazy(_grade_label, str)
 
 
 def subject_label(subject_id: str | None, usubjid: str | None) -> str:
@@ -171,8 +186,8 @@ def ae_incidence(study: Study, cutoff: Cutoff | None = None) -> dict:
     )
     aggregates["te_events"] = Count("id", filter=rules.treatment_emergent_condition())
     categories = {
-        "grade": [(str(g), f"Grade {g}", Q(grade=g)) for g in GRADES],
-        "seriousness": [("yes", "Serious", Q(serious=True)), ("no", "Not serious", Q(serious=False))],
+        "grade": [(str(g), grade_label(g), Q(grade=g)) for g in GRADES],
+        "seriousness": [("yes", _("Serious"), Q(serious=True)), ("no", _("Not serious"), Q(serious=False))],
         "relationship": [(value, label, Q(relationship=value)) for value, label in Relationship.choices],
     }
     for name, rows in categories.items():
@@ -207,7 +222,7 @@ def ae_incidence(study: Study, cutoff: Cutoff | None = None) -> dict:
     }
 
 
-UNCODED = "Not coded yet"
+UNCODED = _("Not coded yet")
 
 
 def ae_by_term(population: int, cutoff: Cutoff | None = None) -> list[dict]:
@@ -319,7 +334,7 @@ def saes_and_holds(study: Study, cutoff: Cutoff | None = None) -> tuple[list[dic
             "subject": _label_of(row, prefix="hold_"),
             "adverse_event__ae_number": row["ae_number"],
             "placed": _local(row["hold_placed_at"]),
-            "reason": hold_reason_of(row, pseudonymised=True),
+            "reason": hold_reason_lazy({key: row[key] for key in HOLD_REASON_KEYS}, pseudonymised=True),
         }
         for row in held
         if row["hold_released_at"] is None or (cutoff is not None and row["hold_released_at"] >= cutoff.end)
@@ -492,6 +507,16 @@ def dashboard_figures(study: Study, cutoff: Cutoff | None = None) -> dict:
     }
 
 
+def chart_text() -> dict:
+    """The words the dashboard's charts draw (static/js/dmc_dashboard.js), in the reader's language."""
+    return {
+        "events": gettext("Events"),
+        "participants": gettext("Participants"),
+        "pasi": "PASI",
+        "mean_improvement": gettext("Mean improvement from baseline (%)"),
+    }
+
+
 def dashboard_data(study: Study, *, cutoff: Cutoff | None = None, cached: bool = True) -> dict:
     """The dashboard's context, as of today or of a data cut-off. Its figures are shared by every
     reviewer for FIGURES_TTL_SECONDS (per cut-off), unless a service writes data they read
@@ -508,6 +533,7 @@ def dashboard_data(study: Study, *, cutoff: Cutoff | None = None, cached: bool =
         "study": study,
         "cutoff": cutoff,
         "generated_at": _local(now),
+        "charts": {**figures["charts"], "text": chart_text()},
         "saes": sae_summary(figures["sae_rows"], study, now, cutoff),
         "alert": DmcAlert(
             participants=figures["incidence"]["signal_participants"], threshold=study.dmc_alert_threshold
@@ -527,17 +553,17 @@ class Listing:
 
 
 AE_COLUMNS = [
-    ("subject", "Subject"),
+    ("subject", _("Subject")),
     ("ae_number", "AE"),
-    ("term", "Term"),
-    ("onset_date", "Onset"),
-    ("end_date", "End"),
-    ("grade", "Grade"),
-    ("serious", "Serious"),
-    ("relationship_label", "Relationship"),
-    ("treatment_emergent", "Treatment-emergent"),
-    ("outcome_label", "Outcome"),
-    ("clock", "SAE clock"),
+    ("term", _("Term")),
+    ("onset_date", _("Onset")),
+    ("end_date", _("End")),
+    ("grade", _("Grade")),
+    ("serious", _("Serious")),
+    ("relationship_label", _("Relationship")),
+    ("treatment_emergent", _("Treatment-emergent")),
+    ("outcome_label", _("Outcome")),
+    ("clock", _("SAE clock")),
 ]
 AE_VALUES = (
     "id",
@@ -571,7 +597,7 @@ def listing(name: str, params, study: Study, cutoff: Cutoff | None = None) -> Li
     if name not in builders:
         from django.http import Http404
 
-        raise Http404("No such listing")
+        raise Http404(gettext("No such listing"))
     return builders[name](params, study, cutoff)
 
 
@@ -581,13 +607,13 @@ def _participants_listing(params, study: Study, cutoff: Cutoff | None) -> Listin
     filters = {}
     if params.get("status") in ParticipantStatus.values:
         participants = participants.filter(status[params["status"]])
-        filters["status"] = params["status"]
+        filters[_("status")] = params["status"]
     if params.get("enrolled") in YES:
         participants = participants.filter(status["enrolled_ever"])
-        filters["enrolled"] = "yes"
+        filters[_("enrolled")] = _("yes")
     if params.get("on_hold") in YES:
         participants = participants.filter(on_hold(cutoff))
-        filters["on hold"] = "yes"
+        filters[_("on hold")] = _("yes")
     counted = participants
     then = {}
     if cutoff is not None:  # the status and hold as they stood at the cut-off replace today's
@@ -608,13 +634,13 @@ def _participants_listing(params, study: Study, cutoff: Cutoff | None) -> Listin
             row.update(status=row.pop("status_then"), on_safety_hold=row.pop("on_hold_then"))
 
     return Listing(
-        "Participants",
+        _("Participants"),
         [
-            ("subject", "Subject"),
-            ("status", "Status"),
-            ("day1_date", "Day 1"),
-            ("infusions_given", "Infusions"),
-            ("on_safety_hold", "On hold"),
+            ("subject", _("Subject")),
+            ("status", _("Status")),
+            ("day1_date", _("Day 1")),
+            ("infusions_given", _("Infusions")),
+            ("on_safety_hold", _("On hold")),
         ],
         _decorated(rows, decorate, counted=counted),
         filters,
@@ -646,13 +672,18 @@ def _exposure_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
             participants = participants.filter(pk__in=counts.values("participant"))
         else:
             participants = participants.exclude(Exists(infusions.filter(participant=OuterRef("pk"))))
-        filters["infusions"] = params["infusions"]
+        filters[_("infusions")] = params["infusions"]
     rows = participants.annotate(infusions_given=_infusions_given(cutoff), cells=_cells_given(cutoff)).values(
         "subject_id", "usubjid", "infusions_given", "cells", "day1_date"
     )
     return Listing(
-        "Exposure",
-        [("subject", "Subject"), ("day1_date", "Day 1"), ("infusions_given", "Infusions"), ("cells", "Total cells")],
+        _("Exposure"),
+        [
+            ("subject", _("Subject")),
+            ("day1_date", _("Day 1")),
+            ("infusions_given", _("Infusions")),
+            ("cells", _("Total cells")),
+        ],
         _decorated(
             rows,
             lambda row: row.update(subject=_label_of(row, prefix=""), cells=row["cells"] or 0),
@@ -667,26 +698,26 @@ def _ae_queryset(params, cutoff: Cutoff | None = None):
     filters = {}
     if params.get("grade") in [str(g) for g in GRADES]:
         events = events.filter(grade=int(params["grade"]))
-        filters["grade"] = params["grade"]
+        filters[_("grade")] = params["grade"]
     if params.get("serious") in ("yes", "no"):
         events = events.filter(serious=params["serious"] == "yes")
-        filters["serious"] = params["serious"]
+        filters[_("serious")] = params["serious"]
     if params.get("relationship") in Relationship.values:
         events = events.filter(relationship=params["relationship"])
-        filters["relationship"] = params["relationship"]
+        filters[_("relationship")] = params["relationship"]
     if params.get("related") in YES:
         events = events.filter(relationship__in=rules.RELATED)
-        filters["related"] = "yes"
+        filters[_("related")] = _("yes")
     if params.get("treatment_emergent") in YES:
         events = events.filter(rules.treatment_emergent_condition())
-        filters["treatment-emergent"] = "yes"
+        filters[_("treatment-emergent")] = _("yes")
     return events, filters
 
 
 def _ae_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
     events, filters = _ae_queryset(params, cutoff)
     events = events.annotate(treatment_emergent=treatment_emergent_annotation())
-    return Listing("Adverse events", AE_COLUMNS, events.values(*AE_VALUES), filters)
+    return Listing(_("Adverse events"), AE_COLUMNS, events.values(*AE_VALUES), filters)
 
 
 def _sae_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
@@ -696,20 +727,20 @@ def _sae_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
     filters = {}
     if params.get("clock") in rules.CLOCK_LABELS:
         rows = [row for row in rows if row["clock_state"] == params["clock"]]
-        filters["SAE clock"] = rules.CLOCK_LABELS[params["clock"]]
+        filters[_("SAE clock")] = rules.CLOCK_LABELS[params["clock"]]
     columns = [
-        ("subject", "Subject"),
+        ("subject", _("Subject")),
         ("ae_number", "AE"),
-        ("term", "Term"),
-        ("grade", "Grade"),
-        ("relationship_label", "Relationship"),
-        ("awareness", "Awareness"),
-        ("due_at", "Report due"),
-        ("reported", "Reported"),
-        ("clock", "Timeliness"),
+        ("term", _("Term")),
+        ("grade", _("Grade")),
+        ("relationship_label", _("Relationship")),
+        ("awareness", _("Awareness")),
+        ("due_at", _("Report due")),
+        ("reported", _("Reported")),
+        ("clock", _("Timeliness")),
     ]
     return Listing(
-        "Serious adverse events", columns, _decorated(rows, lambda row: describe_events([row], study)), filters
+        _("Serious adverse events"), columns, _decorated(rows, lambda row: describe_events([row], study)), filters
     )
 
 
@@ -718,7 +749,7 @@ def _signals_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
     events = events.order_by("participant__screening_seq", "ae_number")
     events = events.annotate(treatment_emergent=treatment_emergent_annotation())
     return Listing(
-        f"Safety signals (related AE of grade ≥ {study.hold_min_grade} or related SAE)",
+        _("Safety signals (related AE of grade ≥ %(grade)s or related SAE)") % {"grade": study.hold_min_grade},
         AE_COLUMNS,
         events.values(*AE_VALUES),
     )
@@ -730,10 +761,10 @@ def _holds_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
     filters = {}
     if params.get("open") in YES:
         rows = rows.filter(open_then)
-        filters["open"] = "yes"
+        filters[_("open")] = _("yes")
     elif params.get("open") == "no":
         rows = rows.exclude(open_then)
-        filters["open"] = "no"
+        filters[_("open")] = _("no")
     rows = rows.values(
         "placed_at",
         "released_at",
@@ -752,14 +783,14 @@ def _holds_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
         )
 
     return Listing(
-        "Safety holds",
+        _("Safety holds"),
         [
-            ("subject", "Subject"),
+            ("subject", _("Subject")),
             ("adverse_event__ae_number", "AE"),
-            ("placed", "Placed"),
-            ("reason", "Reason"),
-            ("released", "Released"),
-            ("release_reason", "Release reason"),
+            ("placed", _("Placed")),
+            ("reason", _("Reason")),
+            ("released", _("Released")),
+            ("release_reason", _("Release reason")),
         ],
         _decorated(rows, decorate),
         filters,
@@ -772,7 +803,7 @@ def _pasi_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
     filters = {}
     if params.get("visit"):
         rows = rows.filter(visit_code=params["visit"])
-        filters["visit"] = params["visit"]
+        filters[_("visit")] = params["visit"]
     counted = rows
     rows = rows.values(
         "visit_code",
@@ -787,14 +818,14 @@ def _pasi_listing(params, study: Study, cutoff: Cutoff | None) -> Listing:
         row.update(subject=_label_of(row))
 
     return Listing(
-        "PASI assessments",
+        _("PASI assessments"),
         [
-            ("subject", "Subject"),
-            ("visit_code", "Visit"),
-            ("assessment_date", "Date"),
-            ("participant__baseline_pasi", "Baseline PASI"),
+            ("subject", _("Subject")),
+            ("visit_code", _("Visit")),
+            ("assessment_date", _("Date")),
+            ("participant__baseline_pasi", _("Baseline PASI")),
             ("pasi_total", "PASI"),
-            ("improvement_percent", "Improvement %"),
+            ("improvement_percent", _("Improvement %")),
         ],
         _decorated(rows, decorate, counted=counted),
         filters,
@@ -834,9 +865,9 @@ def listing_cells(row: dict, columns) -> list[tuple[object, str]]:
     for key, _label in columns:
         value = row.get(key, "")
         if value is True:
-            cells.append(("Yes", ""))
+            cells.append((gettext("Yes"), ""))
         elif value is False:
-            cells.append(("No", ""))
+            cells.append((gettext("No"), ""))
         elif value is None:
             cells.append(("—", ""))
         elif key == "clock" and value:

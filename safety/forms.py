@@ -18,7 +18,7 @@ from trialsite.audit import REASON_MAX_LENGTH
 from trialsite.filters import PageFilterForm, yes_no_filter
 from trialsite.forms import IsoDateInput, IsoDateTimeInput, VersionedForm
 
-YES_NO = [("", "—"), ("True", "Yes"), ("False", "No")]
+YES_NO = [("", "—"), ("True", _("Yes")), ("False", _("No"))]
 
 
 def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
@@ -34,9 +34,12 @@ def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
 class AdverseEventForm(VersionedForm, forms.ModelForm):
     """The AE CRF. On edit `reason_for_change` is required and causality is locked for non-investigators."""
 
-    expected = yes_no_field("Expected")
+    expected = yes_no_field(_("Expected"))
     reason_for_change = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=REASON_MAX_LENGTH
+        label=_("Reason for change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
     )
 
     class Meta:
@@ -50,7 +53,7 @@ class AdverseEventForm(VersionedForm, forms.ModelForm):
             "awareness_time": IsoDateTimeInput(),
             "reported_to_sponsor_at": IsoDateTimeInput(),
         }
-        labels = {"awareness_time": "Investigator awareness time", "grade": "CTCAE v5.0 grade"}
+        labels = {"awareness_time": _("Investigator awareness time"), "grade": _("CTCAE v5.0 grade")}
 
     def __init__(self, *args, participant, may_assess: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,7 +67,7 @@ class AdverseEventForm(VersionedForm, forms.ModelForm):
             if not may_assess:
                 for name in ("relationship", "expected"):
                     self.fields[name].disabled = True
-                    self.fields[name].help_text = "Only an investigator can change this after the AE is recorded."
+                    self.fields[name].help_text = _("Only an investigator can change this after the AE is recorded.")
         else:
             del self.fields["reason_for_change"]
         self.order_fields(list(AE_FIELDS) + ["reason_for_change"])
@@ -82,10 +85,10 @@ class AdverseEventForm(VersionedForm, forms.ModelForm):
 class AssessmentForm(VersionedForm, SignatureFields, forms.Form):
     """The investigator's (re-)assessment of the AE `record` as it was read."""
 
-    relationship = forms.ChoiceField(label="Relationship to UCMSCs", choices=Relationship.choices)
-    expected = yes_no_field("Expected")
+    relationship = forms.ChoiceField(label=_("Relationship to UCMSCs"), choices=Relationship.choices)
+    expected = yes_no_field(_("Expected"))
     reason = forms.CharField(
-        label="Reason for (re-)assessment", widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+        label=_("Reason for (re-)assessment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
     )
 
     def __init__(self, *args, record, **kwargs):
@@ -97,8 +100,8 @@ class AssessmentForm(VersionedForm, SignatureFields, forms.Form):
 class ReportedForm(VersionedForm, forms.Form):
     """When the SAE `record` was reported to the sponsor."""
 
-    reported_to_sponsor_at = forms.DateTimeField(label="Reported to the sponsor at", widget=IsoDateTimeInput())
-    reason = forms.CharField(label="Reason for change", required=False, max_length=REASON_MAX_LENGTH)
+    reported_to_sponsor_at = forms.DateTimeField(label=_("Reported to the sponsor at"), widget=IsoDateTimeInput())
+    reason = forms.CharField(label=_("Reason for change"), required=False, max_length=REASON_MAX_LENGTH)
 
     def __init__(self, *args, record, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,7 +112,7 @@ class HoldReleaseForm(VersionedForm, SignatureFields, forms.Form):
     """The release of the safety hold `record` as it was read."""
 
     reason = forms.CharField(
-        label="Reason for release (e.g. the DMC review)",
+        label=_("Reason for release (e.g. the DMC review)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=REASON_MAX_LENGTH,
     )
@@ -123,8 +126,10 @@ class HoldReleaseForm(VersionedForm, SignatureFields, forms.Form):
 
 
 class AdverseEventFilterForm(PageFilterForm):
-    participant = forms.ModelChoiceField(queryset=Participant.objects.all(), required=False)
-    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
+    participant = forms.ModelChoiceField(queryset=Participant.objects.all(), required=False, label=_("Participant"))
+    serious = forms.ChoiceField(
+        required=False, choices=[("", "—"), ("yes", _("yes")), ("no", _("no"))], label=_("Serious")
+    )
 
 
 def cutoff_field() -> forms.DateField:
@@ -176,7 +181,7 @@ class ListingFilterForm(PageFilterForm):
     on_hold = yes_no_filter()
     infusions = forms.IntegerField(required=False, min_value=0, max_value=99)
     grade = forms.TypedChoiceField(required=False, choices=[("", "—")] + [(str(g), str(g)) for g in range(1, 6)])
-    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", "yes"), ("no", "no")])
+    serious = forms.ChoiceField(required=False, choices=[("", "—"), ("yes", _("yes")), ("no", _("no"))])
     relationship = forms.ChoiceField(required=False, choices=[("", "—"), *Relationship.choices])
     related = yes_no_filter()
     treatment_emergent = yes_no_filter()

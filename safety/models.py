@@ -1,77 +1,91 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from safety import rules
 from trialsite.audit import AuditedModel
 
 
 class Relationship(models.TextChoices):
-    NOT_RELATED = "not_related", "Not related"
-    UNLIKELY = "unlikely", "Unlikely"
-    POSSIBLE = "possible", "Possible"
-    PROBABLE = "probable", "Probable"
-    DEFINITE = "definite", "Definite"
+    NOT_RELATED = "not_related", _("Not related")
+    UNLIKELY = "unlikely", _("Unlikely")
+    POSSIBLE = "possible", _("Possible")
+    PROBABLE = "probable", _("Probable")
+    DEFINITE = "definite", _("Definite")
 
 
 class ActionTaken(models.TextChoices):
-    DOSE_NOT_CHANGED = "dose_not_changed", "Dose not changed"
-    DRUG_INTERRUPTED = "drug_interrupted", "Drug interrupted"
-    DRUG_WITHDRAWN = "drug_withdrawn", "Drug withdrawn"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
-    UNKNOWN = "unknown", "Unknown"
+    DOSE_NOT_CHANGED = "dose_not_changed", _("Dose not changed")
+    DRUG_INTERRUPTED = "drug_interrupted", _("Drug interrupted")
+    DRUG_WITHDRAWN = "drug_withdrawn", _("Drug withdrawn")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class Outcome(models.TextChoices):
-    RECOVERED = "recovered", "Recovered/resolved"
-    RECOVERING = "recovering", "Recovering/resolving"
-    NOT_RECOVERED = "not_recovered", "Not recovered/not resolved"
-    RECOVERED_WITH_SEQUELAE = "recovered_with_sequelae", "Recovered/resolved with sequelae"
-    FATAL = "fatal", "Fatal"
-    UNKNOWN = "unknown", "Unknown"
+    RECOVERED = "recovered", _("Recovered/resolved")
+    RECOVERING = "recovering", _("Recovering/resolving")
+    NOT_RECOVERED = "not_recovered", _("Not recovered/not resolved")
+    RECOVERED_WITH_SEQUELAE = "recovered_with_sequelae", _("Recovered/resolved with sequelae")
+    FATAL = "fatal", _("Fatal")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 SERIOUS_CRITERIA = (
-    ("death", "Death"),
-    ("life_threatening", "Life-threatening"),
-    ("hospitalization", "Hospitalisation or its prolongation"),
-    ("disability", "Persistent or significant disability"),
-    ("congenital_anomaly", "Congenital anomaly"),
-    ("important_medical_event", "Other important medical event"),
+    ("death", _("Death")),
+    ("life_threatening", _("Life-threatening")),
+    ("hospitalization", _("Hospitalisation or its prolongation")),
+    ("disability", _("Persistent or significant disability")),
+    ("congenital_anomaly", _("Congenital anomaly")),
+    ("important_medical_event", _("Other important medical event")),
 )
 
 
 class AdverseEvent(AuditedModel):
     """An adverse event (CRF "Adverse event", SDTM AE). Consistency rules live in safety/rules.py."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="adverse_events")
-    ae_number = models.PositiveIntegerField(editable=False)
-    term = models.CharField(max_length=200)
-    onset_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    ongoing = models.BooleanField(default=False)
-    grade = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    serious = models.BooleanField(default=False)
-    death = models.BooleanField(default=False)
-    life_threatening = models.BooleanField(default=False)
-    hospitalization = models.BooleanField(default=False)
-    disability = models.BooleanField(default=False)
-    congenital_anomaly = models.BooleanField(default=False)
-    important_medical_event = models.BooleanField(default=False)
-    relationship = models.CharField(max_length=12, choices=Relationship.choices)
-    expected = models.BooleanField()
-    action_taken = models.CharField(max_length=20, choices=ActionTaken.choices)
-    outcome = models.CharField(max_length=24, choices=Outcome.choices)
-    infusion_reaction = models.BooleanField(default=False)
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    ae_number = models.PositiveIntegerField(_("ae number"), editable=False)
+    term = models.CharField(_("term"), max_length=200)
+    onset_date = models.DateField(_("onset date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    ongoing = models.BooleanField(_("ongoing"), default=False)
+    grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    serious = models.BooleanField(_("serious"), default=False)
+    death = models.BooleanField(_("death"), default=False)
+    life_threatening = models.BooleanField(_("life threatening"), default=False)
+    hospitalization = models.BooleanField(_("hospitalization"), default=False)
+    disability = models.BooleanField(_("disability"), default=False)
+    congenital_anomaly = models.BooleanField(_("congenital anomaly"), default=False)
+    important_medical_event = models.BooleanField(_("important medical event"), default=False)
+    relationship = models.CharField(_("relationship"), max_length=12, choices=Relationship.choices)
+    expected = models.BooleanField(_("expected"))
+    action_taken = models.CharField(_("action taken"), max_length=20, choices=ActionTaken.choices)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices)
+    infusion_reaction = models.BooleanField(_("infusion reaction"), default=False)
     infusion = models.ForeignKey(
-        "dosing.Infusion", null=True, blank=True, on_delete=models.PROTECT, related_name="adverse_events"
+        "dosing.Infusion",
+        verbose_name=_("infusion"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adverse_events",
     )
-    awareness_time = models.DateTimeField(null=True, blank=True)
-    reported_to_sponsor_at = models.DateTimeField(null=True, blank=True)
+    awareness_time = models.DateTimeField(_("awareness time"), null=True, blank=True)
+    reported_to_sponsor_at = models.DateTimeField(_("reported to sponsor at"), null=True, blank=True)
     causality_assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("causality assessed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
-    causality_assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    causality_assessed_at = models.DateTimeField(_("causality assessed at"), null=True, blank=True, editable=False)
     # The MedDRA lowest level term the verbatim term is coded to (None: not coded yet, in the coding
     # queue). Set by the coding services only: exact matches when the term is saved, a data manager
     # for the rest; a changed verbatim term is coded afresh.
@@ -104,14 +118,25 @@ class SafetyHold(AuditedModel):
     """A safety hold placed on a participant (PROTOCOL §6) and its release by an investigator."""
 
     participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="safety_holds")
-    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="safety_holds")
-    placed_at = models.DateTimeField()
-    reason = models.TextField()
-    released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    adverse_event = models.ForeignKey(
+        AdverseEvent, verbose_name=_("adverse event"), on_delete=models.PROTECT, related_name="safety_holds"
     )
-    release_reason = models.TextField(blank=True)
+    placed_at = models.DateTimeField(
+        _("placed at"),
+    )
+    reason = models.TextField(
+        _("reason"),
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    release_reason = models.TextField(_("release reason"), blank=True)
 
     class Meta:
         ordering = ["-placed_at"]
@@ -124,8 +149,8 @@ class Notification(models.Model):
     """Outbox row for an e-mail to send later by a Celery task, exactly once (claimed by update)."""
 
     class Kind(models.TextChoices):
-        SAE_CREATED = "sae_created", "New serious adverse event"
-        PROTOCOL_DEVIATION = "protocol_deviation", "Protocol deviation (prohibited medication)"
+        SAE_CREATED = "sae_created", _("New serious adverse event")
+        PROTOCOL_DEVIATION = "protocol_deviation", _("Protocol deviation (prohibited medication)")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     adverse_event = models.ForeignKey(
@@ -152,12 +177,12 @@ class Reminder(models.Model):
     """A visit-window or SAE-clock reminder; at most one per (visit or AE, kind)."""
 
     class Kind(models.TextChoices):
-        WINDOW_OPENS_SOON = "window_opens_soon", "Visit window opens soon"
-        WINDOW_OPEN = "window_open", "Visit window open"
-        WINDOW_CLOSES_TODAY = "window_closes_today", "Visit window closes today"
-        VISIT_MISSED = "visit_missed", "Visit missed"
-        SAE_DUE = "sae_due", "SAE report due"
-        SAE_OVERDUE = "sae_overdue", "SAE report overdue"
+        WINDOW_OPENS_SOON = "window_opens_soon", _("Visit window opens soon")
+        WINDOW_OPEN = "window_open", _("Visit window open")
+        WINDOW_CLOSES_TODAY = "window_closes_today", _("Visit window closes today")
+        VISIT_MISSED = "visit_missed", _("Visit missed")
+        SAE_DUE = "sae_due", _("SAE report due")
+        SAE_OVERDUE = "sae_overdue", _("SAE report overdue")
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="reminders")

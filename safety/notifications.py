@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from safety import rules
 from safety.models import Notification
@@ -74,23 +75,35 @@ def render_message(notification: Notification) -> tuple[str, str]:
     due_at = rules.sae_due_at(adverse_event.awareness_time, study.sae_report_hours)
 
     zone = site_zone(study)
+    # One e-mail to every recipient: written in the site's language (settings.LANGUAGE_CODE).
+    with translation.override(settings.LANGUAGE_CODE):
 
-    def local(moment):
-        return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M %Z") if moment else "not recorded"
+        def local(moment):
+            return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M %Z") if moment else _("not recorded")
 
-    subject = f"[{study.study_id}] Serious adverse event: {subject_id}, AE {adverse_event.ae_number}"
-    body = "\n".join(
-        [
-            f"A serious adverse event was recorded in study {study.study_id}.",
-            "",
-            f"Subject: {subject_id}",
-            f"AE number: {adverse_event.ae_number}",
-            f"Term: {adverse_event.term}",
-            f"CTCAE grade: {adverse_event.grade}",
-            f"Investigator awareness: {local(adverse_event.awareness_time)}",
-            f"Report to the sponsor due: {local(due_at)} ({study.sae_report_hours} h after awareness)",
-            "",
-            "Open the safety dashboard in Trialsite for details.",
-        ]
-    )
+        values = {
+            "study": study.study_id,
+            "subject": subject_id,
+            "number": adverse_event.ae_number,
+            "term": adverse_event.term,
+            "grade": adverse_event.grade,
+            "awareness": local(adverse_event.awareness_time),
+            "due": local(due_at),
+            "hours": study.sae_report_hours,
+        }
+        subject = _("[%(study)s] Serious adverse event: %(subject)s, AE %(number)s") % values
+        body = "\n".join(
+            [
+                _("A serious adverse event was recorded in study %(study)s.") % values,
+                "",
+                _("Subject: %(subject)s") % values,
+                _("AE number: %(number)s") % values,
+                _("Term: %(term)s") % values,
+                _("CTCAE grade: %(grade)s") % values,
+                _("Investigator awareness: %(awareness)s") % values,
+                _("Report to the sponsor due: %(due)s (%(hours)s h after awareness)") % values,
+                "",
+                _("Open the safety dashboard in Trialsite for details."),
+            ]
+        )
     return subject, body

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safety import reminders
@@ -24,6 +25,9 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
     if status != 200:
         rows = []
     page = Paginator(rows, 50).get_page(filters.cleaned_data.get("page"))
+    study = request.study
+    for reminder in page.object_list:
+        reminder.text = reminders.reminder_text(reminder, study)
     return render(
         request,
         "safety/reminders.html",
@@ -43,7 +47,7 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
 def reminder_acknowledge(request: HttpRequest, reminder_id: int) -> HttpResponse:
     reminder = get_object_or_404(Reminder, pk=reminder_id)
     reminders.reminder_acknowledge(reminder=reminder, user=request.user)
-    messages.success(request, "Reminder acknowledged.")
+    messages.success(request, _("Reminder acknowledged."))
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(back)

@@ -11,11 +11,14 @@ update, marked sent after sending, retried (and swept up by `deliver_pending`) u
 import uuid
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from safety import rules
 from safety.models import AdverseEvent, Reminder, ReminderAcknowledgement
@@ -45,6 +48,9 @@ VISIT_COLUMNS = (
 EMAIL_CLAIM_TIMEOUT = timedelta(minutes=10)
 # Beyond this many new reminders one deliver_pending task is enqueued instead of one task each.
 EMAIL_FANOUT_LIMIT = 100
+# The stored `message` of a reminder is written in English (the API serves it as it is); pages and
+# e-mails show reminder_text, in the reader's language.
+STORED_LANGUAGE = "en-gb"
 
 
 # --- Rules (pure) ------------------------------------------------------------------------------
@@ -67,25 +73,59 @@ def visit_reminder_kinds(*, today: date, window_start: date, window_end: date, l
     return kinds
 
 
-def _visit_message(kind: str, visit: Visit, today: date) -> str:
-    who = f"{visit.participant.display_id} {visit.visit_code}"
-    window = f"window {visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}"
+def _visit_message(kind: str, who: str, visit: Visit, days: int) -> str:
+    """The text of a visit reminder in the active language; `days`: until the window opens."""
+    values = {
+        "who": who,
+        "start": f"{visit.window_start:%Y-%m-%d}",
+        "end": f"{visit.window_end:%Y-%m-%d}",
+        "days": days,
+    }
     if kind == Kind.WINDOW_OPENS_SOON:
-        days = (visit.window_start - today).days
-        return f"{who}: the visit window opens in {days} day{'s' if days != 1 else ''} ({window})."
+        return (
+            ngettext(
+                "%(who)s: the visit window opens in %(days)s day (window %(start)s to %(end)s).",
+                "%(who)s: the visit window opens in %(days)s days (window %(start)s to %(end)s).",
+                days,
+            )
+            % values
+        )
     if kind == Kind.WINDOW_OPEN:
-        return f"{who}: the visit window is open from today ({window})."
+        return _("%(who)s: the visit window is open from today (window %(start)s to %(end)s).") % values
     if kind == Kind.WINDOW_CLOSES_TODAY:
-        return f"{who}: the visit window closes today ({window})."
-    return f"{who}: the {window} closed without a visit; record the visit or mark it not done."
+        return _("%(who)s: the visit window closes today (window %(start)s to %(end)s).") % values
+    return (
+        _("%(who)s: the window %(start)s to %(end)s closed without a visit; record the visit or mark it not done.")
+        % values
+    )
 
 
-def _sae_message(kind: str, ae: AdverseEvent, due_at: datetime, zone) -> str:
-    due = timezone.localtime(due_at, zone).strftime("%Y-%m-%d %H:%M")
-    who = f"{ae.participant.display_id} AE {ae.ae_number} ({ae.term})"
+def _sae_message(kind: str, who: str, due_at: datetime, zone) -> str:
+    values = {"who": who, "due": timezone.localtime(due_at, zone).strftime("%Y-%m-%d %H:%M")}
     if kind == Kind.SAE_DUE:
-        return f"{who}: serious adverse event, report to the sponsor by {due}."[:300]
-    return f"{who}: the SAE report to the sponsor was due {due} and is overdue."[:300]
+        return (_("%(who)s: serious adverse event, report to the sponsor by %(due)s.") % values)[:300]
+    return (_("%(who)s: the SAE report to the sponsor was due %(due)s and is overdue.") % values)[:300]
+
+
+def _visit_who(participant, visit: Visit) -> str:
+    return f"{participant.display_id} {visit.visit_code}"
+
+
+def _ae_who(participant, ae: AdverseEvent) -> str:
+    return f"{participant.display_id} AE {ae.ae_number} ({ae.term})"
+
+
+def reminder_text(reminder: Reminder, study: Study) -> str:
+    """The reminder's message in the active language, from its visit or AE (with participant, visit and
+    adverse_event selected); the stored `message` is the English text the sweep wrote."""
+    if reminder.visit_id is not None:
+        days = study.reminder_lead_days if reminder.kind == Kind.WINDOW_OPENS_SOON else 0
+        return _visit_message(reminder.kind, _visit_who(reminder.participant, reminder.visit), reminder.visit, days)
+    ae = reminder.adverse_event
+    due_at = rules.sae_due_at(ae.awareness_time, study.sae_report_hours) if ae is not None else None
+    if due_at is None:
+        return reminder.message
+    return _sae_message(reminder.kind, _ae_who(reminder.participant, ae), due_at, site_zone(study))
 
 
 # --- Sweeps ------------------------------------------------------------------------------------
@@ -129,19 +169,22 @@ def reminder_sweep(today: date, participant_id: int | None = None) -> int:
         visits = visits.filter(participant_id=participant_id)
     visits = list(visits)
     _refresh_statuses(visits, today)
-    new_rows = [
-        Reminder(
-            kind=kind,
-            participant_id=visit.participant_id,
-            visit=visit,
-            due_date=visit.window_start if kind in OPENING_KINDS else visit.window_end,
-            message=_visit_message(kind, visit, today),
-        )
-        for visit in visits
-        for kind in visit_reminder_kinds(
-            today=today, window_start=visit.window_start, window_end=visit.window_end, lead_days=lead_days
-        )
-    ]
+    with translation.override(STORED_LANGUAGE):
+        new_rows = [
+            Reminder(
+                kind=kind,
+                participant_id=visit.participant_id,
+                visit=visit,
+                due_date=visit.window_start if kind in OPENING_KINDS else visit.window_end,
+                message=_visit_message(
+                    kind, _visit_who(visit.participant, visit), visit, (visit.window_start - today).days
+                ),
+            )
+            for visit in visits
+            for kind in visit_reminder_kinds(
+                today=today, window_start=visit.window_start, window_end=visit.window_end, lead_days=lead_days
+            )
+        ]
     return len(_insert(new_rows))
 
 
@@ -170,19 +213,20 @@ def sae_clock_sweep(now: datetime, participant_id: int | None = None) -> int:
     if participant_id is not None:
         saes = saes.filter(participant_id=participant_id)
     new_rows = []
-    for ae in saes:
-        state = rules.sae_clock_state(ae.awareness_time, None, now, hours)
-        kind = Kind.SAE_DUE if state == rules.DUE else Kind.SAE_OVERDUE
-        due_at = rules.sae_due_at(ae.awareness_time, hours)
-        new_rows.append(
-            Reminder(
-                kind=kind,
-                participant_id=ae.participant_id,
-                adverse_event=ae,
-                due_date=timezone.localdate(due_at, zone),
-                message=_sae_message(kind, ae, due_at, zone),
+    with translation.override(STORED_LANGUAGE):
+        for ae in saes:
+            state = rules.sae_clock_state(ae.awareness_time, None, now, hours)
+            kind = Kind.SAE_DUE if state == rules.DUE else Kind.SAE_OVERDUE
+            due_at = rules.sae_due_at(ae.awareness_time, hours)
+            new_rows.append(
+                Reminder(
+                    kind=kind,
+                    participant_id=ae.participant_id,
+                    adverse_event=ae,
+                    due_date=timezone.localdate(due_at, zone),
+                    message=_sae_message(kind, _ae_who(ae.participant, ae), due_at, zone),
+                )
             )
-        )
     return len(_insert(new_rows))
 
 
@@ -268,17 +312,21 @@ def deliver_reminder_email(reminder_id: int) -> bool:
     )
     if not claimed:
         return False
-    reminder = Reminder.objects.select_related("participant").get(pk=reminder_id)
+    reminder = Reminder.objects.select_related("participant", "visit", "adverse_event").get(pk=reminder_id)
     try:
         recipients = coordinator_emails()
         if not recipients:
             raise RuntimeError("no active coordinator with an e-mail address")
-        send_mail(
-            f"[{Study.current().study_id}] {reminder.get_kind_display()}: {reminder.participant.display_id}",
-            f"{reminder.message}\n\nDue: {reminder.due_date:%Y-%m-%d}\n\nSee the Trialsite reminders list.",
-            None,
-            recipients,
-        )
+        study = Study.current()
+        # One e-mail to every coordinator: written in the site's language (settings.LANGUAGE_CODE).
+        with translation.override(settings.LANGUAGE_CODE):
+            values = {
+                "message": reminder_text(reminder, study),
+                "due": f"{reminder.due_date:%Y-%m-%d}",
+            }
+            subject = f"[{study.study_id}] {reminder.get_kind_display()}: {reminder.participant.display_id}"
+            body = _("%(message)s\n\nDue: %(due)s\n\nSee the Trialsite reminders list.") % values
+        send_mail(subject, body, None, recipients)
     except Exception as exc:
         Reminder.objects.filter(pk=reminder_id, email_claimed_at=now).update(
             email_claimed_at=None, email_last_error=f"{type(exc).__name__}: {exc}"[:2000]

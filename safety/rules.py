@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SERIOUS_CRITERIA_FIELDS = (
     "death",
@@ -29,10 +31,10 @@ OVERDUE = "overdue"
 REPORTED_ON_TIME = "reported_on_time"
 REPORTED_LATE = "reported_late"
 CLOCK_LABELS = {
-    DUE: "Due",
-    OVERDUE: "Overdue",
-    REPORTED_ON_TIME: "Reported on time",
-    REPORTED_LATE: "Reported late",
+    DUE: gettext_lazy("Due"),
+    OVERDUE: gettext_lazy("Overdue"),
+    REPORTED_ON_TIME: gettext_lazy("Reported on time"),
+    REPORTED_LATE: gettext_lazy("Reported late"),
 }
 
 
@@ -70,20 +72,24 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
     # Dates
     if facts.onset_date is not None:
         if facts.onset_date > today:
-            add("onset_date", "The onset date cannot be in the future.")
+            add("onset_date", _("The onset date cannot be in the future."))
         if facts.consent_date is not None and facts.onset_date < facts.consent_date:
-            add("onset_date", f"The onset date cannot be before informed consent ({facts.consent_date.isoformat()}).")
+            add(
+                "onset_date",
+                _("The onset date cannot be before informed consent (%(date)s).")
+                % {"date": facts.consent_date.isoformat()},
+            )
     if facts.end_date is not None:
         if facts.end_date > today:
-            add("end_date", "The end date cannot be in the future.")
+            add("end_date", _("The end date cannot be in the future."))
         if facts.onset_date is not None and facts.end_date < facts.onset_date:
-            add("end_date", "The end date cannot be before the onset date.")
+            add("end_date", _("The end date cannot be before the onset date."))
     if facts.ongoing and facts.end_date is not None:
-        add("end_date", "An ongoing AE has no end date: clear the end date or untick ongoing.")
+        add("end_date", _("An ongoing AE has no end date: clear the end date or untick ongoing."))
     if not facts.ongoing and facts.end_date is None:
-        add("ongoing", "Give an end date, or tick ongoing when the AE has not ended.")
+        add("ongoing", _("Give an end date, or tick ongoing when the AE has not ended."))
     if facts.outcome == "recovered" and facts.end_date is None:
-        add("end_date", "An AE with outcome recovered/resolved needs an end date.")
+        add("end_date", _("An AE with outcome recovered/resolved needs an end date."))
 
     # Grade 5 <=> outcome fatal <=> serious with death
     fatal_grade = facts.grade == FATAL_GRADE
@@ -91,58 +97,72 @@ def consistency_errors(facts: AdverseEventFacts, *, today: date, now: datetime) 
     serious_death = facts.serious and criteria["death"]
     if facts.grade is not None and facts.outcome is not None:
         if fatal_grade and not fatal_outcome:
-            add("outcome", "Grade 5 (death) requires outcome fatal.")
+            add("outcome", _("Grade 5 (death) requires outcome fatal."))
         if fatal_outcome and not fatal_grade:
-            add("grade", "Outcome fatal requires grade 5.")
+            add("grade", _("Outcome fatal requires grade 5."))
     if (fatal_grade or fatal_outcome) and not serious_death:
-        add("death", "A fatal AE (grade 5 / outcome fatal) must be serious with the criterion death.")
+        add("death", _("A fatal AE (grade 5 / outcome fatal) must be serious with the criterion death."))
     if serious_death and not (fatal_grade and fatal_outcome):
-        add("death", "The serious criterion death requires grade 5 and outcome fatal.")
+        add("death", _("The serious criterion death requires grade 5 and outcome fatal."))
 
     # Seriousness
     if facts.serious:
         if not any(criteria.values()):
-            add("serious", "A serious AE needs at least one serious criterion.")
+            add("serious", _("A serious AE needs at least one serious criterion."))
         if facts.awareness_time is None:
-            add("awareness_time", "A serious AE needs the investigator's awareness time (it starts the 24 h clock).")
+            add(
+                "awareness_time",
+                _("A serious AE needs the investigator's awareness time (it starts the 24 h clock)."),
+            )
     else:
         ticked = [key for key, value in criteria.items() if value]
         if ticked:
-            add("serious", f"Serious criteria ({', '.join(ticked)}) are only allowed when the AE is serious.")
+            add(
+                "serious",
+                _("Serious criteria (%(criteria)s) are only allowed when the AE is serious.")
+                % {"criteria": ", ".join(ticked)},
+            )
     if facts.awareness_time is not None and facts.awareness_time > now:
-        add("awareness_time", "The awareness time cannot be in the future.")
+        add("awareness_time", _("The awareness time cannot be in the future."))
     elif facts.awareness_time is not None and facts.onset_date is not None:
         if _site_date(facts.awareness_time, facts.site_zone) < facts.onset_date:
             add(
                 "awareness_time",
-                f"The awareness time cannot be before the onset date ({facts.onset_date.isoformat()}).",
+                _("The awareness time cannot be before the onset date (%(date)s).")
+                % {"date": facts.onset_date.isoformat()},
             )
     if facts.reported_to_sponsor_at is not None:
         if facts.reported_to_sponsor_at > now:
-            add("reported_to_sponsor_at", "The report time cannot be in the future.")
+            add("reported_to_sponsor_at", _("The report time cannot be in the future."))
         if facts.awareness_time is None:
-            add("reported_to_sponsor_at", "A report to the sponsor needs an awareness time.")
+            add("reported_to_sponsor_at", _("A report to the sponsor needs an awareness time."))
         elif facts.reported_to_sponsor_at < facts.awareness_time:
-            add("reported_to_sponsor_at", "The report to the sponsor cannot be before the awareness time.")
+            add("reported_to_sponsor_at", _("The report to the sponsor cannot be before the awareness time."))
 
     # Nothing before the first infusion can be caused by it
     if facts.relationship not in (None, NOT_RELATED) and not is_treatment_emergent(facts.onset_date, facts.day1_date):
         if facts.day1_date is None:
-            add("relationship", "No infusion has been given yet: an AE before the first infusion is “not related”.")
+            add(
+                "relationship",
+                _("No infusion has been given yet: an AE before the first infusion is “not related”."),
+            )
         else:
             add(
                 "relationship",
-                f"The AE started before the first infusion (Day 1 is {facts.day1_date.isoformat()}): "
-                "an AE before the first infusion is “not related”.",
+                _(
+                    "The AE started before the first infusion (Day 1 is %(day1)s): "
+                    "an AE before the first infusion is “not related”."
+                )
+                % {"day1": facts.day1_date.isoformat()},
             )
 
     # Infusion reaction <=> linked infusion of this participant
     if facts.infusion_reaction and not facts.has_infusion:
-        add("infusion", "An infusion reaction must be linked to its infusion.")
+        add("infusion", _("An infusion reaction must be linked to its infusion."))
     if facts.has_infusion and not facts.infusion_reaction:
-        add("infusion_reaction", "Only an infusion reaction is linked to an infusion: tick infusion reaction.")
+        add("infusion_reaction", _("Only an infusion reaction is linked to an infusion: tick infusion reaction."))
     if facts.has_infusion and not facts.infusion_of_participant:
-        add("infusion", "The infusion belongs to another participant.")
+        add("infusion", _("The infusion belongs to another participant."))
     return errors
 
 

@@ -13,7 +13,10 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dosing.models import Infusion
 from safety import rules
@@ -47,8 +50,10 @@ AE_FIELDS = (
     "reported_to_sponsor_at",
 )
 CAUSALITY_FIELDS = ("relationship", "expected")
-CAUSALITY_INVESTIGATOR_ONLY = "Only an investigator can change the relationship or expectedness of a recorded AE."
-NEVER_CONSENTED = "This participant has no informed consent on record: an AE cannot be recorded."
+CAUSALITY_INVESTIGATOR_ONLY = gettext_lazy(
+    "Only an investigator can change the relationship or expectedness of a recorded AE."
+)
+NEVER_CONSENTED = gettext_lazy("This participant has no informed consent on record: an AE cannot be recorded.")
 
 
 def adverse_event_record(*, participant: Participant, user, **fields) -> AdverseEvent:
@@ -120,7 +125,7 @@ def adverse_event_assess(
     signed ("I have assessed the causality of this adverse event"): re-authenticated with the password
     through the login lockout (before the transaction, so a failure counts) and the second factor."""
     if not has_cap(investigator, Cap.SIGN_OFF):
-        raise PermissionDenied("Only an investigator can assess causality and expectedness.")
+        raise PermissionDenied(_("Only an investigator can assess causality and expectedness."))
     if not (reason or "").strip():
         raise reason_error()
     signer_reauthenticate(request=request, signer=investigator, password=password, otp=otp)
@@ -152,7 +157,7 @@ def sae_mark_reported(
         locked = _locked(adverse_event)
         check_version(locked, expected_version)
         if not locked.serious:
-            raise ValidationError({"reported_to_sponsor_at": ["Only a serious AE is reported to the sponsor."]})
+            raise ValidationError({"reported_to_sponsor_at": [_("Only a serious AE is reported to the sponsor.")]})
         if locked.reported_to_sponsor_at is not None and not (reason or "").strip():
             raise reason_error()
         locked.reported_to_sponsor_at = reported_at
@@ -175,17 +180,17 @@ def safety_hold_release(
     """Release a hold (after DMC review), signed ("I release this safety hold after DMC review") after
     re-authentication; the participant leaves hold when no other hold is open."""
     if not has_cap(investigator, Cap.RELEASE_HOLD):
-        raise PermissionDenied("Only an investigator can release a safety hold.")
+        raise PermissionDenied(_("Only an investigator can release a safety hold."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["A reason is required to release a safety hold."]})
+        raise ValidationError({"reason": [_("A reason is required to release a safety hold.")]})
     signer_reauthenticate(request=request, signer=investigator, password=password, otp=otp)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=hold.participant_id)
         locked = SafetyHold.objects.select_for_update().get(pk=hold.pk)
         check_version(locked, expected_version)
         if locked.released_at is not None:
-            raise ValidationError({"reason": ["This safety hold has already been released."]})
+            raise ValidationError({"reason": [_("This safety hold has already been released.")]})
         locked.released_at = timezone.now()
         locked.released_by = investigator
         locked.release_reason = reason
@@ -309,19 +314,30 @@ def _after_write(adverse_event: AdverseEvent, *, user) -> None:
 
 
 HOLD_REASON_KEYS = ("ae_number", "serious", "grade", "relationship")
+STORED_LANGUAGE = "en-gb"  # stored texts (hold reasons) stay English, as exports and the audit trail do
 
 
 def hold_reason_of(adverse_event: Mapping, *, pseudonymised: bool = False) -> str:
     """Why a hold is placed, from its AE's values ({key: value}, HOLD_REASON_KEYS and the term), e.g.
     "AE 2 (Fever): serious, grade 3, relationship to UCMSCs probable". Pseudonymised (what DMC
     reviewers read): without the verbatim term, which is free text."""
-    seriousness = "serious, " if adverse_event["serious"] else ""
-    term = "" if pseudonymised else f" ({adverse_event['term']})"
-    relationship = Relationship(adverse_event["relationship"]).label.lower()
-    return (
-        f"AE {adverse_event['ae_number']}{term}: {seriousness}grade {adverse_event['grade']}, "
-        f"relationship to UCMSCs {relationship}"
-    )
+    values = {
+        "number": adverse_event["ae_number"],
+        "grade": adverse_event["grade"],
+        "relationship": Relationship(adverse_event["relationship"]).label.lower(),
+    }
+    if pseudonymised:
+        if adverse_event["serious"]:
+            return _("AE %(number)s: serious, grade %(grade)s, relationship to UCMSCs %(relationship)s") % values
+        return _("AE %(number)s: grade %(grade)s, relationship to UCMSCs %(relationship)s") % values
+    values["term"] = adverse_event["term"]
+    if adverse_event["serious"]:
+        return _("AE %(number)s (%(term)s): serious, grade %(grade)s, relationship to UCMSCs %(relationship)s") % values
+    return _("AE %(number)s (%(term)s): grade %(grade)s, relationship to UCMSCs %(relationship)s") % values
+
+
+# For figures cached for readers of every language (safety.dashboard): translated when shown.
+hold_reason_lazy = lazy(hold_reason_of, str)
 
 
 def _place_hold(adverse_event: AdverseEvent, *, user) -> SafetyHold | None:
@@ -329,7 +345,9 @@ def _place_hold(adverse_event: AdverseEvent, *, user) -> SafetyHold | None:
         return None  # one hold per AE; a released hold is not placed again by a later edit
     participant = Participant.objects.select_for_update().get(pk=adverse_event.participant_id)
     now = timezone.now()
-    reason = hold_reason_of({key: getattr(adverse_event, key) for key in (*HOLD_REASON_KEYS, "term")})
+    # Stored (and audited) in the study's record language, whoever's language the writer reads.
+    with translation.override(STORED_LANGUAGE):
+        reason = hold_reason_of({key: getattr(adverse_event, key) for key in (*HOLD_REASON_KEYS, "term")})
     hold = audited_save(
         SafetyHold(participant=participant, adverse_event=adverse_event, placed_at=now, reason=reason), user=user
     )

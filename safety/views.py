@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -81,7 +82,11 @@ def ae_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
             form, lambda: adverse_event_record(participant=participant, user=request.user, **form.service_fields())
         )
     ):
-        messages.success(request, f"AE {adverse_event.ae_number} recorded for {participant.display_id}.")
+        messages.success(
+            request,
+            _("AE %(number)s recorded for %(participant)s.")
+            % {"number": adverse_event.ae_number, "participant": participant.display_id},
+        )
         return redirect("safety:ae_detail", pk=adverse_event.pk)
     return render(request, "safety/ae_form.html", {"form": form, "participant": participant})
 
@@ -126,7 +131,7 @@ def ae_edit(request: HttpRequest, pk: int) -> HttpResponse:
             **form.service_fields(),
         ),
     ):
-        messages.success(request, f"AE {adverse_event.ae_number} updated.")
+        messages.success(request, _("AE %(number)s updated.") % {"number": adverse_event.ae_number})
         return redirect("safety:ae_detail", pk=adverse_event.pk)
     context = {"form": form, "participant": participant, "ae": adverse_event}
     return render(request, "safety/ae_form.html", context, status=form_status(form))
@@ -154,7 +159,7 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, f"Causality of AE {adverse_event.ae_number} assessed.")
+            messages.success(request, _("Causality of AE %(number)s assessed.") % {"number": adverse_event.ae_number})
             return redirect("safety:ae_detail", pk=adverse_event.pk)
     with_clocks([adverse_event], Study.current())
     context = {
@@ -185,18 +190,20 @@ def ae_report(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except EditConflict as conflict:
             messages.error(
-                request, f"{conflict.describe()} Nothing was saved: check the AE and enter the report again."
+                request,
+                _("%(conflict)s Nothing was saved: check the AE and enter the report again.")
+                % {"conflict": conflict.describe()},
             )
         except ValidationError as error:
             for field_messages in error.message_dict.values():
                 for message in field_messages:
                     messages.error(request, message)
         else:
-            messages.success(request, "Report to the sponsor recorded.")
+            messages.success(request, _("Report to the sponsor recorded."))
     elif form.conflict is not None:
         messages.error(request, form.non_field_errors()[0])
     else:
-        messages.error(request, "Enter the date and time of the report to the sponsor.")
+        messages.error(request, _("Enter the date and time of the report to the sponsor."))
     return redirect("safety:ae_detail", pk=adverse_event.pk)
 
 
@@ -220,7 +227,9 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            messages.success(request, f"Safety hold of {hold.participant.display_id} released.")
+            messages.success(
+                request, _("Safety hold of %(participant)s released.") % {"participant": hold.participant.display_id}
+            )
             return redirect("safety:ae_detail", pk=hold.adverse_event_id)
     return render(
         request,
@@ -289,6 +298,11 @@ def _listing_csv(request: HttpRequest, name: str, result, study, cutoff: Cutoff 
     cut-off is in the file name (dmc-NAME-cutoff-YYYY-MM-DD.csv); the content has the same shape."""
     if name in ("adverse-events", "signals"):
         dmc.add_clock(result.rows, study, cutoff)
+    with translation.override(dmc.EXPORT_LANGUAGE):  # a file is the same in every language: English
+        return _write_listing_csv(request, name, result, study, cutoff)
+
+
+def _write_listing_csv(request: HttpRequest, name: str, result, study, cutoff: Cutoff | None) -> HttpResponse:
     ExportLog.objects.create(user=request.user, export=f"dmc-{name}.csv"[:60], query=request.GET.urlencode()[:500])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = site_today(study).strftime("%Y%m%d") if cutoff is None else f"cutoff-{cutoff.day.isoformat()}"

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,7 +19,9 @@ class PasiAssessmentSerializer(serializers.Serializer):
     """CRF PASI. `pasi_total`, subtotals, improvement and responder flags are derived (read-only)."""
 
     id = serializers.IntegerField(read_only=True)
-    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
+    version = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("Increases with every change; also the ETag.")
+    )
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     visit_code = serializers.CharField(source="visit.visit_code")
     assessment_date = serializers.DateField()
@@ -28,7 +31,9 @@ class PasiAssessmentSerializer(serializers.Serializer):
     assessor = serializers.CharField(source="assessor.username", read_only=True)
     pasi_total = serializers.DecimalField(max_digits=3, decimal_places=1, read_only=True)
     region_subtotals = serializers.SerializerMethodField()
-    improvement_percent = serializers.SerializerMethodField(help_text="Percent, one decimal; null when undefined")
+    improvement_percent = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Percent, one decimal; null when undefined")
+    )
     pasi50 = serializers.SerializerMethodField()
     pasi75 = serializers.SerializerMethodField()
     pasi90 = serializers.SerializerMethodField()

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
@@ -15,7 +16,9 @@ class InfusionSerializer(serializers.Serializer):
     """CRF infusion. The planned dose and the deviation flag are derived by the service (read-only)."""
 
     id = serializers.IntegerField(read_only=True)
-    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
+    version = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("Increases with every change; also the ETag.")
+    )
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     visit_code = serializers.CharField(source="visit.visit_code")
     infusion_number = serializers.IntegerField(read_only=True)

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
@@ -17,7 +18,9 @@ class VitalSignsSerializer(serializers.Serializer):
     """CRF vital signs of a visit or infusion time point; ranges are checked by the service."""
 
     id = serializers.IntegerField(read_only=True)
-    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
+    version = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("Increases with every change; also the ETag.")
+    )
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     visit_code = serializers.CharField(source="visit.visit_code")
     timepoint = serializers.ChoiceField(choices=Timepoint.choices)

@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -51,7 +53,9 @@ class AdverseEventSerializer(serializers.Serializer):
     """CRF adverse event plus derived SAE clock, treatment-emergent and related flags (read-only)."""
 
     id = serializers.IntegerField(read_only=True)
-    version = serializers.IntegerField(read_only=True, help_text="Increases with every change; also the ETag.")
+    version = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("Increases with every change; also the ETag.")
+    )
     participant = serializers.SlugRelatedField(slug_field="screening_number", queryset=Participant.objects.all())
     subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
     ae_number = serializers.IntegerField(read_only=True)
@@ -88,14 +92,18 @@ class AdverseEventSerializer(serializers.Serializer):
     is_related = serializers.BooleanField(read_only=True)
     coded_llt_code = serializers.IntegerField(
         source="coded_llt.code", read_only=True, default=None, allow_null=True,
-        help_text="MedDRA lowest level term the verbatim term is coded to (null: not coded yet).",
+        help_text=gettext_lazy("MedDRA lowest level term the verbatim term is coded to (null: not coded yet)."),
     )  # fmt: skip
     coded_pt = serializers.CharField(
-        source="coded_llt.pt.name", read_only=True, default=None, allow_null=True, help_text="MedDRA preferred term."
+        source="coded_llt.pt.name",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text=gettext_lazy("MedDRA preferred term."),
     )
     coded_soc = serializers.CharField(
         source="coded_llt.pt.primary_soc.name", read_only=True, default=None, allow_null=True,
-        help_text="MedDRA primary system organ class.",
+        help_text=gettext_lazy("MedDRA primary system organ class."),
     )  # fmt: skip
     sae_due_at = serializers.SerializerMethodField()
     sae_clock_state = serializers.SerializerMethodField()
@@ -139,7 +147,7 @@ class AdverseEventSerializer(serializers.Serializer):
         if not reason:
             raise serializers.ValidationError({"reason_for_change": [REASON_REQUIRED]})
         if "participant" in validated_data and validated_data["participant"].pk != instance.participant_id:
-            raise serializers.ValidationError({"participant": ["The participant of a recorded AE cannot change."]})
+            raise serializers.ValidationError({"participant": [_("The participant of a recorded AE cannot change.")]})
         changes = {name: validated_data[name] for name in AE_FIELDS if name in self.initial_data}
         try:
             return adverse_event_update(
@@ -168,7 +176,9 @@ class AssessmentSerializer(SigningSerializer):
 
 
 class CodeSerializer(serializers.Serializer):
-    llt_code = serializers.IntegerField(min_value=1, help_text="A current LLT of the active MedDRA release.")
+    llt_code = serializers.IntegerField(
+        min_value=1, help_text=gettext_lazy("A current LLT of the active MedDRA release.")
+    )
     reason_for_change = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
@@ -176,7 +186,9 @@ class AdverseEventFilter(filters.FilterSet):
     participant = filters.CharFilter(field_name="participant__screening_number")
     serious = filters.BooleanFilter()
     grade = filters.NumberFilter()
-    coded = filters.BooleanFilter(field_name="coded_llt", lookup_expr="isnull", exclude=True, label="Coded to MedDRA")
+    coded = filters.BooleanFilter(
+        field_name="coded_llt", lookup_expr="isnull", exclude=True, label=gettext_lazy("Coded to MedDRA")
+    )
 
     class Meta:
         model = AdverseEvent
@@ -262,7 +274,10 @@ class SafetyHoldSerializer(serializers.ModelSerializer):
     number (`participant` is null) and the reason without the AE's verbatim term."""
 
     participant = serializers.CharField(
-        source="participant.screening_number", read_only=True, allow_null=True, help_text="Null for DMC reviewers."
+        source="participant.screening_number",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Null for DMC reviewers."),
     )
     subject_id = serializers.CharField(source="participant.subject_label", read_only=True)
     ae_number = serializers.IntegerField(source="adverse_event.ae_number", read_only=True)
@@ -306,7 +321,8 @@ class ReleaseSerializer(SigningSerializer):
 
 class SafetyHoldFilter(filters.FilterSet):
     participant = filters.CharFilter(
-        method="filter_participant", label="Screening number (not for DMC reviewers), subject ID or USUBJID"
+        method="filter_participant",
+        label=gettext_lazy("Screening number (not for DMC reviewers), subject ID or USUBJID"),
     )
     open = filters.BooleanFilter(field_name="released_at", lookup_expr="isnull")
 

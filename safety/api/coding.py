@@ -1,5 +1,6 @@
 """Looking up MedDRA lowest level terms to code adverse events with (the coding queue's search)."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -20,7 +21,9 @@ class TermSerializer(serializers.Serializer):
 
 
 class TermQuerySerializer(serializers.Serializer):
-    search = serializers.CharField(max_length=100, help_text="Part of a term name (case and width aside).")
+    search = serializers.CharField(
+        max_length=100, help_text=gettext_lazy("Part of a term name (case and width aside).")
+    )
 
 
 class TermSearchView(APIView):

@@ -1,5 +1,7 @@
 """GET /api/v1/reminders/ and POST /api/v1/reminders/{id}/acknowledge/ (coordinators, investigators)."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -40,7 +42,9 @@ class ReminderSerializer(serializers.ModelSerializer):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("acknowledged", OpenApiTypes.BOOL, description="acknowledged by the calling user"),
+            OpenApiParameter(
+                "acknowledged", OpenApiTypes.BOOL, description=gettext_lazy("acknowledged by the calling user")
+            ),
             OpenApiParameter("kind", OpenApiTypes.STR, enum=Reminder.Kind.values),
         ]
     ),
@@ -66,10 +70,10 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
         errors = {}
         acknowledged = params.get("acknowledged")
         if acknowledged is not None and acknowledged.lower() not in BOOLEAN_PARAM:
-            errors["acknowledged"] = ["Use true or false."]
+            errors["acknowledged"] = [_("Use true or false.")]
         kind = params.get("kind") or None
         if kind is not None and kind not in Reminder.Kind.values:
-            errors["kind"] = [f"Unknown kind; one of {', '.join(Reminder.Kind.values)}."]
+            errors["kind"] = [_("Unknown kind; one of %(kinds)s.") % {"kinds": ", ".join(Reminder.Kind.values)}]
         if errors:
             raise serializers.ValidationError(errors)
         return reminders.reminders_for(

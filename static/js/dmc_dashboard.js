@@ -1,4 +1,5 @@
-// The DMC dashboard's charts, drawn from the figures the page carries in #dashboard-data (json_script).
+// The DMC dashboard's charts, drawn from the figures the page carries in #dashboard-data (json_script),
+// with their words (data.text) translated by the server: no user-visible text lives here.
 (function () {
   if (typeof Chart === "undefined") { return; }
   const data = JSON.parse(document.getElementById("dashboard-data").textContent);
@@ -9,8 +10,8 @@
     new Chart(document.getElementById(id), {
       type: "bar",
       data: {labels: chart.labels, datasets: [
-        {label: "Events", data: chart.events, backgroundColor: "#3b6fb6"},
-        {label: "Participants", data: chart.participants, backgroundColor: "#e0a43a"}
+        {label: data.text.events, data: chart.events, backgroundColor: "#3b6fb6"},
+        {label: data.text.participants, data: chart.participants, backgroundColor: "#e0a43a"}
       ]},
       options: options
     });
@@ -23,11 +24,11 @@
     data: {labels: data.pasi.labels, datasets: data.pasi.lines.map(function (line) {
       return {label: line.label, data: line.data, spanGaps: true, tension: 0.1};
     })},
-    options: {responsive: true, maintainAspectRatio: false, scales: {y: {beginAtZero: true, title: {display: true, text: "PASI"}}}}
+    options: {responsive: true, maintainAspectRatio: false, scales: {y: {beginAtZero: true, title: {display: true, text: data.text.pasi}}}}
   });
   new Chart(document.getElementById("chart-pasi-mean"), {
     type: "bar",
-    data: {labels: data.pasi.mean_labels, datasets: [{label: "Mean improvement from baseline (%)", data: data.pasi.mean, backgroundColor: "#4a9a6a"}]},
+    data: {labels: data.pasi.mean_labels, datasets: [{label: data.text.mean_improvement, data: data.pasi.mean, backgroundColor: "#4a9a6a"}]},
     options: {responsive: true, maintainAspectRatio: false}
   });
   window.addEventListener("beforeprint", function () { for (const id in Chart.instances) { Chart.instances[id].resize(); } });
