@@ -550,6 +550,12 @@ def _boundary_forms(first, never_enrolled, day1: datetime) -> None:
     ProtocolDeviation.objects.create(participant=never_enrolled, category="other", description="Late visit",
                                      deviation_date=day1.date() - timedelta(days=40))  # fmt: skip
     ProtocolDeviation.objects.filter(pk=ProtocolDeviation.objects.order_by("id").first().pk).update(withdrawn=True)
+    # a second site: its participants sort after site 01's enrolled and before anyone never enrolled
+    from subjects.models import Participant
+
+    moved = Participant.objects.filter(subject_id__isnull=False, concomitant_medications__isnull=False)
+    moved = moved.exclude(subject_id="").order_by("-id").first()
+    Participant.objects.filter(pk=moved.pk).update(site_id="02", usubjid=f"S2018-11-02-{moved.subject_id}")
 
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Pacific/Kiritimati"])
