@@ -309,6 +309,7 @@ def test_trial_design_datasets(data, data_manager, dmc_reviewer):
     assert (summary[("TTYPE", "1")], summary[("TTYPE", "2")]) == ("EFFICACY", "SAFETY")
     assert (summary[("AGEMIN", "1")], summary[("AGEMAX", "1")], summary[("DOSE", "1")]) == ("P18Y", "P65Y", "2")
     assert summary[("TPHASE", "1")] == "PHASE I/II TRIAL" and summary[("REGID", "1")] == "NCT03745417"
+    assert summary[("TINDTP", "1")] == "TREATMENT"  # the registry record's primary purpose
     arms = by_name(export(data_manager, "ta"))
     assert [(r["TAETORD"], r["ETCD"], r["EPOCH"]) for r in arms] == [
         ("1", "SCRN", "SCREENING"), ("2", "UCMSC", "TREATMENT"), ("3", "FU", "FOLLOW-UP")
