@@ -155,7 +155,11 @@ def test_define_xml_describes_every_dataset_and_variable_as_the_xpt_files_hold_t
     methods = {m.get("OID") for m in root.findall(".//odm:MethodDef", NS)}
     assert {"MT.STUDYDAY", "MT.AGE", "MT.EPOCH", "MT.PASI", "MT.LOBXFL", "MT.TRTEM"} <= methods
     tests = {r.find("odm:CheckValue", NS).text for r in root.findall(".//def:WhereClauseDef/odm:RangeCheck", NS)}
-    assert {"SYSBP", "WEIGHT", "PASITOT", "HEADPCT", "AETRTEM", "EXDOSDEV"} <= tests
+    assert {"SYSBP", "WEIGHT", "PASITOT", "HEADPCT", "HGB", "CREAT", "AETRTEM", "EXDOSDEV", "LBCLSIG"} <= tests
+    creat = {i.get("OID"): i.find("odm:Description/odm:TranslatedText", NS).text for i in items.values()}
+    assert (creat["IT.LB.LBORRES.CREAT"], creat["IT.LB.LBSTRESN.CREAT"]) == (
+        "Creatinine (umol/L or mg/dL)", "Creatinine (umol/L)"
+    )  # fmt: skip
     meddra = root.find(".//odm:CodeList[@OID='CL.MEDDRA']/odm:ExternalCodeList", NS)
     assert (meddra.get("Dictionary"), meddra.get("Version")) == ("MEDDRA", "0.1")
     enrolled = root.find(".//odm:CodeList[@OID='CL.DSDECOD']/odm:EnumeratedItem[@CodedValue='ENROLLED']", NS)
