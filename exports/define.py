@@ -2,10 +2,11 @@
 the data (exports.transport.profile).
 
 Every dataset (ItemGroupDef, with its XPT file as def:leaf), variable (ItemDef: type, length, label,
-origin, codelist, derivation method, the rule it follows as a comment), value-level metadata (VS and
-RS results per test, SUPP-- QVAL per QNAM: def:ValueListDef with where clauses), codelist (CDISC
+origin, codelist, derivation method, the rule it follows as a comment), value-level metadata (VS, LB
+and RS results per test, SUPP-- QVAL per QNAM: def:ValueListDef with where clauses), codelist (CDISC
 subsets with their NCI codes, sponsor codelists, MedDRA as an external dictionary with the active
-release's version) and method. Valid against the Define-XML 2.1 schema (tests/test_define_xml.py).
+release's version) and method. Valid against the Define-XML 2.1 schema (tests/test_sdtm_transport.py,
+with the XSDs of the odmlib package: tests/define_schema.py).
 """
 
 from datetime import datetime

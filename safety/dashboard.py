@@ -222,12 +222,10 @@ def ae_incidence(study: Study, cutoff: Cutoff | None = None) -> dict:
     }
 
 
-UNCODED = _("Not coded yet")
-
-
 def ae_by_term(population: int, cutoff: Cutoff | None = None) -> list[dict]:
     """AE counts (events, participants and % of the safety population) by MedDRA primary SOC and preferred
-    term of the coded terms; AEs not coded yet are listed by verbatim term under UNCODED, last. One query."""
+    term of the coded terms; AEs not coded yet are listed by verbatim term (`coded` False, no SOC: the page
+    says "Not coded yet" in the reader's language), last. One query."""
     rows = list(
         safety_population_events(cutoff)
         .values(soc=F("coded_llt__pt__primary_soc__name"), preferred=Coalesce(F("coded_llt__pt__name"), F("term")))
@@ -236,7 +234,6 @@ def ae_by_term(population: int, cutoff: Cutoff | None = None) -> list[dict]:
     )
     for row in rows:
         row.update(coded=row["soc"] is not None, percent=_percent(row["participants"], population))
-        row["soc"] = row["soc"] or UNCODED
     return rows
 
 

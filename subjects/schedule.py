@@ -157,11 +157,12 @@ def treatment_end(
     return last_infusion if dosing_over else None
 
 
-def epoch(on: date | None, *, day1: date | None, treatment_end: date | None) -> str | None:
-    """The SDTM EPOCH of an observation dated `on` (PROTOCOL §11): SCREENING before Day 1 and for
-    people never dosed, TREATMENT from Day 1 to `treatment_end` inclusive (open-ended while it is
-    None), FOLLOW-UP after it. None when the observation has no date."""
-    if on is None:
+def epoch(on: date | None, *, day1: date | None, treatment_end: date | None, consent: date | None = None) -> str | None:
+    """The SDTM EPOCH of an observation dated `on` (PROTOCOL §11): SCREENING from `consent` to the day
+    before Day 1 and for people never dosed, TREATMENT from Day 1 to `treatment_end` inclusive
+    (open-ended while it is None), FOLLOW-UP after it. None when the observation has no date, and
+    before consent: the epochs are the study's, a medication started before it is in none (SDTMIG)."""
+    if on is None or (consent is not None and on < consent):
         return None
     if day1 is None or on < day1:
         return SCREENING_EPOCH

@@ -86,6 +86,14 @@ def test_coding_by_hand_needs_a_reason_and_a_current_term_and_is_audited(
         adverse_event_code(adverse_event=event, llt_code=HEAD_PAIN, user=data_manager, reason="Re-coded",
                            expected_version=version)  # fmt: skip
     assert code_of(event) == HEADACHE
+    current = type(event).objects.get(pk=event.pk).version
+    adverse_event_code(adverse_event=event, llt_code=HEAD_PAIN, user=data_manager, reason="More specific LLT",
+                       expected_version=current)  # fmt: skip
+    assert code_of(event) == HEAD_PAIN
+    before, after = event.history.order_by("-history_id")[1], event.history.order_by("-history_id")[0]
+    assert (before.coded_llt.code, after.coded_llt.code, after.history_change_reason) == (
+        HEADACHE, HEAD_PAIN, "More specific LLT"
+    )  # fmt: skip
 
 
 def test_auto_coding_after_a_release_is_loaded(participant, coordinator, data_manager):

@@ -240,6 +240,32 @@ def test_dashboard_numbers(trial, dmc_reviewer):
     assert "@media print" in html
 
 
+def test_aes_by_soc_and_preferred_term_use_the_coded_terms_and_list_the_uncoded(trial, data_manager, dmc_reviewer):
+    """The test dictionary codes Headache (PT Headache) and Fever (LLT of PT Pyrexia); the safety
+    population's other AEs (Pneumonia, Rash) are not in it: listed by verbatim term, as not coded."""
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from safety.ae_coding import adverse_events_auto_code
+
+    meddra = Path(__file__).resolve().parent / "fixtures" / "meddra"
+    call_command("load_meddra", str(meddra), "--loaded-by", "dana", stdout=io.StringIO())
+    assert adverse_events_auto_code(user=data_manager) == 2
+    figures.new_generation()  # the coding's own bump waits for a commit this test never makes
+    html = get(logged_in(dmc_reviewer), "/safety/dashboard/")
+    table = html[html.index('id="incidence-term"') : html.index("</table>", html.index('id="incidence-term"'))]
+    rows = re.findall(r'<tr( class="uncoded")?><td>([^<]+)</td><td>([^<]+?)(?: <span[^>]*>uncoded</span>)?</td>'
+                      r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', table)  # fmt: skip
+    assert rows == [
+        ("", "General disorders", "Pyrexia", "1", "1"),
+        ("", "Nervous system disorders", "Headache", "1", "1"),
+        (' class="uncoded"', "Not coded yet", "Pneumonia", "1", "1"),
+        (' class="uncoded"', "Not coded yet", "Rash", "1", "1"),
+    ]
+
+
 def test_incidence_counts_one_population_never_above_100_percent(coordinator, dmc_reviewer, study):
     """Screening AEs of people never dosed used to be counted over the enrolled: 200 % of enrolled."""
     with time_machine.travel(NOW, tick=False):

@@ -30,6 +30,13 @@ def test_epoch_at_its_boundaries(on, expected):
     assert epoch(on, day1=DAY1, treatment_end=W8) == expected
 
 
+def test_screening_starts_at_consent_before_it_there_is_no_epoch():
+    consent = DAY1 - timedelta(days=8)
+    assert epoch(consent, day1=DAY1, treatment_end=W8, consent=consent) == SCREENING_EPOCH
+    assert epoch(consent - timedelta(days=1), day1=DAY1, treatment_end=W8, consent=consent) is None
+    assert epoch(consent - timedelta(days=1), day1=None, treatment_end=None, consent=consent) is None
+
+
 def test_never_dosed_is_screening_whatever_the_date():
     assert epoch(date(2030, 1, 1), day1=None, treatment_end=None) == SCREENING_EPOCH
 

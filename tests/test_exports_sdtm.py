@@ -309,6 +309,7 @@ def test_trial_design_datasets(data, data_manager, dmc_reviewer):
     assert (summary[("TTYPE", "1")], summary[("TTYPE", "2")]) == ("EFFICACY", "SAFETY")
     assert (summary[("AGEMIN", "1")], summary[("AGEMAX", "1")], summary[("DOSE", "1")]) == ("P18Y", "P65Y", "2")
     assert summary[("TPHASE", "1")] == "PHASE I/II TRIAL" and summary[("REGID", "1")] == "NCT03745417"
+    assert summary[("TINDTP", "1")] == "TREATMENT"  # the registry record's primary purpose
     arms = by_name(export(data_manager, "ta"))
     assert [(r["TAETORD"], r["ETCD"], r["EPOCH"]) for r in arms] == [
         ("1", "SCRN", "SCREENING"), ("2", "UCMSC", "TREATMENT"), ("3", "FU", "FOLLOW-UP")
@@ -550,6 +551,12 @@ def _boundary_forms(first, never_enrolled, day1: datetime) -> None:
     ProtocolDeviation.objects.create(participant=never_enrolled, category="other", description="Late visit",
                                      deviation_date=day1.date() - timedelta(days=40))  # fmt: skip
     ProtocolDeviation.objects.filter(pk=ProtocolDeviation.objects.order_by("id").first().pk).update(withdrawn=True)
+    # a second site: its participants sort after site 01's enrolled and before anyone never enrolled
+    from subjects.models import Participant
+
+    moved = Participant.objects.filter(subject_id__isnull=False, concomitant_medications__isnull=False)
+    moved = moved.exclude(subject_id="").order_by("-id").first()
+    Participant.objects.filter(pk=moved.pk).update(site_id="02", usubjid=f"S2018-11-02-{moved.subject_id}")
 
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Pacific/Kiritimati"])

@@ -169,3 +169,34 @@ def test_correcting_registration_needs_reason(coordinator):
     assert p.initials == "AC"
     assert p.history.order_by("-history_id").first().history_change_reason == "Typo"
     assert services.next_action(p) == "Record screening"
+
+
+@pytest.mark.django_db
+def test_race_and_ethnicity_are_optional_and_exported_as_cdisc_terms(coordinator, data_manager):
+    """Registration form and API: both optional; a value outside the choices is refused naming the field;
+    DM has the CDISC term, NOT REPORTED when not collected."""
+    import csv
+    import io
+
+    from rest_framework.test import APIClient
+
+    client = logged_in(coordinator)
+    assert client.post("/participants/register/", FORM).status_code == 302  # SCR-001: not collected
+    refused = client.post("/participants/register/", {**FORM, "initials": "AB", "race": "martian"})
+    assert refused.status_code == 200 and 'id="race_errors"' in refused.content.decode()
+    response = client.post("/participants/register/", {**FORM, "initials": "AB", "race": "asian"})
+    assert response.status_code == 302  # SCR-002: race only
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    bad = api.post("/api/v1/participants/", {**FORM, "initials": "CD", "ethnicity": "martian"}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) == {"ethnicity"}
+    registration = {**FORM, "initials": "CD", "race": "white", "ethnicity": "not_hispanic_or_latino"}
+    assert api.post("/api/v1/participants/", registration, format="json").status_code == 201  # SCR-003
+    assert Participant.objects.count() == 3
+    response = logged_in(data_manager).get("/api/v1/exports/sdtm/dm.csv")
+    rows = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert {row["SUBJID"]: (row["RACE"], row["ETHNIC"]) for row in rows} == {
+        "SCR-001": ("NOT REPORTED", "NOT REPORTED"),
+        "SCR-002": ("ASIAN", "NOT REPORTED"),
+        "SCR-003": ("WHITE", "NOT HISPANIC OR LATINO"),
+    }

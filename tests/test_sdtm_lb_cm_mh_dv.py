@@ -131,6 +131,24 @@ def test_cm_mh_dv_rows(recorded, data_manager):
     )
 
 
+def test_cm_epoch_from_a_whole_start_date_none_before_consent(recorded, coordinator, data_manager):
+    """Consent 2024-01-02, Day 1 2024-01-10: the epoch of CMSTDTC when it is a whole date on or after
+    consent; a medication started before consent (pre-study) or on a partial date has none."""
+    for start in ("2023-12-20", "2024-01-02", "2024-01-09", "2024-01-10", "2024-01"):
+        cm_record(participant=recorded, user=coordinator, medication=f"Emollient {start}", medication_class="other",
+                  indication="Dry skin", dose=Decimal("1"), dose_unit="g", frequency="QD", route="TOPICAL",
+                  start_date=start, end_date="", ongoing=True)  # fmt: skip
+    epochs = {r["CMTRT"]: r["EPOCH"] for r in export(data_manager, "cm")}
+    assert epochs == {
+        "Paracetamol": "",  # started before the collection period: no CMSTDTC
+        "Emollient 2023-12-20": "",
+        "Emollient 2024-01-02": "SCREENING",
+        "Emollient 2024-01-09": "SCREENING",
+        "Emollient 2024-01-10": "TREATMENT",
+        "Emollient 2024-01": "",
+    }
+
+
 def test_odm_and_dictionary_carry_the_new_forms(recorded, data_manager):
     entries = {(e["form"], e["field"]): e for e in dictionary()}
     assert entries[("lab_result", "value")]["sdtm_variable"] == "LBORRES"

@@ -3,15 +3,18 @@
 - CMSTDTC/CMENDTC are ISO 8601 dates with only the known parts (partial dates). A medication started
   before the collection period (30 days before consent) has no CMSTDTC: CMSTRTPT BEFORE, CMSTTPT the
   first day of that period. An ongoing one: CMENRTPT ONGOING, CMENTPT the date of export.
+- EPOCH from CMSTDTC when it is a whole date: none for a medication started before consent (pre-study),
+  nor for a partial or unknown start (its epoch cannot be told).
 - CMPRCON (SUPPCM): PRIOR or CONCOMITANT against Day 1 (ended before Day 1: prior; a medication ending on
   Day 1 is concomitant); CMPROHIB (SUPPCM): why it is prohibited, when it is.
 """
 
 import json
+from datetime import date
 
 from exports.sdtm import common
 from exports.sdtm.base import Dataset, Variable
-from exports.sdtm.common import SORT_KEY, STUDY, USUBJID
+from exports.sdtm.common import EPOCH_END, EPOCH_JOIN, SORT_KEY, STUDY, USUBJID, epoch_sql
 from exports.sdtm.terminology import Codelist, plain, register
 from medications import classification, rules
 from medications.models import ConcomitantMedication
@@ -43,6 +46,7 @@ VARIABLES = (
       crf="concomitant_medication.frequency"),
     V("CMROUTE", "Route of Administration", codelist="CMROUTE", origin="Collected", source="Investigator",
       crf="concomitant_medication.route"),
+    common.epoch_variable("CMSTDTC"),
     V("CMSTDTC", "Start Date/Time of Medication", type="date", origin="Collected", source="Investigator",
       crf="concomitant_medication.start_date"),
     V("CMENDTC", "End Date/Time of Medication", type="date", origin="Collected", source="Investigator",
@@ -62,7 +66,8 @@ CLASS_LABELS = {item.key: item.label for item in classification.MEDICATION_CLASS
 
 # Partial dates are stored as their ISO 8601 text: published as stored, an empty one as missing.
 SQL = f"""
-WITH {STUDY}
+WITH {STUDY},
+{EPOCH_END}
 SELECT
     study.study_id AS "STUDYID",
     'CM' AS "DOMAIN",
@@ -75,6 +80,7 @@ SELECT
     NULLIF(m.dose_unit, '') AS "CMDOSU",
     NULLIF(m.frequency, '') AS "CMDOSFRQ",
     NULLIF(m.route, '') AS "CMROUTE",
+    CASE WHEN length(m.start_date) = 10 THEN {epoch_sql("m.start_date::date")} END AS "EPOCH",
     NULLIF(m.start_date, '') AS "CMSTDTC",
     NULLIF(m.end_date, '') AS "CMENDTC",
     CASE WHEN m.start_date = '' THEN 'BEFORE' END AS "CMSTRTPT",
@@ -86,6 +92,7 @@ SELECT
 FROM medications_concomitantmedication m
 JOIN subjects_participant p ON p.id = m.participant_id
 CROSS JOIN study
+{EPOCH_JOIN}
 WHERE NOT %(safety)s OR p.subject_id IS NOT NULL
 ORDER BY {SORT_KEY}, m.id
 """
@@ -98,9 +105,11 @@ def params(study) -> dict:
 
 def rows(study, *, safety: bool = False):
     today = site_today(study).isoformat()
+    epochs = common.Epochs(study)
     records = common.enrolled_only(ConcomitantMedication.objects, safety, prefix="participant__").select_related(
         "participant"
     )
+    records = common.with_epoch_facts(records)
     records = records.order_by(common.participant_order("participant__"), "id")
     participant, seq = None, 0
     for m in records.iterator(chunk_size=common.FETCH_ROWS):
@@ -108,11 +117,12 @@ def rows(study, *, safety: bool = False):
             participant, seq = m.participant_id, 0
         seq += 1
         before = not m.start_date
+        started = date.fromisoformat(m.start_date) if len(m.start_date) == 10 else None  # partial: no epoch
         yield (
             study.study_id, "CM", common.usubjid(study, m.participant), seq, common.blank_as_missing(m.medication),
             CLASS_LABELS[m.medication_class], common.blank_as_missing(m.indication),
             None if m.dose is None else format(m.dose.normalize(), "f"), m.dose_unit or None, m.frequency or None,
-            m.route or None,
+            m.route or None, epochs.of(started, m),
             m.start_date or None, m.end_date or None, "BEFORE" if before else None,
             rules.collection_start(m.participant.consent_date).isoformat() if before else None,
             "ONGOING" if m.ongoing else None, today if m.ongoing else None,

@@ -9,10 +9,11 @@ comparing each statement with its Python rows holds them equal:
   follow, by screening number.
 - --DTC: dates `YYYY-MM-DD`, date-times `YYYY-MM-DDTHH:MM` in the site time zone.
 - --DY: study day against Day 1 (subjects.schedule.study_day), no day 0.
-- EPOCH (PROTOCOL §11, subjects.schedule.epoch): SCREENING before Day 1 and for people never dosed,
-  TREATMENT from Day 1 to the end of treatment, FOLLOW-UP after; the end of treatment is the day of
-  the infusion at the last dosing visit (W8), or of the last infusion once the participant has
-  withdrawn or completed (subjects.schedule.treatment_end). An observation takes the epoch of its date.
+- EPOCH (PROTOCOL §11, subjects.schedule.epoch): SCREENING from consent to the day before Day 1 and
+  for people never dosed, TREATMENT from Day 1 to the end of treatment, FOLLOW-UP after; the end of
+  treatment is the day of the infusion at the last dosing visit (W8), or of the last infusion once the
+  participant has withdrawn or completed (subjects.schedule.treatment_end). An observation takes the
+  epoch of its date; one dated before consent (a medication started before the study) has none.
 """
 
 from datetime import date, datetime
@@ -74,7 +75,7 @@ def study_day_sql(on: str) -> str:
 def epoch_sql(on: str) -> str:
     """subjects.schedule.epoch of the date expression `on` (needs EPOCH_END and EPOCH_JOIN)."""
     return (
-        f"CASE WHEN {on} IS NULL THEN NULL"
+        f"CASE WHEN {on} IS NULL OR {on} < p.consent_date THEN NULL"
         f" WHEN p.day1_date IS NULL OR {on} < p.day1_date THEN '{schedule.SCREENING_EPOCH}'"
         f" WHEN ee.treatment_end IS NULL OR {on} <= ee.treatment_end THEN '{schedule.TREATMENT_EPOCH}'"
         f" ELSE '{schedule.FOLLOW_UP_EPOCH}' END"
@@ -160,6 +161,7 @@ def with_epoch_facts(records, prefix: str = "participant__"):
         epoch_last_start=Subquery(infusions.order_by("-start_time").values("start_time")[:1]),
         epoch_status=F(f"{prefix}status") if prefix else F("status"),
         epoch_day1=F(f"{prefix}day1_date") if prefix else F("day1_date"),
+        epoch_consent=F(f"{prefix}consent_date") if prefix else F("consent_date"),
     )
 
 
@@ -175,7 +177,7 @@ class Epochs:
             last_infusion=self._day(record.epoch_last_start),
             dosing_over=record.epoch_status in DOSING_OVER,
         )
-        return schedule.epoch(on, day1=record.epoch_day1, treatment_end=end)
+        return schedule.epoch(on, day1=record.epoch_day1, treatment_end=end, consent=record.epoch_consent)
 
     def _day(self, moment: datetime | None) -> date | None:
         return None if moment is None else moment.astimezone(self.zone).date()

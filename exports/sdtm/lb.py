@@ -13,7 +13,7 @@ Safety variant (DMC reviewers): enrolled participants only.
 from zoneinfo import ZoneInfo
 
 from exports.sdtm import common
-from exports.sdtm.base import Dataset, Variable
+from exports.sdtm.base import Dataset, ValueLevel, Variable
 from exports.sdtm.common import EPOCH_END, EPOCH_JOIN, STUDY, USUBJID, epoch_sql, local_minute_sql, study_day_sql
 from exports.sdtm.terminology import Codelist, plain, register
 from labs import catalogue
@@ -67,6 +67,16 @@ VARIABLES = (
     common.study_day_variable("LBDY", "Study Day of Specimen Collection", "LBDTC"),
     V("LBCLSIG", "Clinically Significant", codelist="NY", origin="Collected", source="Investigator",
       crf="lab_result.clinically_significant", supp=True, evaluator="INVESTIGATOR"),
+)  # fmt: skip
+
+
+# Value-level metadata (define.xml): each test's result as reported, in its accepted units, and in its
+# standard unit. The CRF field is the same for every test (lab_result.value), named by the variable.
+VALUE_LEVEL = tuple(
+    ValueLevel(variable, "LBTESTCD", t.code, t.lbtest, "float", " or ".join(t.units) if collected else t.standard_unit,
+               origin="Collected" if collected else "Derived", source="Investigator" if collected else "Sponsor")
+    for t in catalogue.LAB_TESTS
+    for variable, collected in (("LBORRES", True), ("LBSTRESN", False))
 )  # fmt: skip
 
 
@@ -167,5 +177,5 @@ LB = Dataset(
     name="LB", label="Laboratory Test Results", category="FINDINGS",
     structure="One record per lab test per time point per visit per subject",
     keys=("STUDYID", "USUBJID", "LBTESTCD", "VISIT", "LBDTC"), variables=VARIABLES, rows=rows, sql=SQL,
-    safety=True,
+    safety=True, value_level=VALUE_LEVEL,
 )  # fmt: skip

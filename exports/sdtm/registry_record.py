@@ -24,6 +24,7 @@ PRIMARY_OBJECTIVE = (
     "moderate to severe psoriasis"
 )
 STUDY_TYPE = "INTERVENTIONAL"
+INTENT = "TREATMENT"  # Primary Purpose: Treatment
 INTERVENTION_MODEL = "SINGLE GROUP"
 BLINDING = "OPEN LABEL"
 CONTROL = "NONE"

@@ -3,8 +3,9 @@
 One record per parent record and supplemental variable with a value: RDOMAIN the parent domain,
 IDVAR its --SEQ variable and IDVARVAL that record's number (DM, without one: both empty), QNAM / QLABEL
 the variable's name and label, QVAL its value, QORIG its origin, QEVAL its evaluator. On PostgreSQL
-the statement wraps the parent's; in Python it reads the parent's rows. Same order: by USUBJID (as
-bytes), then the parent record, then the order the variables are declared in.
+the statement wraps the parent's; in Python it reads the parent's rows. Same order: the parent's (by
+USUBJID as bytes, people never enrolled last), then the parent record, then the order the variables are
+declared in.
 """
 
 from exports.sdtm import common
@@ -55,7 +56,10 @@ def supplemental(parent: Dataset) -> Dataset:
             for n, q in enumerate(qualifiers, start=1)
         )
         idvarval = f'p."{seq}"::text' if seq else "NULL::text"
-        order = f'p."USUBJID" COLLATE "C", p."{seq}", q.n' if seq else 'p."USUBJID" COLLATE "C", q.n'
+        # The parent's order (common.SORT_KEY) from USUBJID alone: people never enrolled
+        # (STUDYID-SITEID-SCR-nnn) after everyone enrolled, at any site, by screening number.
+        person = "regexp_replace(p.\"USUBJID\", '^.*-(SCR-[0-9]+)$', '~\\1') COLLATE \"C\""
+        order = f'{person}, p."{seq}", q.n' if seq else f"{person}, q.n"
         sql = f"""
 SELECT
     p."STUDYID" AS "STUDYID",

@@ -105,10 +105,11 @@ for method in (
            "study day 1, the day before is -1 (subjects.schedule.study_day)."),
     Method("MT.AGE", "Age", "Completed years of age on the screening date from BRTHDTC; someone born on 29 February "
            "completes a year on 1 March in non-leap years (subjects.eligibility.age_in_completed_years)."),
-    Method("MT.EPOCH", "Epoch", "SCREENING before Day 1 (RFSTDTC) and for people never dosed; TREATMENT from Day 1 to "
-           "the day of the infusion at the last dosing visit (W8) inclusive, or of the last infusion once the "
-           "participant has withdrawn or completed; FOLLOW-UP after that day. An observation takes the epoch of its "
-           "date (PROTOCOL section 11; subjects.schedule.epoch)."),
+    Method("MT.EPOCH", "Epoch", "SCREENING from consent (RFICDTC) to the day before Day 1 (RFSTDTC) and for people "
+           "never dosed; TREATMENT from Day 1 to the day of the infusion at the last dosing visit (W8) inclusive, or "
+           "of the last infusion once the participant has withdrawn or completed; FOLLOW-UP after that day. An "
+           "observation takes the epoch of its date; before consent (pre-study) it has none (PROTOCOL section 11; "
+           "subjects.schedule.epoch)."),
     Method("MT.PASI", "PASI total", "Sum over the four regions of weight x (erythema + induration + desquamation) x "
            "area score, weights head 0.1, upper limbs 0.2, trunk 0.3, lower limbs 0.4; exact in tenths, 0 to 72; "
            "missing when a region is missing (assessments.pasi)."),

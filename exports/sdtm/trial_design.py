@@ -64,6 +64,7 @@ def ts_parameters(study: Study) -> list[tuple[str, str, str | None, str | None]]
         ("TPHASE", "Trial Phase Classification", rr.PHASE, None),
         ("STYPE", "Study Type", rr.STUDY_TYPE, None),
         ("INTMODEL", "Intervention Model", rr.INTERVENTION_MODEL, None),
+        ("TINDTP", "Trial Intent Type", rr.INTENT, None),
         *(("TTYPE", "Trial Type", value, None) for value in rr.TRIAL_TYPES),
         ("INDIC", "Trial Disease/Condition Indication", rr.INDICATION, None),
         ("TDIGRP", "Diagnosis Group", rr.INDICATION, None),
