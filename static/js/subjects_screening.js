@@ -7,8 +7,9 @@
   if (!form || !target) return;
   var url = form.getAttribute("data-preview-url");
   // The page's language: the template gives the translated texts (no English wording lives here).
-  function text(name, fallback) {
-    return target.getAttribute("data-text-" + name) || fallback;
+  // The words come from the template (data-text-*), in the reader's language.
+  function text(name) {
+    return target.getAttribute("data-text-" + name) || "";
   }
   var timer = null;
   var sequence = 0;
@@ -17,14 +18,14 @@
     target.textContent = "";
     if (data.eligible === null || data.eligible === undefined) {
       var p = document.createElement("p");
-      p.textContent = data.message || text("enter", "Enter the screening data to evaluate.");
+      p.textContent = data.message || text("enter");
       target.appendChild(p);
       return;
     }
     var badge = document.createElement("p");
     badge.className = "badge eligibility-result " + (data.eligible ? "ok" : "bad");
     badge.setAttribute("data-eligible", data.eligible ? "true" : "false");
-    badge.textContent = data.eligible ? text("eligible", "Eligible") : text("not-eligible", "Not eligible");
+    badge.textContent = data.eligible ? text("eligible") : text("not-eligible");
     target.appendChild(badge);
     if (!data.eligible) {
       var list = document.createElement("ul");
@@ -55,7 +56,7 @@
         if (mine === sequence) render(data);
       })
       .catch(function () {
-        if (mine === sequence) render({ eligible: null, message: text("failed", "Eligibility could not be evaluated right now.") });
+        if (mine === sequence) render({ eligible: null, message: text("failed") });
       });
   }
 
