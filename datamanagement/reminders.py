@@ -3,7 +3,6 @@ coordinator and investigator), shown on the reminders page and e-mailed once."""
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -11,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from datamanagement.editchecks import shown_text
 from datamanagement.models import Query, QueryReminder, QueryState
+from subjects.models import Study
+from trialsite.i18n import user_language
 
 QUERY_REMINDER_DAYS = 7
 
@@ -31,8 +32,8 @@ def query_reminder_sweep(*, now: datetime | None = None) -> int:
             continue  # another worker took it
         if reminder.user.email:
             query = reminder.query
-            # The study's language until the recipient's own is known (a worker has no request).
-            with translation.override(settings.LANGUAGE_CODE):
+            # in the recipient's language (their profile's, else the study's default)
+            with translation.override(user_language(reminder.user) or Study.current().default_language):
                 subject = _("Open data query %(id)s is older than %(days)s days") % {
                     "id": query.pk,
                     "days": QUERY_REMINDER_DAYS,

@@ -10,7 +10,6 @@ medication (settings.AUDITED_AFTER_WRITE → deviations.hooks), in the writing t
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
@@ -124,8 +123,8 @@ def derived_from(participant, *, visits, infusions, medications, dosing_codes) -
 def _notify_prohibited(deviation: ProtocolDeviation) -> None:
     study = Study.current()
     values = {"study": study.study_id, "subject": deviation.participant.display_id}
-    # The study's language until each recipient's own is known (the e-mail goes to several people).
-    with translation.override(settings.LANGUAGE_CODE):
+    # Stored once for all its recipients: in the study's default language.
+    with translation.override(study.default_language):
         values["deviation"] = deviation.shown_description
         subject = _("[%(study)s] Protocol deviation: prohibited medication, %(subject)s") % values
         body = "\n".join(

@@ -7,17 +7,16 @@ so a retried task or a second worker never sends the same notification twice.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safety import rules
 from safety.models import Notification
 from subjects.models import Study
 from subjects.sitetime import site_zone
+from trialsite.i18n import emails_by_language, send_in_languages
 from trialsite.roles import Role
 
 CLAIM_STALE_AFTER = timedelta(minutes=10)
@@ -32,10 +31,11 @@ def pending_notification_ids() -> list[int]:
     return list(Notification.objects.filter(_claimable(timezone.now())).order_by("id").values_list("id", flat=True))
 
 
-def recipients(roles=(Role.INVESTIGATOR, Role.DMC_REVIEWER)) -> list[str]:
-    """E-mail addresses of every active user of `roles` (investigators and DMC reviewers by default)."""
+def recipients(roles=(Role.INVESTIGATOR, Role.DMC_REVIEWER)) -> dict[str, list[str]]:
+    """E-mail addresses of every active user of `roles` (investigators and DMC reviewers by default),
+    grouped by the language each reads their e-mails in."""
     users = get_user_model().objects.filter(is_active=True, groups__name__in=[role.value for role in roles])
-    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+    return emails_by_language(users.distinct(), Study.current().default_language)
 
 
 def deliver_notification(notification_id: int) -> bool:
@@ -49,11 +49,9 @@ def deliver_notification(notification_id: int) -> bool:
     if claimed != 1:
         return False
     notification = Notification.objects.select_related("adverse_event__participant").get(pk=notification_id)
-    to = recipients() if notification.adverse_event_id else recipients((Role.INVESTIGATOR,))
+    groups = recipients() if notification.adverse_event_id else recipients((Role.INVESTIGATOR,))
     try:
-        subject, body = render_message(notification)
-        if to:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+        to = send_in_languages(groups, lambda: render_message(notification))
     except Exception as error:
         Notification.objects.filter(pk=notification_id).update(
             claimed_at=None, attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
@@ -66,7 +64,8 @@ def deliver_notification(notification_id: int) -> bool:
 
 
 def render_message(notification: Notification) -> tuple[str, str]:
-    """Subject and body without personal data: subject ID, term, grade, awareness and due time."""
+    """Subject and body without personal data: subject ID, term, grade, awareness and due time; in the
+    active language (deliver_notification writes one e-mail per language of its recipients)."""
     if notification.adverse_event_id is None:
         return notification.subject, notification.body
     study = Study.current()
@@ -75,35 +74,33 @@ def render_message(notification: Notification) -> tuple[str, str]:
     due_at = rules.sae_due_at(adverse_event.awareness_time, study.sae_report_hours)
 
     zone = site_zone(study)
-    # One e-mail to every recipient: written in the site's language (settings.LANGUAGE_CODE).
-    with translation.override(settings.LANGUAGE_CODE):
 
-        def local(moment):
-            return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M %Z") if moment else _("not recorded")
+    def local(moment):
+        return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M %Z") if moment else _("not recorded")
 
-        values = {
-            "study": study.study_id,
-            "subject": subject_id,
-            "number": adverse_event.ae_number,
-            "term": adverse_event.term,
-            "grade": adverse_event.grade,
-            "awareness": local(adverse_event.awareness_time),
-            "due": local(due_at),
-            "hours": study.sae_report_hours,
-        }
-        subject = _("[%(study)s] Serious adverse event: %(subject)s, AE %(number)s") % values
-        body = "\n".join(
-            [
-                _("A serious adverse event was recorded in study %(study)s.") % values,
-                "",
-                _("Subject: %(subject)s") % values,
-                _("AE number: %(number)s") % values,
-                _("Term: %(term)s") % values,
-                _("CTCAE grade: %(grade)s") % values,
-                _("Investigator awareness: %(awareness)s") % values,
-                _("Report to the sponsor due: %(due)s (%(hours)s h after awareness)") % values,
-                "",
-                _("Open the safety dashboard in Trialsite for details."),
-            ]
-        )
+    values = {
+        "study": study.study_id,
+        "subject": subject_id,
+        "number": adverse_event.ae_number,
+        "term": adverse_event.term,
+        "grade": adverse_event.grade,
+        "awareness": local(adverse_event.awareness_time),
+        "due": local(due_at),
+        "hours": study.sae_report_hours,
+    }
+    subject = _("[%(study)s] Serious adverse event: %(subject)s, AE %(number)s") % values
+    body = "\n".join(
+        [
+            _("A serious adverse event was recorded in study %(study)s.") % values,
+            "",
+            _("Subject: %(subject)s") % values,
+            _("AE number: %(number)s") % values,
+            _("Term: %(term)s") % values,
+            _("CTCAE grade: %(grade)s") % values,
+            _("Investigator awareness: %(awareness)s") % values,
+            _("Report to the sponsor due: %(due)s (%(hours)s h after awareness)") % values,
+            "",
+            _("Open the safety dashboard in Trialsite for details."),
+        ]
+    )
     return subject, body

@@ -11,9 +11,7 @@ update, marked sent after sending, retried (and swept up by `deliver_pending`) u
 import uuid
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
@@ -26,6 +24,7 @@ from subjects import schedule
 from subjects.models import ParticipantStatus, Study, Visit
 from subjects.sitetime import site_zone
 from subjects.visits import visit_refresh_statuses
+from trialsite.i18n import emails_by_language, send_in_languages
 from trialsite.roles import Role
 from trialsite.tasking import enqueue_on_commit
 
@@ -281,10 +280,10 @@ def reminder_acknowledge(*, reminder: Reminder, user) -> bool:
 # --- E-mail ------------------------------------------------------------------------------------
 
 
-def coordinator_emails() -> list[str]:
-    """E-mail addresses of the site's active coordinators."""
-    users = get_user_model().objects.filter(is_active=True, groups__name=Role.COORDINATOR.value).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+def coordinator_emails(study: Study) -> dict[str, list[str]]:
+    """E-mail addresses of the site's active coordinators, grouped by the language of their e-mails."""
+    users = get_user_model().objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
+    return emails_by_language(users, study.default_language)
 
 
 def _claimable(now: datetime) -> Q:
@@ -314,19 +313,17 @@ def deliver_reminder_email(reminder_id: int) -> bool:
         return False
     reminder = Reminder.objects.select_related("participant", "visit", "adverse_event").get(pk=reminder_id)
     try:
-        recipients = coordinator_emails()
+        study = Study.current()
+        recipients = coordinator_emails(study)
         if not recipients:
             raise RuntimeError("no active coordinator with an e-mail address")
-        study = Study.current()
-        # One e-mail to every coordinator: written in the site's language (settings.LANGUAGE_CODE).
-        with translation.override(settings.LANGUAGE_CODE):
-            values = {
-                "message": reminder_text(reminder, study),
-                "due": f"{reminder.due_date:%Y-%m-%d}",
-            }
+
+        def render():
+            values = {"message": reminder_text(reminder, study), "due": f"{reminder.due_date:%Y-%m-%d}"}
             subject = f"[{study.study_id}] {reminder.get_kind_display()}: {reminder.participant.display_id}"
-            body = _("%(message)s\n\nDue: %(due)s\n\nSee the Trialsite reminders list.") % values
-        send_mail(subject, body, None, recipients)
+            return subject, _("%(message)s\n\nDue: %(due)s\n\nSee the Trialsite reminders list.") % values
+
+        send_in_languages(recipients, render)
     except Exception as exc:
         Reminder.objects.filter(pk=reminder_id, email_claimed_at=now).update(
             email_claimed_at=None, email_last_error=f"{type(exc).__name__}: {exc}"[:2000]

@@ -148,3 +148,18 @@ def test_two_workers_at_once_send_one_email(require_postgres, sae):
         thread.join()
     assert sorted(results) == [False, True]
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_each_recipient_reads_the_sae_e_mail_in_their_language(sae, investigator, dmc_reviewer):
+    from trialsite.models import UserPreference
+
+    UserPreference.objects.create(user=investigator, language="zh-hans")
+    notification = Notification.objects.get()
+    assert deliver_notification(notification.id) is True
+    by_recipient = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_recipient) == {(investigator.email,), (dmc_reviewer.email,)}
+    assert "严重不良事件" in by_recipient[(investigator.email,)].subject
+    assert "Serious adverse event" in by_recipient[(dmc_reviewer.email,)].subject
+    notification.refresh_from_db()
+    assert sorted(notification.recipients) == sorted([investigator.email, dmc_reviewer.email])

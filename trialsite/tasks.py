@@ -11,12 +11,12 @@ from celery import shared_task
 from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from trialsite import chain
+from trialsite.i18n import emails_by_language, send_in_languages
 from trialsite.models import AuditCheck
 from trialsite.roles import Role
 
@@ -57,9 +57,11 @@ def pending_alerts() -> list[int]:
     return list(AuditCheck.objects.filter(_claimable(timezone.now())).order_by("id").values_list("id", flat=True))
 
 
-def data_manager_emails() -> list[str]:
+def data_manager_emails() -> dict[str, list[str]]:
+    """The data managers' addresses by the language of their e-mails (their own, else English: this
+    layer does not read the study's configuration)."""
     users = get_user_model().objects.filter(is_active=True, groups__name=Role.DATA_MANAGER.value)
-    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+    return emails_by_language(users, settings.LANGUAGE_CODE)
 
 
 def deliver_alert(check_id: int) -> bool:
@@ -69,9 +71,8 @@ def deliver_alert(check_id: int) -> bool:
         return False
     check = AuditCheck.objects.get(pk=check_id)
     when = timezone.localtime(check.checked_at).strftime("%Y-%m-%d %H:%M %Z")
-    # One message to every data manager, so in the site's default language (settings.LANGUAGE_CODE).
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Audit trail NOT intact")
+
+    def render():
         body = "\n".join(
             [
                 gettext("The nightly verification of the audit trail on %(when)s found that it is not intact.")
@@ -87,8 +88,10 @@ def deliver_alert(check_id: int) -> bool:
                 ),
             ]
         )
+        return gettext("Audit trail NOT intact"), body
+
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, data_manager_emails())
+        send_in_languages(data_manager_emails(), render)
     except Exception as error:
         AuditCheck.objects.filter(pk=check_id).update(
             notify_claimed_at=None,
