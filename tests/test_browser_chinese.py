@@ -22,9 +22,9 @@ from tests.test_translations import english_words
 from trialsite.models import UserPreference
 
 SHOTS = Path(settings.BASE_DIR) / "test-results" / "chinese"
-# What the coordinator typed or the study's own codes, which stay as they are in any language.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-OWN_WORDS = {"ZLW", "alice", "UC", "Sr", "Trialsite", "zh", "Hans", "English"}
+# What the coordinator typed, usernames and the zone's IANA name stay as they are in any language.
+OWN_WORDS = {"ZLW", "alice", "ivan", "dmitri", "UC", "Sr", "Trialsite", "zh", "Hans", "English", "Asia", "Shanghai"}
 
 
 def english_on(page, name: str) -> list[str]:

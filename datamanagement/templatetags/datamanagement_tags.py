@@ -14,6 +14,7 @@ from datamanagement.progress import participant_states
 from datamanagement.services import active_lock_on
 from trialsite.records import RECORD_TYPES, record_type_of
 from trialsite.roles import Cap, has_cap
+from trialsite.templatetags.records import record_type_label
 
 register = template.Library()
 
@@ -40,11 +41,7 @@ def query_field_label(query) -> str:
         return query.field
 
 
-@register.filter
-def record_type_label(name: str) -> str:
-    """A record type ("pasi_assessment") as people read it: its form's name in their language."""
-    rt = RECORD_TYPES.get(name)
-    return capfirst(rt.model_class()._meta.verbose_name) if rt else name
+register.filter("record_type_label", record_type_label)
 
 
 @register.simple_tag
