@@ -16,6 +16,7 @@ from safety.models import AdverseEvent, SafetyHold
 from signatures.models import Meaning
 from signatures.services import awaiting_signature
 from subjects.models import Study
+from subjects.sitetime import site_date
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Section:
 
 def todo_sections(user) -> list[Section]:
     study = Study.current()
-    return [_signatures(user), _causality(), _saes(study), _holds()]
+    return [_signatures(user), _causality(), _saes(study), _holds(study)]
 
 
 def _signatures(user) -> Section:
@@ -91,13 +92,13 @@ def _saes(study: Study) -> Section:
     return Section("saes", _("SAEs to report"), _("No SAE waits for its report."), items)
 
 
-def _holds() -> Section:
+def _holds(study: Study) -> Section:
     holds = SafetyHold.objects.filter(released_at__isnull=True).select_related("participant", "adverse_event")
     items = [
         Item(
             f"{hold.participant.display_id}",
             _("on hold since %(date)s (AE %(number)s)")
-            % {"date": date_format(hold.placed_at.date()), "number": hold.adverse_event.ae_number},
+            % {"date": date_format(site_date(hold.placed_at, study)), "number": hold.adverse_event.ae_number},
             reverse("safety:hold_release", args=[hold.pk]),
         )
         for hold in holds.order_by("placed_at")
