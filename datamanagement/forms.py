@@ -4,11 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from datamanagement.models import QueryState
 from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.filters import PageFilterForm
 from trialsite.records import RECORD_TYPES
 from trialsite.roles import Role
 
 
-class QueryFilterForm(forms.Form):
+class QueryFilterForm(PageFilterForm):
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("Open or answered")), ("all", _("All")), *QueryState.choices]
     )

@@ -9,13 +9,15 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
+MAX_PAGE = 1_000_000
 YES_NO = [("", "—"), ("yes", "yes"), ("no", "no"), ("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
 
 class PageFilterForm(forms.Form):
     """The query parameters every paginated page takes; pages add their filters."""
 
-    page = forms.IntegerField(required=False, min_value=1)
+    # Bounded: a page number becomes an SQL OFFSET (page x page size), which must fit in a bigint.
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
 
 def yes_no_filter(**kwargs) -> forms.ChoiceField:
