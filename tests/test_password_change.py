@@ -58,3 +58,15 @@ def test_five_wrong_old_passwords_lock_the_account(coordinator):
     login = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert login.status_code == 429  # the login is locked too
     assert User.objects.get(pk=coordinator.pk).check_password(PASSWORD)
+
+
+def test_the_admin_sites_password_change_is_the_same_page(administrator):
+    """The admin's "Change password" link would otherwise change it without the lockout or a record."""
+    client = logged_in(administrator)
+    assert client.get("/admin/password_change/")["Location"] == URL
+    data = {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
+    response = client.post("/admin/password_change/", data)
+    assert response.status_code == 302 and response["Location"] == URL
+    administrator.refresh_from_db()
+    assert administrator.check_password(PASSWORD)
+    assert client.get(URL).status_code == 200
