@@ -129,3 +129,22 @@ def test_audit_trail_takes_the_calendar_edges(people, dates):
     everything = api.get("/api/v1/audit-trail/").json()["count"]
     if dates == "date_from=0001-01-01":
         assert response.json()["count"] == everything > 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/exports/queries.csv?participant=%00",
+        "/api/v1/exports/queries.csv?visit=%00",
+        "/api/v1/exports/queries.csv?older_than_days=abc",  # was an empty CSV
+        "/api/v1/sdv/?participant=%00",
+    ],
+)
+def test_api_filters_outside_the_viewsets_are_parsed_too(people, url):
+    """A NUL byte reached SQL through these two (a 500 on PostgreSQL): a JSON 400 now."""
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(people["data_manager"])
+    response = api.get(url)
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json"), url
+    valid = url.split("?")[0] + "?participant=SCR-001"
+    assert api.get(valid).status_code == 200

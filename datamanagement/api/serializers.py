@@ -84,6 +84,12 @@ class LockSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class SdvQuerySerializer(serializers.Serializer):
+    participant = serializers.CharField(
+        required=False, allow_blank=True, max_length=12, help_text="Screening number, e.g. SCR-001."
+    )
+
+
 class SdvRequestSerializer(serializers.Serializer):
     record_type = serializers.CharField(required=False)
     record_id = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
