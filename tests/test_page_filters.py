@@ -148,3 +148,17 @@ def test_api_filters_outside_the_viewsets_are_parsed_too(people, url):
     assert response.status_code == 400 and response["Content-Type"].startswith("application/json"), url
     valid = url.split("?")[0] + "?participant=SCR-001"
     assert api.get(valid).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "persona,url",
+    [
+        ("administrator", "/accounts/two-factor/reset/%00/"),
+        ("coordinator", "/accounts/profile/tokens/%00/revoke/"),
+    ],
+)
+def test_posted_paths_that_cannot_name_a_record_are_404(people, administrator, persona, url):
+    """A NUL byte in a username or token key reached SQL (a 500 on PostgreSQL)."""
+    user = administrator if persona == "administrator" else people[persona]
+    assert client_of(user).post(url).status_code == 404
+    assert client_of(administrator).post("/accounts/two-factor/reset/alice/").status_code == 302  # still resets
