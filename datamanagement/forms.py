@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from datamanagement.models import QueryState
 from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.filters import PageFilterForm
 from trialsite.records import RECORD_TYPES
 from trialsite.roles import Role
 
@@ -14,7 +15,7 @@ def _record_type_choices() -> list[tuple[str, str]]:
     return [(name, capfirst(rt.model_class()._meta.verbose_name)) for name, rt in RECORD_TYPES.items()]
 
 
-class QueryFilterForm(forms.Form):
+class QueryFilterForm(PageFilterForm):
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("Open or answered")), ("all", _("All")), *QueryState.choices]
     )

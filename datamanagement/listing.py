@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from trialsite.spreadsheet import spreadsheet_safe
+
 CSV_COLUMNS = (
     "id",
     "participant",
@@ -51,35 +53,31 @@ def filter_queries(queries: QuerySet, params) -> QuerySet:
     return queries.select_related("participant", "visit", "raised_by", "assignee").order_by("-raised_at")
 
 
-def _safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def queries_csv(queries: QuerySet) -> str:
+    """For spreadsheets: every cell through spreadsheet_safe (a question or a username starting like a
+    formula is shown as text)."""
     now = timezone.now()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for q in queries:
-        writer.writerow(
-            [
-                q.pk,
-                q.participant.screening_number,
-                q.visit.visit_code if q.visit else "",
-                q.record_type,
-                q.record_id,
-                q.field,
-                q.state,
-                _safe(q.text),
-                _safe(q.latest_text),
-                q.raised_by_name,
-                q.raised_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                q.assignee.username if q.assignee else "",
-                q.edit_check,
-                (now - q.raised_at).days,
-            ]
-        )
+        cells = [
+            q.pk,
+            q.participant.screening_number,
+            q.visit.visit_code if q.visit else "",
+            q.record_type,
+            q.record_id,
+            q.field,
+            q.state,
+            q.text,
+            q.latest_text,
+            q.raised_by_name,
+            q.raised_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            q.assignee.username if q.assignee else "",
+            q.edit_check,
+            (now - q.raised_at).days,
+        ]
+        writer.writerow([spreadsheet_safe("" if cell is None else cell) for cell in cells])
     return out.getvalue()
 
 
@@ -96,7 +94,8 @@ SDV_COLUMNS = (
 
 
 def sdv_csv() -> str:
-    """Every CRF record with its verification state (verified / changed / not_verified)."""
+    """Every CRF record with its verification state (verified / changed / not_verified); cells as in
+    queries_csv."""
     from datamanagement.models import SourceVerification
     from datamanagement.progress import record_states
     from subjects.models import Participant, Visit
@@ -110,16 +109,15 @@ def sdv_csv() -> str:
     rows = sorted(record_states(), key=lambda r: (numbers.get(r.participant_id, ""), r.record_type, r.record_id))
     for record in rows:
         mark = marks.get((record.record_type, record.record_id))
-        writer.writerow(
-            [
-                numbers.get(record.participant_id, ""),
-                codes.get(record.visit_id, ""),
-                record.record_type,
-                record.record_id,
-                record.state,
-                mark.verified_by.username if mark else "",
-                mark.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ") if mark else "",
-                mark.verified_version if mark else "",
-            ]
-        )
+        cells = [
+            numbers.get(record.participant_id, ""),
+            codes.get(record.visit_id, ""),
+            record.record_type,
+            record.record_id,
+            record.state,
+            mark.verified_by.username if mark else "",
+            mark.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ") if mark else "",
+            mark.verified_version if mark else "",
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()

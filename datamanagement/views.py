@@ -16,6 +16,7 @@ from datamanagement.progress import participant_states, record_states, visit_pro
 from datamanagement.records import record_get, record_type_named
 from subjects.models import Participant, Visit
 from trialsite.access import requires
+from trialsite.filters import filters_from
 from trialsite.forms import show_errors
 from trialsite.records import participant_of
 from trialsite.roles import Cap, has_cap
@@ -33,26 +34,27 @@ SDV_VIEWERS = (Cap.VERIFY_SOURCE, Cap.RAISE_QUERY, Cap.LOCK_DATA)
 
 @requires(Cap.RAISE_QUERY, Cap.ANSWER_QUERY)
 def query_list(request: HttpRequest) -> HttpResponse:
-    filters = QueryFilterForm(request.GET or None)
-    params = filters.cleaned_data if filters.is_valid() else {}
-    queries = Query.objects.all()
+    filters, status = filters_from(request, QueryFilterForm)
+    params = filters.cleaned_data if status == 200 else {}
+    queries = Query.objects.all() if status == 200 else Query.objects.none()
     state = params.get("state")
     if not state:
         queries = queries.filter(state__in=ACTIVE_QUERY_STATES)
-    params = {k: v for k, v in params.items() if v not in (None, "") and not (k == "state" and v == "all")}
+    params = {
+        k: v for k, v in params.items() if k != "page" and v not in (None, "") and not (k == "state" and v == "all")
+    }
     queries = filter_queries(queries, params)
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") == "csv" and status == 200:
         if not has_cap(request.user, Cap.RAISE_QUERY):
             raise PermissionDenied
         response = HttpResponse(queries_csv(queries), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="queries.csv"'
         return response
-    page = Paginator(queries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queries, PAGE_SIZE).get_page(filters.cleaned_data.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "datamanagement/query_list.html", {"filters": filters, "page": page, "query": query.urlencode()}
-    )
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    return render(request, "datamanagement/query_list.html", context, status=status)
 
 
 @requires(Cap.RAISE_QUERY)

@@ -2,8 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from deviations.models import ProtocolDeviation
+from subjects.models import Participant
 from trialsite.audit import REASON_MAX_LENGTH
+from trialsite.filters import PageFilterForm
 from trialsite.forms import VersionedForm
+
+
+class DeviationFilterForm(PageFilterForm):
+    participant = forms.ModelChoiceField(
+        queryset=Participant.objects.all(), to_field_name="screening_number", required=False
+    )
 
 
 class DeviationForm(VersionedForm, forms.ModelForm):

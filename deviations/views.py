@@ -6,12 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from deviations.forms import DeviationForm
+from deviations.forms import DeviationFilterForm, DeviationForm
 from deviations.models import ProtocolDeviation, Source
 from deviations.services import deviation_record
 from subjects.models import Participant
 from trialsite.access import requires
 from trialsite.audit import EditConflict
+from trialsite.filters import filters_from
 from trialsite.forms import form_status, show_errors
 from trialsite.roles import Cap
 
@@ -19,13 +20,15 @@ from trialsite.roles import Cap
 @requires(Cap.VIEW_CLINICAL)
 def deviation_list(request: HttpRequest) -> HttpResponse:
     """The study's protocol deviation log, derived and recorded by hand, newest first."""
+    filters, status = filters_from(request, DeviationFilterForm)
     deviations = ProtocolDeviation.objects.select_related("participant").order_by("-deviation_date", "-id")
-    participant = None
-    if request.GET.get("participant"):
-        participant = get_object_or_404(Participant, screening_number=request.GET["participant"])
+    participant = filters.cleaned_data.get("participant") if status == 200 else None
+    if status != 200:
+        deviations = deviations.none()
+    elif participant is not None:
         deviations = deviations.filter(participant=participant)
-    page = Paginator(deviations, 50).get_page(request.GET.get("page"))
-    return render(request, "deviations/list.html", {"page": page, "participant": participant})
+    page = Paginator(deviations, 50).get_page(filters.cleaned_data.get("page"))
+    return render(request, "deviations/list.html", {"page": page, "participant": participant}, status=status)
 
 
 def _edit(request, participant, record):

@@ -244,6 +244,7 @@ SAE_VALUES = (
     "grade",
     "relationship",
     "onset_date",
+    "serious",
     "awareness_time",
     "reported_to_sponsor_at",
     "outcome",
@@ -271,9 +272,10 @@ def describe_events(rows, study: Study) -> None:
     outcome_labels = dict(Outcome.choices)
     zone = timezone.get_current_timezone()
     for row in rows:
+        start = rules.sae_clock_start(serious=row["serious"], awareness_time=row["awareness_time"])
         row.update(
             subject=_label_of(row),
-            due_at=_local(rules.sae_due_at(row["awareness_time"], study.sae_report_hours), zone),
+            due_at=_local(rules.sae_due_at(start, study.sae_report_hours), zone),
             awareness=_local(row["awareness_time"], zone),
             reported=_local(row["reported_to_sponsor_at"], zone),
             relationship_label=relationship_labels.get(row["relationship"], row["relationship"]),
@@ -289,7 +291,8 @@ def set_clocks(rows, study: Study, now, cutoff: Cutoff | None = None) -> None:
         reported = row["reported_to_sponsor_at"]
         if cutoff is not None and reported is not None and reported >= cutoff.end:
             reported = None
-        clock = rules.sae_clock(row["awareness_time"], reported, as_of, study.sae_report_hours)
+        start = rules.sae_clock_start(serious=row["serious"], awareness_time=row["awareness_time"])
+        clock = rules.sae_clock(start, reported, as_of, study.sae_report_hours)
         row.update(clock=clock.label, clock_state=clock.state or "", clock_badge=clock.badge)
 
 
@@ -316,7 +319,7 @@ def saes_and_holds(study: Study, cutoff: Cutoff | None = None) -> tuple[list[dic
         AdverseEvent.objects.filter((Q(serious=True) & dated(cutoff, "onset_date")) | placed)
         .annotate(dosed=population)
         .order_by("-awareness_time", "id")
-        .values(*SAE_VALUES, "serious", "dosed", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
+        .values(*SAE_VALUES, "dosed", **{alias: F(path) for alias, path in HOLD_VALUES.items()})
     )
     saes = [  # the safety population's, as the AE tables
         row for row in rows if row["serious"] and row["dosed"] and (cutoff is None or row["onset_date"] <= cutoff.day)

@@ -96,6 +96,27 @@ def test_reason_for_change_is_capped(coordinator):
     assert fits.status_code == 200
 
 
+def test_query_texts_and_lock_reasons_are_capped_too(coordinator, data_manager):
+    """A query's text and answer and a lock's reason become the reason of a history row: capped like
+    reason_for_change (the page forms already were)."""
+    from datamanagement.models import Lock, Query
+
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    pasi = factories.pasi_assessment(participant, "W0", "12.0", coordinator)
+    too_long, fits = "x" * (REASON_MAX_LENGTH + 1), "y" * REASON_MAX_LENGTH
+    raise_query = {"record_type": "pasi_assessment", "record_id": pasi.pk}
+    refused = api(data_manager).post("/api/v1/queries/", {**raise_query, "text": too_long}, format="json")
+    assert refused.status_code == 400 and not Query.objects.exists()
+    created = api(data_manager).post("/api/v1/queries/", {**raise_query, "text": fits}, format="json")
+    assert created.status_code == 201
+    answer = f"/api/v1/queries/{created.json()['id']}/answer/"
+    assert api(coordinator).post(answer, {"text": too_long}, format="json").status_code == 400
+    assert Query.objects.get().state == "open"
+    lock = f"/api/v1/participants/{participant.screening_number}/visits/W0/lock/"
+    assert api(data_manager).post(lock, {"reason": too_long}, format="json").status_code == 400
+    assert not Lock.objects.exists()
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

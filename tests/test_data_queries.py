@@ -175,3 +175,27 @@ def test_open_queries_older_than_7_days_remind_the_assignee_once(
     assert "Old one" not in logged_in(investigator).get("/reminders/").content.decode()
     services.query_answer(query=assigned, user=coordinator, text="Done")
     assert "Old one" not in logged_in(coordinator).get("/reminders/").content.decode()
+
+
+def test_query_and_sdv_csvs_neutralise_formulas(pasi, coordinator):
+    """Both CSVs are for spreadsheets: every text cell starting like a formula (a question, a username
+    such as @mallory) gets a leading ', as in the audit trail's CSV; numbers stay numbers."""
+    import csv
+    import io
+
+    from tests.conftest import make_user
+    from trialsite.roles import Role
+
+    mallory = make_user("@mallory", Role.MONITOR)
+    services.query_raise(
+        user=mallory, record_type="pasi_assessment", record_id=pasi.pk, text='=HYPERLINK("http://evil.example")'
+    )
+    services.sdv_verify(user=mallory, record_type="pasi_assessment", record_id=pasi.pk)
+    client = logged_in(mallory)
+    for url in ("/api/v1/exports/queries.csv", "/data/queries/?format=csv"):
+        (row,) = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+        assert row["text"] == row["latest_text"] == '\'=HYPERLINK("http://evil.example")'
+        assert row["raised_by"] == "'@mallory" and row["record_id"] == str(pasi.pk)
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/exports/sdv.csv").content.decode())))
+    (verified,) = [row for row in rows if row["state"] == "verified"]
+    assert verified["verified_by"] == "'@mallory" and verified["verified_version"].isdigit()

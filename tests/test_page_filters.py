@@ -21,9 +21,14 @@ def client_of(user) -> Client:
 
 
 @pytest.fixture
-def people(coordinator, data_manager, dmc_reviewer):
+def people(coordinator, data_manager, dmc_reviewer, investigator):
     factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
-    return {"coordinator": coordinator, "data_manager": data_manager, "dmc_reviewer": dmc_reviewer}
+    return {
+        "coordinator": coordinator,
+        "data_manager": data_manager,
+        "dmc_reviewer": dmc_reviewer,
+        "investigator": investigator,
+    }
 
 
 BAD_QUERIES = [
@@ -46,6 +51,20 @@ BAD_QUERIES = [
     ("dmc_reviewer", "/safety/dashboard/listing/saes/?clock=AAA"),
     ("dmc_reviewer", "/safety/dashboard/listing/holds/?open=perhaps"),
     ("dmc_reviewer", "/safety/dashboard/listing/pasi/?visit=%00"),
+    ("dmc_reviewer", "/safety/dashboard/listing/adverse-events/?cutoff=%00"),
+    # pages added after the first round: the same rule
+    ("data_manager", "/audit-trail/?page=99999999999999999999"),  # an OFFSET beyond bigint
+    ("data_manager", "/audit-trail/participants/SCR-001/?page=99999999999999999999"),
+    ("coordinator", "/deviations/?participant=%00"),
+    ("coordinator", "/deviations/?participant=SCR-999"),
+    ("coordinator", "/deviations/?page=%00"),
+    ("data_manager", "/data/queries/?participant=%00"),
+    ("data_manager", "/data/queries/?state=AAA"),
+    ("data_manager", "/data/queries/?older_than_days=abc"),
+    ("data_manager", "/data/queries/?record_type=%00&format=csv"),  # the page, not an unfiltered CSV
+    ("coordinator", "/desk/status/?visit=%00"),
+    ("coordinator", "/desk/status/?status=AAA"),
+    ("data_manager", "/safety/coding/?show=%00"),
 ]
 
 
@@ -66,6 +85,10 @@ def test_invalid_query_parameters_are_400_with_a_message(people, persona, url):
         ("coordinator", "/participants/SCR-001/visits/%00/"),
         ("coordinator", "/assessments/%00/W0/pasi/"),
         ("coordinator", "/dosing/SCR-001/%00/vitals/"),
+        # a signature's meaning and record name what is signed, as a path would
+        ("investigator", "/participants/SCR-001/signatures/sign/?meaning=%00"),
+        ("investigator", "/participants/SCR-001/signatures/sign/?meaning=ae_causality&record=abc"),
+        ("investigator", "/participants/SCR-001/signatures/sign/?meaning=ae_causality&record=99999999999999999999"),
     ],
 )
 def test_path_parameters_that_cannot_name_a_record_are_404(people, persona, url):
@@ -80,6 +103,9 @@ def test_path_parameters_that_cannot_name_a_record_are_404(people, persona, url)
         "/reminders/?show=all&kind=visit_missed",
         "/safety/dashboard/listing/adverse-events/?grade=3&related=yes&treatment_emergent=yes",
         "/safety/dashboard/listing/pasi/?visit=W2",
+        "/deviations/?participant=SCR-001&page=1",
+        "/desk/status/?visit=W0&status=enrolled",
+        "/data/queries/?state=all&participant=SCR-001&older_than_days=0&page=1",
     ],
 )
 def test_valid_filters_still_answer_200(people, administrator, url):
@@ -103,3 +129,36 @@ def test_audit_trail_takes_the_calendar_edges(people, dates):
     everything = api.get("/api/v1/audit-trail/").json()["count"]
     if dates == "date_from=0001-01-01":
         assert response.json()["count"] == everything > 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/exports/queries.csv?participant=%00",
+        "/api/v1/exports/queries.csv?visit=%00",
+        "/api/v1/exports/queries.csv?older_than_days=abc",  # was an empty CSV
+        "/api/v1/sdv/?participant=%00",
+    ],
+)
+def test_api_filters_outside_the_viewsets_are_parsed_too(people, url):
+    """A NUL byte reached SQL through these two (a 500 on PostgreSQL): a JSON 400 now."""
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(people["data_manager"])
+    response = api.get(url)
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json"), url
+    valid = url.split("?")[0] + "?participant=SCR-001"
+    assert api.get(valid).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "persona,url",
+    [
+        ("administrator", "/accounts/two-factor/reset/%00/"),
+        ("coordinator", "/accounts/profile/tokens/%00/revoke/"),
+    ],
+)
+def test_posted_paths_that_cannot_name_a_record_are_404(people, administrator, persona, url):
+    """A NUL byte in a username or token key reached SQL (a 500 on PostgreSQL)."""
+    user = administrator if persona == "administrator" else people[persona]
+    assert client_of(user).post(url).status_code == 404
+    assert client_of(administrator).post("/accounts/two-factor/reset/alice/").status_code == 302  # still resets

@@ -147,6 +147,25 @@ def test_no_clock_for_a_non_serious_ae(coordinator, study):
 
 
 @pytest.mark.django_db
+def test_no_clock_for_a_non_serious_ae_in_the_dmc_listing_and_its_csv(coordinator, dmc_reviewer, study):
+    """The DMC's AE listing has an SAE clock column: empty for a non-serious AE, on the page and in the CSV."""
+    from tests.test_dmc_dashboard import infusion
+
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    infusion(participant, "W0", 1, 127_000_000, coordinator)  # dosed: in the safety population
+    with time_machine.travel(at(1), tick=False):
+        adverse_event_record(participant=participant, user=coordinator, **{**SAE, "serious": False,
+                             "hospitalization": False, "grade": 1})  # fmt: skip
+    client = logged_in(dmc_reviewer)
+    with time_machine.travel(at(72), tick=False):
+        page = client.get("/safety/dashboard/listing/adverse-events/").content.decode()
+        csv_text = client.get("/safety/dashboard/listing/adverse-events/", {"format": "csv"}).content.decode()
+    assert 'id="listing-count">1<' in page
+    for text in (page, csv_text):
+        assert "Overdue" not in text and "Due" not in text
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "changes,field",
     [

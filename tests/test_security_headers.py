@@ -60,3 +60,18 @@ def test_the_api_docs_script_is_served_from_the_site(data_manager):
     assert script, html
     response = client.get(script.group(1).replace("&amp;", "&"))
     assert response.status_code == 200 and "SwaggerUIBundle" in response.content.decode()
+
+
+def test_no_template_has_an_inline_script_or_event_handler():
+    """Every template, not only the pages above: the policy allows scripts from this site only, so an
+    inline one (or an onclick=…, a javascript: link) would silently not run."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    templates = sorted(Path(settings.BASE_DIR, "templates").rglob("*.html"))
+    assert len(templates) > 50
+    for template in templates:
+        text = template.read_text()
+        for pattern in (INLINE_SCRIPT, INLINE_HANDLER, re.compile(r"javascript:", re.I)):
+            assert not pattern.search(text), (str(template), pattern.search(text).group(0))

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+MAX_PAGE = 1_000_000
 # The labels of "true"/"false"/"1"/"0" are the values a link may carry, so they stay as they are.
 YES_NO = [("", "—"), ("yes", _("yes")), ("no", _("no")), ("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
@@ -18,7 +19,8 @@ YES_NO = [("", "—"), ("yes", _("yes")), ("no", _("no")), ("true", "true"), ("f
 class PageFilterForm(forms.Form):
     """The query parameters every paginated page takes; pages add their filters."""
 
-    page = forms.IntegerField(required=False, min_value=1)
+    # Bounded: a page number becomes an SQL OFFSET (page x page size), which must fit in a bigint.
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
 
 def yes_no_filter(**kwargs) -> forms.ChoiceField:

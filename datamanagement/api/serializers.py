@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from datamanagement.models import Query, QueryState, SourceVerification
+from trialsite.audit import REASON_MAX_LENGTH
 
 
 class QueryEventSerializer(serializers.Serializer):
@@ -60,17 +61,17 @@ class QueryCreateSerializer(serializers.Serializer):
     record_type = serializers.CharField()
     record_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     field = serializers.CharField(required=False, allow_blank=True, default="")
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=REASON_MAX_LENGTH)  # the reason of its history row, as on the page
     assignee = serializers.CharField(required=False, allow_blank=True, default="")
     participant = serializers.CharField(required=False, help_text="Screening number; checked against the record.")
 
 
 class TextSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=REASON_MAX_LENGTH)
     override_open_queries = serializers.BooleanField(required=False, default=False)
 
 
@@ -81,6 +82,12 @@ class LockSerializer(serializers.Serializer):
     locked_by = serializers.CharField(source="locked_by.username")
     locked_at = serializers.DateTimeField()
     reason = serializers.CharField()
+
+
+class SdvQuerySerializer(serializers.Serializer):
+    participant = serializers.CharField(
+        required=False, allow_blank=True, max_length=12, help_text="Screening number, e.g. SCR-001."
+    )
 
 
 class SdvRequestSerializer(serializers.Serializer):

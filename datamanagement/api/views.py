@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -121,14 +122,19 @@ class QueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
 class QueriesCsvView(APIView):
     capabilities = {"GET": Cap.RAISE_QUERY}
+    # The list's filters, parsed and documented by the same FilterSet: an invalid one is a 400.
+    queryset = Query.objects.all()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = QueryFilter
 
     @extend_schema(
         operation_id="export_queries_csv",
         summary="The data queries (CSV), filtered like /api/v1/queries/",
+        filters=True,
         responses={(200, "text/csv"): OpenApiResponse(description="CSV"), **ERRORS},
     )
     def get(self, request):
-        queries = filter_queries(Query.objects.all(), request.query_params)
+        queries = DjangoFilterBackend().filter_queryset(request, self.queryset.all(), self)
         response = HttpResponse(queries_csv(queries), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="queries.csv"'
         return response
@@ -202,11 +208,13 @@ class SdvView(APIView):
 
     capabilities = {"GET": (Cap.VERIFY_SOURCE, Cap.RAISE_QUERY, Cap.LOCK_DATA), "POST": Cap.VERIFY_SOURCE}
 
-    @extend_schema(responses={200: s.SdvSerializer(many=True), **ERRORS})
+    @extend_schema(parameters=[s.SdvQuerySerializer], responses={200: s.SdvSerializer(many=True), **ERRORS})
     def get(self, request):
+        params = s.SdvQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         marks = SourceVerification.objects.select_related("participant", "visit", "verified_by").order_by("pk")
-        if request.query_params.get("participant"):
-            marks = marks.filter(participant__screening_number=request.query_params["participant"])
+        if params.validated_data.get("participant"):
+            marks = marks.filter(participant__screening_number=params.validated_data["participant"])
         return Response(s.SdvSerializer(marks, many=True).data)
 
     @extend_schema(request=s.SdvRequestSerializer, responses={201: s.SdvSerializer(many=True), **ERRORS})
