@@ -153,7 +153,7 @@ else:
 # --- Authentication, sessions, lockout -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "trialsite.backends.RoleModelBackend",  # ModelBackend, with the roles read in the user's query
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
