@@ -80,7 +80,7 @@ AUDITED_AFTER_WRITE: list[str] = [
 # Soft edit checks (datamanagement.editchecks) switched off by name.
 DISABLED_EDIT_CHECKS = env_list("DISABLED_EDIT_CHECKS", [])
 # Extra states of records on the status grid (open query, verified, locked, signed): callables
-# (record_type, pks) -> {pk: [state, ...]}, called once per record type per page (desk/status.py).
+# ({record_type: pks}) -> {(record_type, pk): [state, ...]}, called once per page (desk/status.py).
 STATUS_GRID_STATE_SOURCES: list[str] = ["datamanagement.grid.record_states", "signatures.grid.record_states"]
 # Columns that apps above subjects add to the participant's row on its page (callables () -> {name:
 # expression}), so their sections read them there instead of querying again (subjects.views).
