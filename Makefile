@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# Test processes (pytest-xdist); TEST_WORKERS=0 runs the tests in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench venv clean reset
 
@@ -18,7 +20,7 @@ run: venv
 	PORT=$(PORT) ./bin/run
 
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -31,4 +33,4 @@ reset: venv
 	./bin/reset
 
 clean:
-	rm -rf var/broker var/celerybeat-schedule* var/staticfiles
+	rm -rf var/broker var/broker-gw* var/celerybeat-schedule* var/staticfiles
