@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# Test processes (pytest-xdist); TEST_WORKERS=0 runs the tests in this process.
+TEST_WORKERS ?= 2
 
 MO     := locale/zh_Hans/LC_MESSAGES/django.mo
 
@@ -26,7 +28,7 @@ run: venv messages
 	PORT=$(PORT) ./bin/run
 
 test: venv messages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -39,4 +41,4 @@ reset: venv messages
 	./bin/reset
 
 clean:
-	rm -rf var/broker var/celerybeat-schedule* var/staticfiles
+	rm -rf var/broker var/broker-gw* var/celerybeat-schedule* var/staticfiles

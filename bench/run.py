@@ -53,6 +53,9 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=int, default=10, help="seconds of 8 concurrent clients per URL")
     parser.add_argument("--reuse", action="store_true", help="keep an already generated bench database")
     parser.add_argument("--prepare-only", action="store_true", help="create and fill the databases, measure nothing")
+    parser.add_argument(
+        "--db-prefix", default="trialsite_bench", help="databases are named <prefix>_<N> (several benches, one server)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.requests, args.load_seconds = "100,300", 50, 3
@@ -65,7 +68,7 @@ def main() -> int:
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     results = {}
     for size in sizes:
-        database_url = bench_database_url(server_url, size)
+        database_url = bench_database_url(server_url, size, args.db_prefix)
         env = bench_env(database_url)
         prepare_database(server_url, database_url, size, args, env)
         if args.prepare_only:
@@ -79,10 +82,10 @@ def main() -> int:
 # --- databases ------------------------------------------------------------------------------
 
 
-def bench_database_url(server_url: str, size: int) -> str:
+def bench_database_url(server_url: str, size: int, prefix: str = "trialsite_bench") -> str:
     label = f"{size // 1000}k" if size % 1000 == 0 else str(size)
     parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/trialsite_bench_{label}"))
+    return urlunsplit(parts._replace(path=f"/{prefix}_{label}"))
 
 
 def bench_env(database_url: str) -> dict:

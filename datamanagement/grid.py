@@ -1,18 +1,27 @@
 """The data-management states of records on the participant status grid (desk.status): open or
 answered queries, source data verification, record locks. One query per kind for a page's records."""
 
+from django.db.models import Q
+
 from datamanagement.models import ACTIVE_QUERY_STATES, Lock, LockScope, Query, SdvState, SourceVerification
 
 
-def record_states(record_type: str, pks: set[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    queries = Query.objects.filter(record_type=record_type, record_id__in=pks, state__in=ACTIVE_QUERY_STATES)
-    for pk, state in queries.values_list("record_id", "state").distinct():
-        out.setdefault(pk, []).append(f"{state}_query")
-    marks = SourceVerification.objects.filter(record_type=record_type, record_id__in=pks)
-    for pk, state in marks.values_list("record_id", "state"):
-        out.setdefault(pk, []).append("verified" if state == SdvState.VERIFIED else "changed_since_verification")
-    locks = Lock.objects.filter(active=True, scope=LockScope.RECORD, record_type=record_type, record_id__in=pks)
-    for pk in locks.values_list("record_id", flat=True):
-        out.setdefault(pk, []).append("locked")
+def record_states(records: dict[str, set[int]]) -> dict[tuple[str, int], list[str]]:
+    """{(record type, pk): [state, …]} of the records {record type: {pk, …}}."""
+    if not records:
+        return {}
+    of_records = Q()
+    for record_type, pks in records.items():
+        of_records |= Q(record_type=record_type, record_id__in=pks)
+    out: dict[tuple[str, int], list[str]] = {}
+    queries = Query.objects.filter(of_records, state__in=ACTIVE_QUERY_STATES)
+    for record_type, pk, state in queries.order_by().values_list("record_type", "record_id", "state").distinct():
+        out.setdefault((record_type, pk), []).append(f"{state}_query")
+    marks = SourceVerification.objects.filter(of_records)
+    for record_type, pk, state in marks.values_list("record_type", "record_id", "state"):
+        state = "verified" if state == SdvState.VERIFIED else "changed_since_verification"
+        out.setdefault((record_type, pk), []).append(state)
+    locks = Lock.objects.filter(of_records, active=True, scope=LockScope.RECORD)
+    for key in locks.values_list("record_type", "record_id"):
+        out.setdefault(key, []).append("locked")
     return out

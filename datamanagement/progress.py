@@ -77,12 +77,10 @@ def _count_of(model, lookup: str):
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")[:1]), 0)
 
 
-def participant_states(participant_ids) -> dict[int, DataState]:
-    """Open and answered queries, SDV counts and lock per participant, in one SQL query (for the
-    participant list and page, whose query counts are pinned)."""
-    participant_ids = list(participant_ids)
-    if not participant_ids:
-        return {}
+def state_columns() -> dict:
+    """The columns (dm_…) of a Participant queryset from which state_from builds its data-management
+    state: the participant page adds them to its participant's row (settings.PARTICIPANT_PAGE_COLUMNS),
+    participant_states to a query of its own."""
     records = {}
     for rt in RECORD_TYPES.values():
         if rt.participant == "":
@@ -98,26 +96,38 @@ def participant_states(participant_ids) -> dict[int, DataState]:
     locked = Lock.objects.filter(active=True).filter(
         Q(scope=LockScope.DATABASE) | Q(scope=LockScope.PARTICIPANT, participant=OuterRef("pk"))
     )
-    rows = Participant.objects.filter(pk__in=participant_ids).annotate(
-        **{f"records_{name}": expression for name, expression in records.items()},
-        verified=count(marks, state=SdvState.VERIFIED),
-        changed=count(marks, state=SdvState.CHANGED),
-        open_queries=count(queries, state=QueryState.OPEN),
-        answered_queries=count(queries, state=QueryState.ANSWERED),
-        locked=Exists(locked),
+    return {
+        **{f"dm_records_{name}": expression for name, expression in records.items()},
+        "dm_verified": count(marks, state=SdvState.VERIFIED),
+        "dm_changed": count(marks, state=SdvState.CHANGED),
+        "dm_open_queries": count(queries, state=QueryState.OPEN),
+        "dm_answered_queries": count(queries, state=QueryState.ANSWERED),
+        "dm_locked": Exists(locked),
+    }
+
+
+def state_from(row: dict) -> DataState:
+    """The DataState of a participant from its state_columns (a dict of them)."""
+    total = sum(value for name, value in row.items() if name.startswith("dm_records_"))
+    sdv = Counter(verified=row["dm_verified"], changed=row["dm_changed"])
+    sdv["not_verified"] = max(total - row["dm_verified"] - row["dm_changed"], 0)
+    return DataState(
+        open_queries=row["dm_open_queries"],
+        answered_queries=row["dm_answered_queries"],
+        sdv=sdv,
+        locked=row["dm_locked"],
     )
-    columns = ["pk", "verified", "changed", "open_queries", "answered_queries", "locked"]
-    states = {}
-    for row in rows.values(*columns, *(f"records_{name}" for name in records)):
-        total = sum(row[f"records_{name}"] for name in records)
-        sdv = Counter(verified=row["verified"], changed=row["changed"])
-        sdv["not_verified"] = max(total - row["verified"] - row["changed"], 0)
-        states[row["pk"]] = DataState(
-            open_queries=row["open_queries"],
-            answered_queries=row["answered_queries"],
-            sdv=sdv,
-            locked=row["locked"],
-        )
+
+
+def participant_states(participant_ids) -> dict[int, DataState]:
+    """Open and answered queries, SDV counts and lock per participant, in one SQL query (for the
+    participant list, whose query count is pinned)."""
+    participant_ids = list(participant_ids)
+    if not participant_ids:
+        return {}
+    columns = state_columns()
+    rows = Participant.objects.filter(pk__in=participant_ids).annotate(**columns).values("pk", *columns)
+    states = {row["pk"]: state_from(row) for row in rows}
     return {pid: states.get(pid, DataState()) for pid in participant_ids}
 
 

@@ -4,21 +4,21 @@ participants × visits, each cell the state of each form of that visit.
 States are computed here in one pass over a page of participants, one query per record type, so the
 page costs the same for 10 or 1 000 participants. A form's own state is one of FORM_STATES; other apps
 add states of a record (open query, verified, locked, signed …) through settings.STATUS_GRID_STATE_SOURCES:
-callables `(record_type: str, pks: set[int]) -> {pk: [state, …]}`, called once per record type per page.
+callables `({record_type: {pk, …}}) -> {(record_type, pk): [state, …]}`, called once per page.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import PasiAssessment
-from dosing.models import Infusion, Timepoint, VitalSigns
+from dosing.models import Timepoint, VitalSigns
 from subjects.flow import FORM_LABELS, form_url, forms_of
-from subjects.models import Participant, Screening, Visit, VisitDefinition
+from subjects.models import Participant, Visit, VisitDefinition
 
 NOT_STARTED, INCOMPLETE, COMPLETE = "not_started", "incomplete", "complete"
 FORM_STATES = {
@@ -69,13 +69,25 @@ def _vitals_state(timepoints: set[str], dosing: bool) -> str:
     return COMPLETE
 
 
+def _related(record, name: str):
+    """A reverse one-to-one read by select_related: the related record, or None."""
+    try:
+        return getattr(record, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def status_grid(participants: list[Participant], definitions: list[VisitDefinition]) -> list[Row]:
-    """The grid rows of `participants` (one page) over the visit `definitions` (the columns)."""
+    """The grid rows of `participants` (one page, with `screening` selected: one more query per
+    participant otherwise) over the visit `definitions` (the columns)."""
     ids = [p.pk for p in participants]
-    visits = {(v.participant_id, v.visit_code): v for v in Visit.objects.filter(participant_id__in=ids)}
+    visits = {
+        (v.participant_id, v.visit_code): v
+        for v in Visit.objects.filter(participant_id__in=ids)
+        .select_related("infusion", "pasi_assessment")
+        .only("participant_id", "visit_code", "actual_date", "not_done_reason", "infusion__id", "pasi_assessment__id")
+    }
     visit_ids = [v.pk for v in visits.values()]
-    screenings = {s.participant_id: s for s in Screening.objects.filter(participant_id__in=ids).only(
-        "pk", "participant_id", "screening_pasi")}  # fmt: skip
     vitals: dict[int, set[str]] = defaultdict(set)
     vitals_pk: dict[int, int] = {}
     for visit_id, timepoint, pk in VitalSigns.objects.filter(visit_id__in=visit_ids).values_list(
@@ -83,8 +95,6 @@ def status_grid(participants: list[Participant], definitions: list[VisitDefiniti
     ):
         vitals[visit_id].add(timepoint)
         vitals_pk.setdefault(visit_id, pk)
-    infusions = dict(Infusion.objects.filter(visit_id__in=visit_ids).values_list("visit_id", "pk"))
-    pasi = dict(PasiAssessment.objects.filter(visit_id__in=visit_ids).values_list("visit_id", "pk"))
 
     rows = []
     for participant in participants:
@@ -95,7 +105,7 @@ def status_grid(participants: list[Participant], definitions: list[VisitDefiniti
             for form in forms_of(definition):
                 state, pk = NOT_STARTED, None
                 if form == "screening":
-                    screening = screenings.get(participant.pk)
+                    screening = _related(participant, "screening")
                     if screening is not None:
                         pk = screening.pk
                         state = COMPLETE if screening.screening_pasi is not None else INCOMPLETE
@@ -109,10 +119,12 @@ def status_grid(participants: list[Participant], definitions: list[VisitDefiniti
                     pk = vitals_pk.get(visit.pk)
                     state = _vitals_state(vitals[visit.pk], definition.dosing)
                 elif form == "infusion":
-                    pk = infusions.get(visit.pk)
+                    infusion = _related(visit, "infusion")
+                    pk = infusion.pk if infusion else None
                     state = COMPLETE if pk else NOT_STARTED
                 elif form == "pasi_assessment":
-                    pk = pasi.get(visit.pk)
+                    assessment = _related(visit, "pasi_assessment")
+                    pk = assessment.pk if assessment else None
                     state = COMPLETE if pk else NOT_STARTED
                 cells.append(Cell(form, [state], form_url(form, participant, definition.code), pk))
             row.visits.append(cells)
@@ -123,16 +135,17 @@ def status_grid(participants: list[Participant], definitions: list[VisitDefiniti
 
 def _add_states_from_other_apps(rows: list[Row]) -> None:
     sources = [import_string(path) for path in getattr(settings, "STATUS_GRID_STATE_SOURCES", [])]
-    if not sources:
-        return
     by_type: dict[str, list[Cell]] = defaultdict(list)
     for row in rows:
         for cells in row.visits:
             for cell in cells:
                 if cell.pk is not None:
                     by_type[cell.form].append(cell)
+    if not by_type:
+        return
+    records = {record_type: {cell.pk for cell in cells} for record_type, cells in by_type.items()}
     for source in sources:
+        extra = source(records)
         for record_type, cells in by_type.items():
-            extra = source(record_type, {cell.pk for cell in cells})
             for cell in cells:
-                cell.states.extend(extra.get(cell.pk, ()))
+                cell.states.extend(extra.get((record_type, cell.pk), ()))

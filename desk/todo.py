@@ -1,7 +1,7 @@
 """The investigator's to-do list: everything waiting for an investigator, in sections, each item linking
 to the page that resolves it.
 
-`todo_sections(user)` is the one selector; other apps add a section (queries to answer, say) by
+`todo_sections(user, study)` is the one selector; other apps add a section (queries to answer, say) by
 appending one more `Section` here from their own selector. A constant number of queries.
 """
 
@@ -35,8 +35,7 @@ class Section:
     items: list[Item] = field(default_factory=list)
 
 
-def todo_sections(user) -> list[Section]:
-    study = Study.current()
+def todo_sections(user, study: Study) -> list[Section]:
     return [_signatures(user), _causality(), _saes(study), _holds(study)]
 
 

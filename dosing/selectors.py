@@ -2,11 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
-from dosing.models import Infusion, VitalSigns
-from subjects.models import Visit, VisitDefinition
+from dosing.models import Infusion
+from subjects.models import Visit
 from subjects.schedule import is_in_window
+from subjects.services import page_visits
 
 
 @dataclass(frozen=True)
@@ -34,30 +33,22 @@ def _infusion_of(visit) -> Infusion | None:
 def participant_dosing(participant, visits=None) -> dict:
     """Dosing visits with planned vs administered, deviation flags and cumulative cells.
 
-    `visits`: the participant's visits with `infusion` already selected (the participant page passes
-    the one list it fetched); without it, one more query fetches them. Two queries besides: the dosing
-    visit codes and the vital-signs count per visit.
+    `visits`: the participant's visits with `infusion` selected and annotated with `dosing` (the
+    schedule doses there) and `vitals_count`, as the participant page fetches them once
+    (subjects.services.page_visits); without them, that query fetches them.
     """
-    dosing_codes = set(VisitDefinition.objects.filter(dosing=True).values_list("code", flat=True))
     if visits is None:
-        visits = list(participant.visits.select_related("infusion"))
+        visits = page_visits(participant)
     visits = sorted(visits, key=lambda visit: visit.visitnum)
-    vitals_counts = dict(
-        VitalSigns.objects.filter(participant=participant)
-        .order_by()
-        .values("visit_id")
-        .annotate(count=Count("pk"))
-        .values_list("visit_id", "count")
-    )
     infusions = [infusion for infusion in map(_infusion_of, visits) if infusion is not None]
     rows, cumulative = [], 0
     for visit in visits:
-        if visit.visit_code not in dosing_codes:
+        if not visit.dosing:
             continue
         infusion = _infusion_of(visit)
         if infusion is not None:
             cumulative += infusion.administered_cells
-        rows.append(DosingRow(visit, infusion, cumulative, vitals_counts.get(visit.pk, 0)))
+        rows.append(DosingRow(visit, infusion, cumulative, visit.vitals_count))
     return {
         "rows": rows,
         "infusions_given": len(infusions),

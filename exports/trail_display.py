@@ -39,7 +39,8 @@ class ShownRow:
         return getattr(self.row, name)
 
 
-def readable(rows: list[audit.TrailRow]) -> list[ShownRow]:
+def readable(rows: list[audit.TrailRow], zone) -> list[ShownRow]:
+    """The rows as the audit-trail pages show them, times in the site's `zone`."""
     models_by_label = audit.audited_models()
     wanted: dict[type, set] = defaultdict(set)
     for row in rows:
@@ -52,7 +53,6 @@ def readable(rows: list[audit.TrailRow]) -> list[ShownRow]:
         if visit_id is not None:
             wanted[Visit].add(visit_id)
     names = {related: _names(related, ids) for related, ids in wanted.items()}
-    zone = site_zone()
     shown = []
     for row in rows:
         model = models_by_label[row.model]

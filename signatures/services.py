@@ -7,6 +7,7 @@ the record-type registry (trialsite.records) and apps.get_model, never by import
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -224,22 +225,24 @@ class Awaiting:
     invalidated: Signature | None  # the signature a change invalidated, if that is why
 
 
-def _valid_ids(meaning: str) -> set[int]:
-    return set(Signature.objects.filter(meaning=meaning, invalidated_at=None).values_list("record_id", flat=True))
+def _signed(meaning: str):
+    """The records of `meaning` that hold a valid signature, as a subquery of the query that lists them."""
+    return Signature.objects.filter(meaning=meaning, invalidated_at=None).values("record_id")
 
 
-def _invalidated_by_record(meaning: str, user) -> dict[int, Signature]:
-    rows = (
-        Signature.objects.filter(meaning=meaning, signer=user).exclude(invalidated_at=None).order_by("invalidated_at")
-    )
-    return {row.record_id: row for row in rows}
+def _invalidated_by_meaning(user) -> dict[str, dict[int, Signature]]:
+    """{meaning: {record id: signature}} of `user`'s signatures that a change invalidated, in one query."""
+    out: dict[str, dict[int, Signature]] = defaultdict(dict)
+    for row in Signature.objects.filter(signer=user).exclude(invalidated_at=None).order_by("invalidated_at"):
+        out[row.meaning][row.record_id] = row
+    return out
 
 
 def awaiting_signature(user) -> list[Awaiting]:
     """What awaits `user`'s signature: eligible screenings not signed off, assessed AEs whose causality
     is not signed, released holds and casebooks whose signature a change invalidated (back on the
-    signer's list), and the casebooks of participants who completed or withdrew. A fixed number of
-    queries whatever the number of records."""
+    signer's list), and the casebooks of participants who completed or withdrew. One query for the
+    invalidated signatures and one per meaning, whatever the number of records."""
     if not has_cap(user, Cap.SIGN_OFF):
         return []
     screening = apps.get_model("subjects.Screening")
@@ -247,6 +250,7 @@ def awaiting_signature(user) -> list[Awaiting]:
     hold = apps.get_model("safety.SafetyHold")
     participant = apps.get_model("subjects.Participant")
     out: list[Awaiting] = []
+    invalidated_by_meaning = _invalidated_by_meaning(user)
 
     def add(meaning, rows, label, invalidated):
         for row in rows:
@@ -264,7 +268,7 @@ def awaiting_signature(user) -> list[Awaiting]:
             )
 
     meaning = Meaning.ELIGIBILITY
-    signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
+    signed, invalidated = _signed(meaning), invalidated_by_meaning[meaning]
     rows = (
         screening.objects.filter(eligible=True)
         .exclude(participant__status="screen_failed")
@@ -281,7 +285,7 @@ def awaiting_signature(user) -> list[Awaiting]:
     )
 
     meaning = Meaning.AE_CAUSALITY
-    signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
+    signed, invalidated = _signed(meaning), invalidated_by_meaning[meaning]
     rows = (
         adverse_event.objects.exclude(relationship="")
         .exclude(pk__in=signed)
@@ -291,8 +295,8 @@ def awaiting_signature(user) -> list[Awaiting]:
     add(meaning, rows, lambda row: f"AE {row.ae_number} ({row.term}) — {row.participant.screening_number}", invalidated)
 
     meaning = Meaning.HOLD_RELEASE
-    signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
-    rows = hold.objects.filter(pk__in=set(invalidated) - signed).select_related("participant").order_by("pk")
+    signed, invalidated = _signed(meaning), invalidated_by_meaning[meaning]
+    rows = hold.objects.filter(pk__in=invalidated).exclude(pk__in=signed).select_related("participant").order_by("pk")
     add(
         meaning,
         rows,
@@ -301,7 +305,7 @@ def awaiting_signature(user) -> list[Awaiting]:
     )
 
     meaning = Meaning.CASEBOOK_APPROVAL
-    signed, invalidated = _valid_ids(meaning), _invalidated_by_record(meaning, user)
+    signed, invalidated = _signed(meaning), invalidated_by_meaning[meaning]
     rows = (
         participant.objects.filter(status__in=CASEBOOK_STATUSES)
         .exclude(pk__in=signed)

@@ -14,14 +14,24 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from signatures.models import Meaning, Signature
 from signatures.services import signature_add, signer_reauthenticate, valid_signature
 from subjects import eligibility
-from subjects.models import Ethnicity, Participant, ParticipantStatus, Race, Screening, Study, Visit, VisitStatus
+from subjects.models import (
+    Ethnicity,
+    Participant,
+    ParticipantStatus,
+    Race,
+    Screening,
+    Study,
+    Visit,
+    VisitDefinition,
+    VisitStatus,
+)
 from subjects.sitetime import site_date
 from subjects.visits import (  # noqa: F401  (re-exported: the one door for visits too)
     ENROLLED_STATUSES,
@@ -519,6 +529,18 @@ def screening_of(participant: Participant) -> Screening | None:
         return participant.screening
     except Screening.DoesNotExist:
         return None
+
+
+def page_visits(participant: Participant) -> list[Visit]:
+    """The participant's visits for the page and the includes of the other apps, in one query: with
+    their PASI and infusion, whether the schedule doses at them (`dosing`) and their number of
+    vital-sign records (`vitals_count`), which the dosing table shows."""
+    dosing = VisitDefinition.objects.filter(code=OuterRef("visit_code"), dosing=True)
+    return list(
+        participant.visits.select_related("pasi_assessment", "infusion")
+        .annotate(dosing=Exists(dosing), vitals_count=Count("vital_signs"))
+        .order_by("visitnum")
+    )
 
 
 def next_action(participant: Participant, visits: list[Visit] | None = None, signed_off: bool | None = None) -> str:

@@ -4,12 +4,15 @@ enrollment, withdrawal, visits and the study configuration. Thin: parse, call th
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -157,16 +160,21 @@ def _timeline(visits: list[Visit], day1: date | None, today: date) -> dict:
 
 
 @requires(Cap.VIEW_CLINICAL)
+@transaction.non_atomic_requests  # it only reads: BEGIN and COMMIT would be two more statements
 def participant_detail(request: HttpRequest, screening_number: str) -> HttpResponse:
     """The participant page in a constant number of queries, whatever the amount of data: the visits
-    are fetched once (with their PASI and infusion) and the study once, and both are handed to the
-    other apps' includes, whose tags use them instead of querying again."""
+    are fetched once (services.page_visits) and the study once, and both are handed to the other apps'
+    includes, whose tags use them instead of querying again; the participant's row carries the columns
+    those apps ask for (settings.PARTICIPANT_PAGE_COLUMNS: the data-management state)."""
+    columns = {}
+    for path in settings.PARTICIPANT_PAGE_COLUMNS:
+        columns.update(import_string(path)())
     participant = get_object_or_404(
-        Participant.objects.select_related("screening"),
+        Participant.objects.select_related("screening").annotate(**columns),
         screening_number=screening_number,
     )
     screening = services.screening_of(participant)
-    visits = list(participant.visits.select_related("pasi_assessment", "infusion").order_by("visitnum"))
+    visits = services.page_visits(participant)
     study = request.study
     today = services.site_today(study)
     signatures = signatures_of(participant)

@@ -72,6 +72,9 @@ def test_coordinator_records_w0(page, transactional_db, coordinator):
     page.fill("#id_product_lot", "UC-2024-007")
     page.fill("#id_viability_percent", "92.5")
     page.fill("#id_administered_cells", "127.0")
+    # The live dose check answers first: the test server shares one SQLite connection between its
+    # threads, so a check still running during the save would break the save's transaction.
+    expect(page.locator("#dose-check")).to_have_attribute("data-state", "ok")
     page.fill("#id_thaw_time", f"{day:%Y-%m-%d}T08:30")
     page.fill("#id_start_time", f"{day:%Y-%m-%d}T09:00")
     page.fill("#id_end_time", f"{day:%Y-%m-%d}T10:00")

@@ -48,6 +48,7 @@ def test_the_beat_schedule_names_registered_tasks():
 
 @pytest.mark.parametrize("name", TASKS)
 def test_tasks_ack_late_with_time_limits(name):
+    app.loader.import_default_modules()  # the tasks modules, whatever ran before in this process
     task = app.tasks[name]
     assert task.acks_late is True
     assert 0 < task.soft_time_limit < task.time_limit

@@ -335,14 +335,14 @@ def test_unknown_listing_is_404(dmc_reviewer, study):
 def test_dashboard_query_count_does_not_grow_with_participants(
     trial, coordinator, dmc_reviewer, django_assert_max_num_queries
 ):
-    # session, user, roles, study = 4, and the session's save (savepoint, update, release) = 3, with the
-    # figures cached (no transaction: the page only reads); 9 more to compute them (participants,
+    # session, user with its roles, study = 3, and the session's save (savepoint, update, release) = 3, with
+    # the figures cached (no transaction: the page only reads); 9 more to compute them (participants,
     # exposure, exposure table, AEs, AEs by SOC and PT, SAEs and holds, visit definitions with the PASI
     # means, PASI lines, laboratory shifts).
     client = logged_in(dmc_reviewer)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         cold = get(client, "/safety/dashboard/")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(cold)
     with time_machine.travel(NOW, tick=False):
         for initials in ("AA", "BB", "CC"):
@@ -360,14 +360,14 @@ def test_dashboard_query_count_does_not_grow_with_participants(
                 awareness_time=datetime(2024, 1, 21, 8, 0, tzinfo=TZ),
             )
     figures.new_generation()  # the factories write around the services (and nothing commits in this test)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         html = get(client, "/safety/dashboard/")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert without_csrf(get(client, "/safety/dashboard/")) == without_csrf(html)
     assert count(html, "enrolled") == "6"
     assert "Not coded yet" in html  # the trial's AEs are not coded: listed by verbatim term, as such
     for name in ("adverse-events", "saes", "pasi", "exposure", "participants", "holds"):
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(11):
             get(client, reverse("safety:listing", args=[name]))
 
 
@@ -483,7 +483,7 @@ def test_sae_clock_moves_with_time_on_cached_figures(trial, dmc_reviewer, django
         html = client.get("/safety/dashboard/").content.decode()
     assert (count(html, "sae-due"), count(html, "sae-overdue")) == ("1", "0")
     with time_machine.travel(datetime(2024, 3, 1, 14, 0, 1, tzinfo=TZ), tick=False):
-        with django_assert_max_num_queries(7):  # the figures come from the cache
+        with django_assert_max_num_queries(6):  # the figures come from the cache
             later = client.get("/safety/dashboard/").content.decode()
     assert (count(later, "sae-due"), count(later, "sae-overdue")) == ("0", "1")
 

@@ -54,8 +54,8 @@ def test_sections_link_to_what_resolves_them(coordinator, investigator, django_a
     event = sae(participant, coordinator)  # entered by a coordinator: no causality assessment yet
     client = logged_in(investigator)
     client.get(URL)
-    screened(coordinator)  # one more of each kind costs no query: two per signing meaning, one per section
-    with django_assert_max_num_queries(24):
+    screened(coordinator)  # one more of each kind costs no query: one per signing meaning and section
+    with django_assert_max_num_queries(15):
         html = client.get(URL).content.decode()
     assert f'href="/participants/{waiting.screening_number}/signoff/"' in html
     assert f'href="/safety/adverse-events/{event.pk}/assess/"' in html

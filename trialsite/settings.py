@@ -19,6 +19,10 @@ VAR_DIR = Path(env_str("TRIALSITE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 TESTING = env_bool("TRIALSITE_TESTING", "PYTEST_VERSION" in os.environ)  # pytest >= 8.2 sets it
+# `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1 …). Each has its own test
+# database (pytest-django) and, below, its own keys in Redis and broker folders, so that a worker
+# test in one process never takes a task, a purge or a cached figure of another.
+TEST_WORKER = env_str("PYTEST_XDIST_WORKER", "") if TESTING else ""
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-demo-key-only-for-local-development-0123456789")
@@ -80,8 +84,11 @@ AUDITED_AFTER_WRITE: list[str] = [
 # Soft edit checks (datamanagement.editchecks) switched off by name.
 DISABLED_EDIT_CHECKS = env_list("DISABLED_EDIT_CHECKS", [])
 # Extra states of records on the status grid (open query, verified, locked, signed): callables
-# (record_type, pks) -> {pk: [state, ...]}, called once per record type per page (desk/status.py).
+# ({record_type: pks}) -> {(record_type, pk): [state, ...]}, called once per page (desk/status.py).
 STATUS_GRID_STATE_SOURCES: list[str] = ["datamanagement.grid.record_states", "signatures.grid.record_states"]
+# Columns that apps above subjects add to the participant's row on its page (callables () -> {name:
+# expression}), so their sections read them there instead of querying again (subjects.views).
+PARTICIPANT_PAGE_COLUMNS: list[str] = ["datamanagement.progress.state_columns"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -146,6 +153,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    if TEST_WORKER:
+        CACHES["default"]["KEY_PREFIX"] = TEST_WORKER
 elif DEBUG or TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -154,7 +163,7 @@ else:
 # --- Authentication, sessions, lockout -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "trialsite.backends.RoleModelBackend",  # ModelBackend, with the roles read in the user's query
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -265,18 +274,21 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "trialsite@localhost")
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:
-    for folder in ("broker/in", "broker/processed", "broker/control"):
-        (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
+    BROKER_DIR = VAR_DIR / (f"broker-{TEST_WORKER}" if TEST_WORKER else "broker")
+    for folder in ("in", "processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(VAR_DIR / "broker/in"),
-        "data_folder_out": str(VAR_DIR / "broker/in"),
-        "processed_folder": str(VAR_DIR / "broker/processed"),
-        "control_folder": str(VAR_DIR / "broker/control"),
+        "data_folder_in": str(BROKER_DIR / "in"),
+        "data_folder_out": str(BROKER_DIR / "in"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+    if TEST_WORKER:
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{TEST_WORKER}:"
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"

@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 
 from datamanagement.editchecks import shown_text
 from datamanagement.models import ACTIVE_QUERY_STATES, Query
-from datamanagement.progress import participant_states
+from datamanagement.progress import participant_states, state_columns, state_from
 from datamanagement.services import active_lock_on
 from trialsite.records import RECORD_TYPES, record_type_of
 from trialsite.roles import Cap, has_cap
@@ -128,6 +128,9 @@ def state_of(states: dict, participant_id):
 
 @register.simple_tag
 def data_states_one(participant):
+    """The participant page's row carries the state (settings.PARTICIPANT_PAGE_COLUMNS); else one query."""
+    if hasattr(participant, "dm_locked"):
+        return state_from({name: getattr(participant, name) for name in state_columns()})
     return participant_states([participant.pk])[participant.pk]
 
 
