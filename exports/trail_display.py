@@ -1,8 +1,9 @@
 """The audit trail as people read it: record names instead of model labels and ids, field labels instead
 of column names, linked records by name, choices by label, times in the site's zone.
 
-Only the page reads this; the CSV and the API keep the stored values (their content is fixed). One query
-per linked model on a page, whatever the page's length.
+Only the page reads this; the CSV and the API keep the stored values (their content is fixed). The names
+of linked records take one query for users, participants and visits together, and one per other linked
+model on a page, whatever the page's length.
 """
 
 from collections import defaultdict
@@ -12,12 +13,14 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from exports import audit
-from subjects.models import Visit
+from subjects.models import Participant, Visit
 from subjects.sitetime import site_zone
 
 
@@ -52,7 +55,7 @@ def readable(rows: list[audit.TrailRow], zone) -> list[ShownRow]:
         visit_id = row.identity.get("visit_id")
         if visit_id is not None:
             wanted[Visit].add(visit_id)
-    names = {related: _names(related, ids) for related, ids in wanted.items()}
+    names = linked_names(wanted)
     shown = []
     for row in rows:
         model = models_by_label[row.model]
@@ -87,12 +90,45 @@ def model_field(model, name: str):
         return None
 
 
+def _name_columns() -> dict:
+    """The linked models named by one column of their own: users, participants (their __str__) and
+    visits (by code: the record's name says whose visit it is)."""
+    user = get_user_model()
+    return {user: user.USERNAME_FIELD, Participant: "screening_number", Visit: "visit_code"}
+
+
+def linked_names(wanted: dict[type, set]) -> dict[type, dict]:
+    """{model: {pk: name}} for the linked records of a page: those named by one column in one UNION
+    ALL query, each other model in one query of its own (with its participant, whom its name shows)."""
+    columns = _name_columns()
+    parts = [
+        model._default_manager.filter(pk__in=ids)
+        .order_by()
+        .values(
+            n_model=Cast(Value(model._meta.label), CharField(max_length=100)), n_pk=F("pk"), n_name=F(columns[model])
+        )
+        for model, ids in wanted.items()
+        if model in columns
+    ]
+    names = {model: {} for model in wanted}
+    labels = {model._meta.label: model for model in wanted}
+    if parts:
+        for row in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+            names[labels[row["n_model"]]][row["n_pk"]] = row["n_name"]
+    for model, ids in wanted.items():
+        if model not in columns:
+            names[model] = _names(model, ids)
+    return names
+
+
 def _names(related, ids: set) -> dict:
-    if related is get_user_model():
-        return dict(related.objects.filter(pk__in=ids).values_list("pk", "username"))
-    if related is Visit:
-        return dict(Visit.objects.filter(pk__in=ids).values_list("pk", "visit_code"))
-    return {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+    column = _name_columns().get(related)
+    if column is not None:
+        return dict(related._default_manager.filter(pk__in=ids).values_list("pk", column))
+    objects = related._default_manager.filter(pk__in=ids)
+    if any(f.name == "participant" for f in related._meta.concrete_fields):
+        objects = objects.select_related("participant")  # its name shows the participant's
+    return {obj.pk: str(obj) for obj in objects}
 
 
 def _value(field, value, names: dict, zone) -> str:
