@@ -2,8 +2,9 @@
 
 One row per history record: model, object, participant, type (+ created, ~ changed, - deleted),
 user, UTC time, reason, and the changed fields old -> new (against the previous record of the
-same object). Listing = one UNION query over the history tables + a constant number of queries
-per page (`page_records`); the study-wide CSV streams table by table in (object, time) order with constant memory.
+same object). Listing = one UNION query over the history tables for the page's rows, and one more for
+their full records (`page_records`); the study-wide CSV streams table by table in (object, time)
+order with constant memory.
 The page and the CSV write the type as a word (created, changed, deleted); the JSON API its code.
 """
 
@@ -246,13 +247,10 @@ def resolve_rows(page: list[dict]) -> list[TrailRow]:
 def page_records(page: list[dict]) -> dict[tuple[str, int], tuple]:
     """{(model, history id): (record, previous record of the same object or None, {r_user, r_number})}.
 
-    One UNION ALL over the history tables of the models on the page. Each table reads the history of
-    the page's objects up to its newest record on the page (the object id is indexed on every history
-    table), so each record's previous one is the row of the same object just before it. The tables
-    have different columns, so every part selects the same wide list: its own data columns, and a
-    typed NULL for the columns of the other tables (typed, because PostgreSQL resolves a UNION's
-    column types pair by pair and an untyped NULL would become text). Columns of the same name and
-    type share one place. The user's name and the participant's screening number come with each row.
+    One query (`wide_union`) over the history tables of the models on the page. Each table reads the
+    history of the page's objects up to its newest record on the page (the object id is indexed on
+    every history table), so each record's previous one is the row of the same object just before it.
+    The user's name and the participant's screening number come with each row.
     """
     models = audited_models()
     wanted: dict[str, set[int]] = defaultdict(set)
@@ -260,24 +258,16 @@ def page_records(page: list[dict]) -> dict[tuple[str, int], tuple]:
     for item in page:
         wanted[item["a_model"]].add(item["a_history_id"])
         objects[item["a_model"]].add(item["a_object_id"])
-    if not wanted:
-        return {}
     histories = {label: models[label].history.model for label in sorted(wanted)}
-    columns: dict[tuple, tuple[str, object]] = {}  # (name, field class, column type) -> (alias, field)
-    for history in histories.values():
-        for f in data_fields(history):
-            columns.setdefault(_column_key(f), (f"c{len(columns)}", f))
-    parts = []
+    parts = {}
     for label, history in histories.items():
-        own = {_column_key(f): f for f in data_fields(history)}
         pcol = participant_column(models[label])
         number = (
             Subquery(Participant.objects.filter(pk=OuterRef(pcol)).values("screening_number")[:1])
             if pcol
             else Cast(Value(None), CharField(max_length=12))
         )
-        selected = {
-            "r_model": Cast(Value(label), CharField(max_length=100)),
+        extra = {
             "r_object": F("id"),
             "r_history": F("history_id"),
             "r_type": F("history_type"),
@@ -286,15 +276,11 @@ def page_records(page: list[dict]) -> dict[tuple[str, int], tuple]:
             "r_user": F("history_user__username"),
             "r_number": number,
         }
-        for key, (alias, f) in columns.items():
-            selected[alias] = F(own[key].attname) if key in own else Cast(Value(None), f)
         rows = history.objects.filter(id__in=objects[label], history_id__lte=max(wanted[label]))
-        parts.append(rows.order_by().values(**selected))
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        parts[label] = (rows, data_fields(history), extra)
     records, last = {}, None
-    for row in union.order_by("r_model", "r_object", "r_history"):
-        label, history = row["r_model"], histories[row["r_model"]]
-        values = {f.attname: _stored(f, row[columns[_column_key(f)][0]]) for f in data_fields(history)}
+    for label, values, row in wide_union(parts, order=("r_object", "r_history")):
+        history = histories[label]
         record = history(
             id=row["r_object"],
             history_id=row["r_history"],
@@ -308,6 +294,35 @@ def page_records(page: list[dict]) -> dict[tuple[str, int], tuple]:
             records[(label, record.history_id)] = (record, last if same else None, row)
         last = record
     return records
+
+
+def wide_union(parts: dict[str, tuple], order: tuple = ()) -> Iterator[tuple[str, dict, dict]]:
+    """Rows of several models' querysets in one UNION ALL query, ordered by label, then `order`.
+
+    `parts`: {label: (queryset, fields, extra)}, where `extra` ({alias: expression}) names the same
+    aliases in the same order in every part. The models have different columns, so every part selects
+    the same wide list: its own fields, and a typed NULL for the other parts' fields (typed, because
+    PostgreSQL resolves a UNION's column types pair by pair and an untyped NULL would become text).
+    Fields of the same name and column type share one place. Yields (label, {attname: value}, row).
+    """
+    if not parts:
+        return
+    columns: dict[tuple, tuple[str, object]] = {}  # (name, field class, column type) -> (alias, field)
+    for _rows, fields, _extra in parts.values():
+        for f in fields:
+            columns.setdefault(_column_key(f), (f"c{len(columns)}", f))
+    selects = []
+    for label, (rows, fields, extra) in parts.items():
+        own = {_column_key(f): f for f in fields}
+        selected = {"w_label": Cast(Value(label), CharField(max_length=100)), **extra}
+        for key, (alias, f) in columns.items():
+            selected[alias] = F(own[key].attname) if key in own else Cast(Value(None), f)
+        selects.append(rows.order_by().values(**selected))
+    union = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
+    for row in union.order_by("w_label", *order):
+        label = row["w_label"]
+        fields = parts[label][1]
+        yield label, {f.attname: _stored(f, row[columns[_column_key(f)][0]]) for f in fields}, row
 
 
 def _column_key(f) -> tuple:

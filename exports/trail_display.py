@@ -2,8 +2,7 @@
 of column names, linked records by name, choices by label, times in the site's zone.
 
 Only the page reads this; the CSV and the API keep the stored values (their content is fixed). The names
-of linked records take one query for users, participants and visits together, and one per other linked
-model on a page, whatever the page's length.
+of linked records come in one query, whatever the page's length and the models on it.
 """
 
 from collections import defaultdict
@@ -98,26 +97,30 @@ def _name_columns() -> dict:
 
 
 def linked_names(wanted: dict[type, set]) -> dict[type, dict]:
-    """{model: {pk: name}} for the linked records of a page: those named by one column in one UNION
-    ALL query, each other model in one query of its own (with its participant, whom its name shows)."""
+    """{model: {pk: name}} for the linked records of a page, in one query (audit.wide_union): users,
+    participants and visits by one column; the others by their __str__, for which each row brings its
+    participant's screening number (infusions, lab panels and AEs name their participant)."""
     columns = _name_columns()
-    parts = [
-        model._default_manager.filter(pk__in=ids)
-        .order_by()
-        .values(
-            n_model=Cast(Value(model._meta.label), CharField(max_length=100)), n_pk=F("pk"), n_name=F(columns[model])
-        )
-        for model, ids in wanted.items()
-        if model in columns
-    ]
-    names = {model: {} for model in wanted}
-    labels = {model._meta.label: model for model in wanted}
-    if parts:
-        for row in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
-            names[labels[row["n_model"]]][row["n_pk"]] = row["n_name"]
+    parts = {}
     for model, ids in wanted.items():
-        if model not in columns:
-            names[model] = _names(model, ids)
+        meta = model._meta
+        has_participant = any(f.name == "participant" for f in meta.concrete_fields)
+        fields = [meta.pk, meta.get_field(columns[model])] if model in columns else list(meta.concrete_fields)
+        number = F("participant__screening_number") if has_participant and model not in columns else None
+        extra = {"n_participant": number or Cast(Value(None), CharField(max_length=12))}
+        parts[meta.label] = (model._default_manager.filter(pk__in=ids), fields, extra)
+    models_by_label = {model._meta.label: model for model in wanted}
+    names = {model: {} for model in wanted}
+    for label, values, row in audit.wide_union(parts):
+        model = models_by_label[label]
+        pk = values[model._meta.pk.attname]
+        if model in columns:
+            names[model][pk] = values[model._meta.get_field(columns[model]).attname]
+            continue
+        obj = model(**values)
+        if row["n_participant"] is not None:  # the participant its name shows, without a query of its own
+            obj.participant = Participant(pk=values["participant_id"], screening_number=row["n_participant"])
+        names[model][pk] = str(obj)
     return names
 
 

@@ -76,8 +76,8 @@ def test_query_count_does_not_grow_with_rows(coordinator, data_manager, django_a
 
 
 def test_pages_take_15_queries_whatever_models_appear(data, coordinator, data_manager, django_assert_max_num_queries):
-    """The history rows of every model on a page come in one query, the names of linked records in a
-    few (users, participants and visits together; infusions and lab panels each)."""
+    """The history rows of every model on a page come in one query, the names of linked records in one
+    more."""
     later_records(data["p1"], coordinator)
     infusion = data["infusion"]
     infusion.volume_ml += 1
