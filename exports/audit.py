@@ -2,8 +2,9 @@
 
 One row per history record: model, object, participant, type (+ created, ~ changed, - deleted),
 user, UTC time, reason, and the changed fields old -> new (against the previous record of the
-same object). Listing = one UNION query over the history tables + a constant number of queries
-per page; the study-wide CSV streams table by table in (object, time) order with constant memory.
+same object). Listing = one UNION query over the history tables for the page's rows, and one more for
+their full records (`page_records`); the study-wide CSV streams table by table in (object, time)
+order with constant memory.
 The page and the CSV write the type as a word (created, changed, deleted); the JSON API its code.
 """
 
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import CharField, F, IntegerField, Value
+from django.db.models import CharField, DecimalField, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_noop
 
@@ -221,54 +222,119 @@ def row_changes(fields, new, old) -> list[dict]:
 
 
 def resolve_rows(page: list[dict]) -> list[TrailRow]:
-    """Full rows (user, reason, changes) for one page of `trail_queryset`: one query per model on the page.
-
-    Each model's query reads the history of the page's objects up to the newest record on the page
-    (the object id is indexed on every history table), so each record's previous one is the record
-    of the same object just before it.
-    """
-    models = audited_models()
-    by_model: dict[str, list[dict]] = defaultdict(list)
-    for item in page:
-        by_model[item["a_model"]].append(item)
-    records, previous = {}, {}
-    for label, items in by_model.items():
-        history = models[label].history.model
-        wanted = {item["a_history_id"] for item in items}
-        objects = {item["a_object_id"] for item in items}
-        rows = (
-            history.objects.filter(id__in=objects, history_id__lte=max(wanted))
-            .select_related("history_user")
-            .order_by("id", "history_id")
-        )
-        last = None
-        for r in rows:
-            if r.history_id in wanted:
-                records[(label, r.history_id)] = r
-                previous[(label, r.history_id)] = last if last is not None and last.id == r.id else None
-            last = r
-    participant_ids = {item["a_participant"] for item in page if item["a_participant"] is not None}
-    numbers = dict(Participant.objects.filter(id__in=participant_ids).values_list("id", "screening_number"))
+    """Full rows (user, reason, changes) for one page of `trail_queryset`, in one query (`page_records`)."""
+    records = page_records(page)
     out = []
     for item in page:
-        key = (item["a_model"], item["a_history_id"])
-        record = records[key]
-        fields = data_fields(type(record))
+        record, previous, extra = records[(item["a_model"], item["a_history_id"])]
         out.append(
             TrailRow(
                 history_id=record.history_id,
                 model=item["a_model"],
                 object_id=record.id,
-                participant=numbers.get(item["a_participant"]),
+                participant=extra["r_number"],
                 history_type=record.history_type,
-                user=record.history_user.username if record.history_user else None,
+                user=extra["r_user"],
                 history_date=record.history_date,
                 reason=record.history_change_reason or "",
-                changes=row_changes(fields, record, previous[key]),
+                changes=row_changes(data_fields(type(record)), record, previous),
                 identity={name: getattr(record, name) for name in IDENTITY_FIELDS if hasattr(record, name)},
             )
         )
     return out
+
+
+def page_records(page: list[dict]) -> dict[tuple[str, int], tuple]:
+    """{(model, history id): (record, previous record of the same object or None, {r_user, r_number})}.
+
+    One query (`wide_union`) over the history tables of the models on the page. Each table reads the
+    history of the page's objects up to its newest record on the page (the object id is indexed on
+    every history table), so each record's previous one is the row of the same object just before it.
+    The user's name and the participant's screening number come with each row.
+    """
+    models = audited_models()
+    wanted: dict[str, set[int]] = defaultdict(set)
+    objects: dict[str, set[int]] = defaultdict(set)
+    for item in page:
+        wanted[item["a_model"]].add(item["a_history_id"])
+        objects[item["a_model"]].add(item["a_object_id"])
+    histories = {label: models[label].history.model for label in sorted(wanted)}
+    parts = {}
+    for label, history in histories.items():
+        pcol = participant_column(models[label])
+        number = (
+            Subquery(Participant.objects.filter(pk=OuterRef(pcol)).values("screening_number")[:1])
+            if pcol
+            else Cast(Value(None), CharField(max_length=12))
+        )
+        extra = {
+            "r_object": F("id"),
+            "r_history": F("history_id"),
+            "r_type": F("history_type"),
+            "r_date": F("history_date"),
+            "r_reason": F("history_change_reason"),
+            "r_user": F("history_user__username"),
+            "r_number": number,
+        }
+        rows = history.objects.filter(id__in=objects[label], history_id__lte=max(wanted[label]))
+        parts[label] = (rows, data_fields(history), extra)
+    records, last = {}, None
+    for label, values, row in wide_union(parts, order=("r_object", "r_history")):
+        history = histories[label]
+        record = history(
+            id=row["r_object"],
+            history_id=row["r_history"],
+            history_type=row["r_type"],
+            history_date=row["r_date"],
+            history_change_reason=row["r_reason"],
+            **values,
+        )
+        if row["r_history"] in wanted[label]:
+            same = last is not None and type(last) is history and last.id == record.id
+            records[(label, record.history_id)] = (record, last if same else None, row)
+        last = record
+    return records
+
+
+def wide_union(parts: dict[str, tuple], order: tuple = ()) -> Iterator[tuple[str, dict, dict]]:
+    """Rows of several models' querysets in one UNION ALL query, ordered by label, then `order`.
+
+    `parts`: {label: (queryset, fields, extra)}, where `extra` ({alias: expression}) names the same
+    aliases in the same order in every part. The models have different columns, so every part selects
+    the same wide list: its own fields, and a typed NULL for the other parts' fields (typed, because
+    PostgreSQL resolves a UNION's column types pair by pair and an untyped NULL would become text).
+    Fields of the same name and column type share one place. Yields (label, {attname: value}, row).
+    """
+    if not parts:
+        return
+    columns: dict[tuple, tuple[str, object]] = {}  # (name, field class, column type) -> (alias, field)
+    for _rows, fields, _extra in parts.values():
+        for f in fields:
+            columns.setdefault(_column_key(f), (f"c{len(columns)}", f))
+    selects = []
+    for label, (rows, fields, extra) in parts.items():
+        own = {_column_key(f): f for f in fields}
+        selected = {"w_label": Cast(Value(label), CharField(max_length=100)), **extra}
+        for key, (alias, f) in columns.items():
+            selected[alias] = F(own[key].attname) if key in own else Cast(Value(None), f)
+        selects.append(rows.order_by().values(**selected))
+    union = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
+    for row in union.order_by("w_label", *order):
+        label = row["w_label"]
+        fields = parts[label][1]
+        yield label, {f.attname: _stored(f, row[columns[_column_key(f)][0]]) for f in fields}, row
+
+
+def _column_key(f) -> tuple:
+    return (f.attname, type(f), f.db_type(connection))
+
+
+def _stored(f, value):
+    """A decimal as its column holds it: read through a shared UNION column, SQLite gives it back
+    without the column's scale (36.8000000000000 for 36.8)."""
+    if isinstance(f, DecimalField) and value is not None:
+        return value.quantize(Decimal(1).scaleb(-f.decimal_places))
+    return value
 
 
 def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:

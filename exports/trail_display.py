@@ -1,8 +1,8 @@
 """The audit trail as people read it: record names instead of model labels and ids, field labels instead
 of column names, linked records by name, choices by label, times in the site's zone.
 
-Only the page reads this; the CSV and the API keep the stored values (their content is fixed). One query
-per linked model on a page, whatever the page's length.
+Only the page reads this; the CSV and the API keep the stored values (their content is fixed). The names
+of linked records come in one query, whatever the page's length and the models on it.
 """
 
 from collections import defaultdict
@@ -12,12 +12,14 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from exports import audit
-from subjects.models import Visit
+from subjects.models import Participant, Visit
 from subjects.sitetime import site_zone
 
 
@@ -52,7 +54,7 @@ def readable(rows: list[audit.TrailRow], zone) -> list[ShownRow]:
         visit_id = row.identity.get("visit_id")
         if visit_id is not None:
             wanted[Visit].add(visit_id)
-    names = {related: _names(related, ids) for related, ids in wanted.items()}
+    names = linked_names(wanted)
     shown = []
     for row in rows:
         model = models_by_label[row.model]
@@ -87,12 +89,49 @@ def model_field(model, name: str):
         return None
 
 
+def _name_columns() -> dict:
+    """The linked models named by one column of their own: users, participants (their __str__) and
+    visits (by code: the record's name says whose visit it is)."""
+    user = get_user_model()
+    return {user: user.USERNAME_FIELD, Participant: "screening_number", Visit: "visit_code"}
+
+
+def linked_names(wanted: dict[type, set]) -> dict[type, dict]:
+    """{model: {pk: name}} for the linked records of a page, in one query (audit.wide_union): users,
+    participants and visits by one column; the others by their __str__, for which each row brings its
+    participant's screening number (infusions, lab panels and AEs name their participant)."""
+    columns = _name_columns()
+    parts = {}
+    for model, ids in wanted.items():
+        meta = model._meta
+        has_participant = any(f.name == "participant" for f in meta.concrete_fields)
+        fields = [meta.pk, meta.get_field(columns[model])] if model in columns else list(meta.concrete_fields)
+        number = F("participant__screening_number") if has_participant and model not in columns else None
+        extra = {"n_participant": number or Cast(Value(None), CharField(max_length=12))}
+        parts[meta.label] = (model._default_manager.filter(pk__in=ids), fields, extra)
+    models_by_label = {model._meta.label: model for model in wanted}
+    names = {model: {} for model in wanted}
+    for label, values, row in audit.wide_union(parts):
+        model = models_by_label[label]
+        pk = values[model._meta.pk.attname]
+        if model in columns:
+            names[model][pk] = values[model._meta.get_field(columns[model]).attname]
+            continue
+        obj = model(**values)
+        if row["n_participant"] is not None:  # the participant its name shows, without a query of its own
+            obj.participant = Participant(pk=values["participant_id"], screening_number=row["n_participant"])
+        names[model][pk] = str(obj)
+    return names
+
+
 def _names(related, ids: set) -> dict:
-    if related is get_user_model():
-        return dict(related.objects.filter(pk__in=ids).values_list("pk", "username"))
-    if related is Visit:
-        return dict(Visit.objects.filter(pk__in=ids).values_list("pk", "visit_code"))
-    return {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+    column = _name_columns().get(related)
+    if column is not None:
+        return dict(related._default_manager.filter(pk__in=ids).values_list("pk", column))
+    objects = related._default_manager.filter(pk__in=ids)
+    if any(f.name == "participant" for f in related._meta.concrete_fields):
+        objects = objects.select_related("participant")  # its name shows the participant's
+    return {obj.pk: str(obj) for obj in objects}
 
 
 def _value(field, value, names: dict, zone) -> str:

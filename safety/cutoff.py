@@ -30,6 +30,19 @@ class Cutoff:
         return cls(day=day, end=datetime.combine(day + timedelta(days=1), time.min, tzinfo=site_zone(study)))
 
 
+class BeforeFirstConsent(Exception):
+    """A cut-off before the study's first consent (or before anyone consented): nothing to cut off."""
+
+    def __init__(self, first_consent: date | None):
+        super().__init__(first_consent)
+        self.first_consent = first_consent
+
+
+def check_first_consent(day: date, first_consent: date | None) -> None:
+    if first_consent is None or day < first_consent:
+        raise BeforeFirstConsent(first_consent)
+
+
 def dated(cutoff: Cutoff | None, field: str) -> Q:
     """Records whose date `field` is on or before the cut-off."""
     return Q() if cutoff is None else Q(**{f"{field}__lte": cutoff.day})

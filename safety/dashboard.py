@@ -20,6 +20,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -42,7 +43,7 @@ from labs.catalogue import LAB_TESTS
 from labs.models import UNSCHEDULED, LabResult
 from labs.services import SCHEDULED_VISITS
 from safety import rules
-from safety.cutoff import Cutoff, dated, dosed, on_hold, statuses, timed
+from safety.cutoff import Cutoff, check_first_consent, dated, dosed, on_hold, statuses, timed
 from safety.models import AdverseEvent, Outcome, Relationship, SafetyHold
 from safety.services import (
     HOLD_REASON_KEYS,
@@ -116,18 +117,26 @@ def participant_figures(study: Study, cutoff: Cutoff | None = None) -> tuple[dic
     (subjects.services.participant_enroll schedules them): every participant with an infusion is
     enrolled, and the enrolled without one are the difference. With a cut-off, each status is the
     one at the cut-off (safety.cutoff.statuses) and only the infusions started by then count.
+    BeforeFirstConsent, after the first query, when the cut-off is before the study's first consent.
     """
     status = statuses(cutoff)
     is_enrolled = status["enrolled_ever"]
-    enrollment = Participant.objects.filter(dated(cutoff, "consent_date")).aggregate(
-        screened=Count("id"),
-        screen_failed=Count("id", filter=status[ParticipantStatus.SCREEN_FAILED]),
-        enrolled=Count("id", filter=is_enrolled),
-        on_treatment=Count("id", filter=status[ParticipantStatus.ENROLLED]),
-        completed=Count("id", filter=status[ParticipantStatus.COMPLETED]),
-        withdrawn=Count("id", filter=status[ParticipantStatus.WITHDRAWN]),
-        on_hold=Count("id", filter=on_hold(cutoff)),
+    consented = dated(cutoff, "consent_date")
+    # Over every participant, so that the study's first consent comes too: a cut-off before it is refused
+    # (safety.views.dashboard) without a query of its own.
+    enrollment = Participant.objects.aggregate(
+        screened=Count("id", filter=consented),
+        screen_failed=Count("id", filter=consented & status[ParticipantStatus.SCREEN_FAILED]),
+        enrolled=Count("id", filter=consented & is_enrolled),
+        on_treatment=Count("id", filter=consented & status[ParticipantStatus.ENROLLED]),
+        completed=Count("id", filter=consented & status[ParticipantStatus.COMPLETED]),
+        withdrawn=Count("id", filter=consented & status[ParticipantStatus.WITHDRAWN]),
+        on_hold=Count("id", filter=consented & on_hold(cutoff)),
+        first_consent=Min("consent_date"),
     )
+    first_consent = enrollment.pop("first_consent")
+    if cutoff is not None:
+        check_first_consent(cutoff.day, first_consent)  # before it there is nothing to cut off
     per_participant = (  # COUNT(*): the covering index (participant, cells) answers it without the table
         Infusion.objects.filter(timed(cutoff, "start_time"))
         .values("participant")
@@ -486,7 +495,8 @@ def lab_shifts(study: Study, cutoff: Cutoff | None = None) -> dict:
 
 
 def dashboard_figures(study: Study, cutoff: Cutoff | None = None) -> dict:
-    """Everything on the dashboard that depends on the data only (not on the clock): 10 queries."""
+    """Everything on the dashboard that depends on the data only (not on the clock): 10 queries.
+    BeforeFirstConsent when the cut-off is before the study's first consent (participant_figures)."""
     counts, exposure = participant_figures(study, cutoff)
     incidence = ae_incidence(study, cutoff)
     saes, holds = saes_and_holds(study, cutoff)

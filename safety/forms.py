@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dosing.models import Infusion
 from safety import rules
+from safety.cutoff import BeforeFirstConsent, check_first_consent
 from safety.models import AdverseEvent, Relationship, Reminder
 from safety.services import AE_FIELDS
 from signatures.forms import SignatureFields
@@ -144,24 +145,36 @@ def cutoff_field() -> forms.DateField:
 
 def valid_cutoff(day: date | None, study: Study) -> date | None:
     """A data cut-off date: not in the future (site date), not before the study's first consent."""
-    if day is None:
-        return None
-    if day > site_today(study):
-        raise ValidationError(_("The data cut-off cannot be in the future."), code="future")
-    first_consent = Participant.objects.aggregate(first=Min("consent_date"))["first"]
-    if first_consent is None:
-        raise ValidationError(_("No participant has consented yet: there is nothing to cut off."), code="empty")
-    if day < first_consent:
-        raise ValidationError(
-            _("The data cut-off cannot be before the study's first consent (%(first)s)."),
-            code="before_first_consent",
-            params={"first": first_consent.isoformat()},
-        )
+    day = cutoff_not_in_future(day, study)
+    if day is not None:
+        try:
+            check_first_consent(day, Participant.objects.aggregate(first=Min("consent_date"))["first"])
+        except BeforeFirstConsent as refused:
+            raise first_consent_error(refused.first_consent) from None
     return day
 
 
+def cutoff_not_in_future(day: date | None, study: Study) -> date | None:
+    if day is not None and day > site_today(study):
+        raise ValidationError(_("The data cut-off cannot be in the future."), code="future")
+    return day
+
+
+def first_consent_error(first_consent: date | None) -> ValidationError:
+    if first_consent is None:
+        return ValidationError(_("No participant has consented yet: there is nothing to cut off."), code="empty")
+    return ValidationError(
+        _("The data cut-off cannot be before the study's first consent (%(first)s)."),
+        code="before_first_consent",
+        params={"first": first_consent.isoformat()},
+    )
+
+
 class CutoffForm(forms.Form):
-    """The DMC dashboard's data cut-off (GET ?cutoff=YYYY-MM-DD)."""
+    """The DMC dashboard's data cut-off (GET ?cutoff=YYYY-MM-DD).
+
+    The cut-off against the study's first consent is checked by the figures, which read the first
+    consent with the participant counts (safety.dashboard.participant_figures): no query of its own."""
 
     cutoff = cutoff_field()
 
@@ -170,7 +183,7 @@ class CutoffForm(forms.Form):
         self.study = study
 
     def clean_cutoff(self) -> date | None:
-        return valid_cutoff(self.cleaned_data.get("cutoff"), self.study)
+        return cutoff_not_in_future(self.cleaned_data.get("cutoff"), self.study)
 
 
 class ListingFilterForm(PageFilterForm):

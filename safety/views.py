@@ -19,7 +19,7 @@ from safety import rules
 from safety.ae_coding import adverse_event_code
 from safety.clocks import with_clocks
 from safety.coding_search import search_terms
-from safety.cutoff import Cutoff
+from safety.cutoff import BeforeFirstConsent, Cutoff
 from safety.forms import (
     AdverseEventFilterForm,
     AdverseEventForm,
@@ -31,6 +31,7 @@ from safety.forms import (
     ListingFilterForm,
     ReportedForm,
     TermSearchForm,
+    first_consent_error,
 )
 from safety.models import AdverseEvent, SafetyHold
 from safety.services import (
@@ -248,7 +249,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = CutoffForm(request.GET, study=study)
     valid = form.is_valid()
     cutoff = Cutoff.of(form.cleaned_data.get("cutoff") if valid else None, study)
-    context = dmc.dashboard_data(study, cutoff=cutoff)
+    try:
+        context = dmc.dashboard_data(study, cutoff=cutoff)
+    except BeforeFirstConsent as refused:
+        form.add_error("cutoff", first_consent_error(refused.first_consent))
+        valid, cutoff = False, None
+        context = dmc.dashboard_data(study)
     context.update(cutoff_form=form, **_cutoff_params(cutoff))
     return render(request, "safety/dashboard.html", context, status=200 if valid else 400)
 

@@ -86,3 +86,30 @@ def test_record_page_links_each_fact_to_its_history(ae, coordinator):
     html = logged_in(coordinator).get(f"/safety/adverse-events/{ae.pk}/").content.decode()
     for name in ("term", "onset_date", "grade", "outcome"):
         assert f'href="/history/adverse_event/{ae.pk}/{name}/"' in html, name
+
+
+def test_names_of_every_linked_model_in_one_query(coordinator, data_manager, django_assert_num_queries):
+    """The page names linked records as their own __str__ does (visits by code), in one query whatever
+    the models: users, participants, visits, infusions, lab panels, AEs, MedDRA terms, the study."""
+    from coding.models import LowestLevelTerm
+    from exports.trail_display import linked_names
+    from subjects.models import Study, Visit
+    from tests.export_data import build_study_data, later_records
+    from tests.test_meddra_coding import load
+
+    load()
+    built = build_study_data(coordinator)
+    panel = later_records(built["p1"], coordinator)["lab_result"].panel
+    visit = built["p1"].visits.get(visit_code="W0")
+    objects = [coordinator, built["p1"], built["p2"], visit, built["infusion"], panel, built["chills"]]
+    objects += [LowestLevelTerm.objects.get(code=90400002), Study.current()]
+    wanted = {}
+    for obj in objects:
+        wanted.setdefault(type(obj), set()).add(obj.pk)
+    with django_assert_num_queries(1):
+        names = linked_names(wanted)
+    expected = {type(obj): {} for obj in objects}
+    for obj in objects:
+        expected[type(obj)][obj.pk] = obj.visit_code if isinstance(obj, Visit) else str(obj)
+    assert names == expected
+    assert names[type(built["infusion"])][built["infusion"].pk] == "Infusion 1 of SCR-001"
