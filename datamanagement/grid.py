@@ -1,18 +1,15 @@
 """The data-management states of records on the participant status grid (desk.status): open or
 answered queries, source data verification, record locks. One query per kind for a page's records."""
 
-from django.db.models import Q
-
 from datamanagement.models import ACTIVE_QUERY_STATES, Lock, LockScope, Query, SdvState, SourceVerification
+from trialsite.records import of_records as records_filter
 
 
 def record_states(records: dict[str, set[int]]) -> dict[tuple[str, int], list[str]]:
     """{(record type, pk): [state, …]} of the records {record type: {pk, …}}."""
     if not records:
         return {}
-    of_records = Q()
-    for record_type, pks in records.items():
-        of_records |= Q(record_type=record_type, record_id__in=pks)
+    of_records = records_filter(records)
     out: dict[tuple[str, int], list[str]] = {}
     queries = Query.objects.filter(of_records, state__in=ACTIVE_QUERY_STATES)
     for record_type, pk, state in queries.order_by().values_list("record_type", "record_id", "state").distinct():

@@ -11,6 +11,7 @@ Models are named by label so that this ground-layer module imports no app.
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db.models import Q
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,12 @@ def participant_of(obj):
 def visit_of_record(obj):
     rt = record_type_of(obj)
     return _follow(obj, rt.visit) if rt else None
+
+
+def of_records(records: dict[str, set[int]]) -> Q:
+    """The filter of rows pointing at any of `records` ({record type: {pk, …}}) by their
+    record_type/record_id columns (queries, SDV marks, locks, signatures)."""
+    condition = Q()
+    for record_type, pks in records.items():
+        condition |= Q(record_type=record_type, record_id__in=pks)
+    return condition
