@@ -356,7 +356,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["short_client_errors"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django's own console handler (DEBUG) and the root's printed every refused request twice.
-    "loggers": {"axes": {"level": "WARNING"}, "django": {"handlers": ["console"], "propagate": False}},
+    # WeasyPrint reports each step of every PDF (and of the casebook stylesheet, parsed at start-up) at INFO.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "django": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 TRIALSITE_DEMO = env_bool("TRIALSITE_DEMO", DEBUG)
