@@ -70,6 +70,10 @@ INSTALLED_APPS = [
 if DEBUG or TESTING:
     INSTALLED_APPS.append("bench")  # the synthetic-study generator: development and benchmarks only
 
+# History tables are indexed on (history date, history id), the order they are read in
+# (trialsite.audit.AuditTrailRecords); that index also serves every search by date.
+SIMPLE_HISTORY_DATE_INDEX = False
+
 # Called on every write of every audited record (trialsite.audit): guards may refuse it (locks),
 # after-write hooks react in the same transaction (signature invalidation, SDV marks, edit checks).
 AUDITED_WRITE_GUARDS: list[str] = ["datamanagement.services.refuse_locked_write"]
