@@ -42,22 +42,27 @@ STUDY = (
 USUBJID = "COALESCE(p.usubjid, study.study_id || '-' || p.site_id || '-' || p.screening_number)"
 SORT_KEY = "COALESCE(p.usubjid, '~' || p.screening_number) COLLATE \"C\""
 # The end of the TREATMENT epoch per participant who had an infusion (subjects.schedule.treatment_end).
+# The latest start is taken as an instant and turned into its site date once per participant: the site
+# date never goes back as time goes on, so the date of the latest start is the latest of their dates.
 EPOCH_END = """last_dosing AS (
     SELECT code FROM subjects_visitdefinition WHERE dosing ORDER BY visitnum DESC LIMIT 1
 ),
 epoch_end AS (
-    SELECT i.participant_id,
-        COALESCE(
-            max((i.start_time AT TIME ZONE study.time_zone)::date)
-                FILTER (WHERE v.visit_code = (SELECT code FROM last_dosing)),
-            CASE WHEN bool_or(ip.status IN ('withdrawn', 'completed'))
-                THEN max((i.start_time AT TIME ZONE study.time_zone)::date) END
-        ) AS treatment_end
-    FROM dosing_infusion i
-    JOIN subjects_visit v ON v.id = i.visit_id
-    JOIN subjects_participant ip ON ip.id = i.participant_id
+    SELECT latest.participant_id,
+        (COALESCE(
+            latest.at_last_dosing_visit,
+            CASE WHEN ip.status IN ('withdrawn', 'completed') THEN latest.any END
+        ) AT TIME ZONE study.time_zone)::date AS treatment_end
+    FROM (
+        SELECT i.participant_id,
+            max(i.start_time) FILTER (WHERE v.visit_code = (SELECT code FROM last_dosing)) AS at_last_dosing_visit,
+            max(i.start_time) AS any
+        FROM dosing_infusion i
+        JOIN subjects_visit v ON v.id = i.visit_id
+        GROUP BY i.participant_id
+    ) AS latest
+    JOIN subjects_participant ip ON ip.id = latest.participant_id
     CROSS JOIN study
-    GROUP BY i.participant_id
 )"""
 EPOCH_JOIN = "LEFT JOIN epoch_end ee ON ee.participant_id = p.id"
 

@@ -127,6 +127,7 @@ JOIN subjects_participant p ON p.id = s.participant_id
 CROSS JOIN study
 {EPOCH_JOIN}
 LEFT JOIN subjects_visit v ON v.participant_id = p.id AND v.visit_code = 'SCR'
+WHERE s.failed_criteria::jsonb <> '[]'::jsonb
 ORDER BY {common.SORT_KEY}, f.n
 """
 
