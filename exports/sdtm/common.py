@@ -44,10 +44,12 @@ SORT_KEY = "COALESCE(p.usubjid, '~' || p.screening_number) COLLATE \"C\""
 # The end of the TREATMENT epoch per participant who had an infusion (subjects.schedule.treatment_end).
 # The latest start is taken as an instant and turned into its site date once per participant: the site
 # date never goes back as time goes on, so the date of the latest start is the latest of their dates.
+# MATERIALIZED: one row per dosed participant, computed once and then looked up; left to the planner,
+# a dataset's own rows (LB's hundreds of thousands) could be hashed against it instead.
 EPOCH_END = """last_dosing AS (
     SELECT code FROM subjects_visitdefinition WHERE dosing ORDER BY visitnum DESC LIMIT 1
 ),
-epoch_end AS (
+epoch_end AS MATERIALIZED (
     SELECT latest.participant_id,
         (COALESCE(
             latest.at_last_dosing_visit,
