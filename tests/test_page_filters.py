@@ -131,6 +131,16 @@ def test_audit_trail_takes_the_calendar_edges(people, dates):
         assert response.json()["count"] == everything > 0
 
 
+def test_the_audit_trail_filters_offer_no_page_box(people):
+    """The page number travels in the pagination links; the filter form does not show it as a field
+    (it had an untranslated "Page" box, and a new filter must start on the first page)."""
+    page = client_of(people["data_manager"]).get("/audit-trail/?page=1&user=alice", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    form = page.content.decode().split('<form method="get" class="card filters">', 1)[1].split("</form>", 1)[0]
+    assert 'name="page"' not in form and "Page" not in form
+    assert 'name="user"' in form and 'value="alice"' in form and 'name="date_from"' in form
+
+
 @pytest.mark.parametrize(
     "url",
     [
