@@ -111,6 +111,8 @@ class PasiAssessment(AuditedModel):
     )
 
     class Meta:
+        verbose_name = _("PASI assessment")
+        verbose_name_plural = _("PASI assessments")
         ordering = ["participant_id", "visit__visitnum"]
         indexes = [
             # The mean improvement by visit (safety.dashboard.pasi) reads this index alone (PostgreSQL:

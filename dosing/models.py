@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trialsite.audit import AuditedModel
 
@@ -69,6 +70,8 @@ class Infusion(AuditedModel):
     )
 
     class Meta:
+        verbose_name = _("infusion")
+        verbose_name_plural = pgettext_lazy("records", "infusions")
         ordering = ["participant_id", "infusion_number"]
         constraints = [
             models.UniqueConstraint(fields=["participant", "infusion_number"], name="infusion_unique_number"),

@@ -96,6 +96,8 @@ class AdverseEvent(AuditedModel):
     # (rules.is_treatment_emergent; in SQL rules.treatment_emergent_condition), so it follows Day 1.
 
     class Meta:
+        verbose_name = _("adverse event")
+        verbose_name_plural = _("adverse events")
         ordering = ["participant_id", "ae_number"]
         constraints = [
             models.UniqueConstraint(fields=["participant", "ae_number"], name="ae_unique_number"),
@@ -139,6 +141,8 @@ class SafetyHold(AuditedModel):
     release_reason = models.TextField(_("release reason"), blank=True)
 
     class Meta:
+        verbose_name = _("safety hold")
+        verbose_name_plural = _("safety holds")
         ordering = ["-placed_at"]
         constraints = [
             models.UniqueConstraint(fields=["adverse_event"], name="hold_once_per_ae"),

@@ -45,6 +45,8 @@ class Signature(AuditedModel):
     invalidation_reason = models.TextField(_("invalidated because"), blank=True)
 
     class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
         ordering = ["signed_at", "id"]
         indexes = [
             models.Index(fields=["record_type", "record_id"], name="signature_record"),

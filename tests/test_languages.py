@@ -214,3 +214,22 @@ def test_e_mails_are_written_in_each_recipients_language(coordinator, investigat
         ("alice@example.org", "Adverse events"),
         ("ian@example.org", "不良事件"),
     }
+
+
+def test_every_record_type_and_audited_model_has_a_chinese_name(data_manager):
+    """Model names reach the pages (the query and audit-trail filters, record names in the trail, the
+    casebook): a model without a marked name showed as "Pasi assessment" or "Infusion" in Chinese."""
+    from exports.audit import audited_models
+    from trialsite.records import RECORD_TYPES
+
+    models = {*audited_models().values(), *(rt.model_class() for rt in RECORD_TYPES.values())}
+    with translation.override("zh-hans"):
+        untranslated = sorted(
+            model._meta.label
+            for model in models
+            if not any("\u4e00" <= char <= "\u9fff" for char in str(model._meta.verbose_name))
+        )
+    assert untranslated == []
+    client = logged_in(data_manager)
+    page = client.get("/data/queries/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Pasi assessment" not in page and "PASI 评估" in page and "安全性暂停" in page
