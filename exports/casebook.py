@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
@@ -76,7 +77,7 @@ def shown(record, field) -> str:
 def form_of(record, title: str) -> Form:
     skip = {"participant", "visit", *LEGACY_FIELDS}
     rows = [
-        (str(field.verbose_name).capitalize(), shown(record, field), unit_of(field.name))
+        (capfirst(field.verbose_name), shown(record, field), unit_of(field.name))
         for field in record._compared_fields()
         if field.name not in skip
     ]
@@ -132,18 +133,18 @@ def casebook_context(participant: Participant) -> dict:
         for name in VISIT_BOUND:
             for record in bound[name]:
                 if _visit_id(record, RECORD_TYPES[name].visit) == visit.pk:
-                    forms.append(form_of(record, f"{record._meta.verbose_name.capitalize()} — {visit.visit_code}"))
+                    forms.append(form_of(record, f"{capfirst(record._meta.verbose_name)} — {visit.visit_code}"))
                     placed.add((name, record.pk))
         by_visit.append((visit, forms))
     unbound = {
-        name: [form_of(r, f"{r._meta.verbose_name.capitalize()} {str(r)}") for r in _records(name, participant)]
+        name: [form_of(r, f"{capfirst(r._meta.verbose_name)} {str(r)}") for r in _records(name, participant)]
         for name in UNBOUND
     }
     # Every other record: medications, history, deviations, and visit-bound ones without a visit
     # (an unscheduled laboratory panel, say).
     other = [form for name in UNBOUND if name not in SECTIONED for form in unbound[name]]
     other += [
-        form_of(record, f"{record._meta.verbose_name.capitalize()} {str(record)}")
+        form_of(record, f"{capfirst(record._meta.verbose_name)} {str(record)}")
         for name in VISIT_BOUND
         for record in bound[name]
         if (name, record.pk) not in placed
