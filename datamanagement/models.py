@@ -26,8 +26,12 @@ ACTIVE_QUERY_STATES = (QueryState.OPEN, QueryState.ANSWERED)
 class Query(AuditedModel):
     """A discrepancy note on a record or one field of it. The thread is the query's history."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="data_queries")
-    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="data_queries"
+    )
+    visit = models.ForeignKey(
+        "subjects.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     record_type = models.CharField(_("record type"), max_length=40)
     record_id = models.PositiveBigIntegerField(_("record id"))
     field = models.CharField(_("field"), max_length=80, blank=True)
@@ -35,11 +39,21 @@ class Query(AuditedModel):
     text = models.TextField(_("question"))
     latest_text = models.TextField(_("latest message"), blank=True)
     raised_by = models.ForeignKey(  # null: raised by the system (an edit check)
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     raised_at = models.DateTimeField(_("raised at"))
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     edit_check = models.CharField(_("edit check"), max_length=60, blank=True)
     answer_change_id = models.PositiveBigIntegerField(
@@ -79,14 +93,23 @@ class Lock(AuditedModel):
 
     scope = models.CharField(_("scope"), max_length=12, choices=LockScope.choices)
     participant = models.ForeignKey(
-        "subjects.Participant", on_delete=models.PROTECT, null=True, blank=True, related_name="locks"
+        "subjects.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="locks",
     )
     # `locks` by name: lower layers exclude locked rows from bulk updates without importing this app.
-    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, null=True, blank=True, related_name="locks")
+    visit = models.ForeignKey(
+        "subjects.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, null=True, blank=True, related_name="locks"
+    )
     record_type = models.CharField(_("record type"), max_length=40, blank=True)
     record_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("locked by"), on_delete=models.PROTECT, related_name="+"
+    )
     locked_at = models.DateTimeField(_("locked at"))
     reason = models.TextField(_("reason"), blank=True)
 
@@ -126,12 +149,18 @@ class SdvState(models.TextChoices):
 class SourceVerification(AuditedModel):
     """A record's source data verification mark; a change of the record sets it to `changed`."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "subjects.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     record_type = models.CharField(_("record type"), max_length=40)
     record_id = models.PositiveBigIntegerField(_("record id"))
     state = models.CharField(_("state"), max_length=10, choices=SdvState.choices)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verified by"), on_delete=models.PROTECT, related_name="+"
+    )
     verified_at = models.DateTimeField(_("verified at"))
     verified_version = models.PositiveIntegerField(_("verified version"))
 

@@ -61,16 +61,25 @@ class ProtocolDeviation(AuditedModel):
     recorded by hand. A derived deviation whose cause was corrected away is kept, marked `withdrawn`."""
 
     participant = models.ForeignKey(
-        "subjects.Participant", on_delete=models.PROTECT, related_name="protocol_deviations"
+        "subjects.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="protocol_deviations",
     )
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     description = models.TextField(_("description"))
     deviation_date = models.DateField(_("date"), null=True, blank=True)
-    source = models.CharField(max_length=24, choices=Source.choices, default=Source.MANUAL, editable=False)
-    source_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
-    withdrawn = models.BooleanField(default=False, editable=False)
+    source = models.CharField(_("source"), max_length=24, choices=Source.choices, default=Source.MANUAL, editable=False)
+    source_key = models.CharField(_("source key"), max_length=40, null=True, blank=True, unique=True, editable=False)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
 
     class Meta:

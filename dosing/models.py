@@ -107,8 +107,12 @@ class Timepoint(models.TextChoices):
 class VitalSigns(AuditedModel):
     """Vital signs at a visit or an infusion time point (CRF "Vital signs", SDTM VS)."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="vital_signs")
-    visit = models.ForeignKey("subjects.Visit", on_delete=models.PROTECT, related_name="vital_signs")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="vital_signs"
+    )
+    visit = models.ForeignKey(
+        "subjects.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, related_name="vital_signs"
+    )
     infusion = models.ForeignKey(
         Infusion,
         verbose_name=_("infusion"),

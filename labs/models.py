@@ -61,8 +61,10 @@ class FirstInfusion(AuditedModel):
     infusion (labs never imports dosing).
     """
 
-    participant = models.OneToOneField("subjects.Participant", on_delete=models.PROTECT, related_name="+")
-    start_time = models.DateTimeField(null=True, blank=True)
+    participant = models.OneToOneField(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="+"
+    )
+    start_time = models.DateTimeField(_("start time"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("first infusion")
@@ -75,11 +77,18 @@ class FirstInfusion(AuditedModel):
 class LabPanel(AuditedModel):
     """One blood draw (CRF "Laboratory result"): a scheduled visit's panel or an unscheduled one."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="lab_panels")
-    visit = models.ForeignKey(
-        "subjects.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="lab_panels"
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="lab_panels"
     )
-    visit_code = models.CharField(max_length=4, editable=False)  # UNS for an unscheduled panel
+    visit = models.ForeignKey(
+        "subjects.Visit",
+        verbose_name=_("visit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lab_panels",
+    )
+    visit_code = models.CharField(_("visit code"), max_length=4, editable=False)  # UNS for an unscheduled panel
     collected_at = models.DateTimeField(_("collected at"))
 
     class Meta:
@@ -100,20 +109,24 @@ class LabResult(AuditedModel):
     """One test of a panel. `value`/`unit` as reported; everything after `value_standard` is derived
     (labs.services.lab_results_derive) and re-derived when the ranges, the baseline or Day 1 change."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="lab_results")
-    panel = models.ForeignKey(LabPanel, on_delete=models.PROTECT, related_name="results")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="lab_results"
+    )
+    panel = models.ForeignKey(LabPanel, verbose_name=_("panel"), on_delete=models.PROTECT, related_name="results")
     test_code = models.CharField(_("test"), max_length=8, choices=TEST_CHOICES)
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=8, choices=UNIT_CHOICES, blank=True)
     not_done_reason = models.TextField(_("not done reason"), blank=True)
     clinically_significant = models.BooleanField(_("clinically significant"), null=True, blank=True)
-    value_standard = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True, editable=False)
-    lln = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True, editable=False)
-    uln = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True, editable=False)
-    flag = models.CharField(max_length=6, choices=FLAG_CHOICES, blank=True, editable=False)
-    ctcae_grade = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    is_baseline = models.BooleanField(default=False, editable=False)
-    prompts_ae = models.BooleanField(default=False, editable=False)
+    value_standard = models.DecimalField(
+        _("value in standard units"), max_digits=14, decimal_places=6, null=True, blank=True, editable=False
+    )
+    lln = models.DecimalField(_("LLN"), max_digits=12, decimal_places=4, null=True, blank=True, editable=False)
+    uln = models.DecimalField(_("ULN"), max_digits=12, decimal_places=4, null=True, blank=True, editable=False)
+    flag = models.CharField(_("flag"), max_length=6, choices=FLAG_CHOICES, blank=True, editable=False)
+    ctcae_grade = models.PositiveSmallIntegerField(_("CTCAE grade"), null=True, blank=True, editable=False)
+    is_baseline = models.BooleanField(_("baseline"), default=False, editable=False)
+    prompts_ae = models.BooleanField(_("prompts an AE"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("lab result")

@@ -31,7 +31,10 @@ class ConcomitantMedication(AuditedModel):
     """
 
     participant = models.ForeignKey(
-        "subjects.Participant", on_delete=models.PROTECT, related_name="concomitant_medications"
+        "subjects.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="concomitant_medications",
     )
     medication = models.CharField(_("medication"), max_length=200)
     medication_class = models.CharField(_("class"), max_length=32, choices=CLASS_CHOICES)
@@ -44,10 +47,12 @@ class ConcomitantMedication(AuditedModel):
     end_date = models.CharField(_("end date"), max_length=10, blank=True)
     ongoing = models.BooleanField(_("ongoing"), default=False)
     prior_or_concomitant = models.CharField(
-        max_length=12, choices=PRIOR_CONCOMITANT_CHOICES, blank=True, editable=False
+        _("prior or concomitant"), max_length=12, choices=PRIOR_CONCOMITANT_CHOICES, blank=True, editable=False
     )
-    prohibited_reason = models.CharField(max_length=40, choices=PROHIBITED_CHOICES, blank=True, editable=False)
-    deviation_due = models.BooleanField(default=False, editable=False)
+    prohibited_reason = models.CharField(
+        _("prohibited reason"), max_length=40, choices=PROHIBITED_CHOICES, blank=True, editable=False
+    )
+    deviation_due = models.BooleanField(_("deviation due"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("concomitant medication")
@@ -81,7 +86,9 @@ class MedicalHistory(AuditedModel):
     year of diagnosis, `psoriasis_type`), a prior psoriasis therapy (`therapy_type`, end = last dose)
     or another relevant condition. Dates are ISO partial dates."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="medical_history")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="medical_history"
+    )
     category = models.CharField(_("category"), max_length=24, choices=CATEGORY_CHOICES)
     term = models.CharField(_("term"), max_length=200)
     psoriasis_type = models.CharField(_("psoriasis type"), max_length=16, choices=PSORIASIS_TYPE_CHOICES, blank=True)
@@ -115,7 +122,12 @@ class WashoutOverride(AuditedModel):
         (history.PRIOR_STEM_CELL_THERAPY, _("Previous stem-cell therapy")),
     ]
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="washout_overrides")
+    participant = models.ForeignKey(
+        "subjects.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="washout_overrides",
+    )
     item = models.CharField(_("exclusion item"), max_length=32, choices=ITEMS)
     value = models.BooleanField(_("answer"))
     reason = models.TextField(_("reason"))

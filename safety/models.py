@@ -90,7 +90,13 @@ class AdverseEvent(AuditedModel):
     # queue). Set by the coding services only: exact matches when the term is saved, a data manager
     # for the rest; a changed verbatim term is coded afresh.
     coded_llt = models.ForeignKey(
-        "coding.LowestLevelTerm", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        "coding.LowestLevelTerm",
+        verbose_name=_("coded LLT"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     # Treatment-emergent is never stored: it is derived from onset_date and the participant's Day 1
     # (rules.is_treatment_emergent; in SQL rules.treatment_emergent_condition), so it follows Day 1.
@@ -119,7 +125,9 @@ class AdverseEvent(AuditedModel):
 class SafetyHold(AuditedModel):
     """A safety hold placed on a participant (PROTOCOL §6) and its release by an investigator."""
 
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="safety_holds")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="safety_holds"
+    )
     adverse_event = models.ForeignKey(
         AdverseEvent, verbose_name=_("adverse event"), on_delete=models.PROTECT, related_name="safety_holds"
     )

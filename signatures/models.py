@@ -31,14 +31,18 @@ SIGNED_RECORD_TYPE = {
 
 
 class Signature(AuditedModel):
-    participant = models.ForeignKey("subjects.Participant", on_delete=models.PROTECT, related_name="signatures")
+    participant = models.ForeignKey(
+        "subjects.Participant", verbose_name=_("participant"), on_delete=models.PROTECT, related_name="signatures"
+    )
     meaning = models.CharField(_("meaning"), max_length=40, choices=Meaning.choices)
     record_type = models.CharField(_("record type"), max_length=40)
     record_id = models.PositiveBigIntegerField(_("record id"))
     record_hash = models.CharField(
         _("record hash"), max_length=64, help_text=_("SHA-256 of the signed record's values (canonical JSON).")
     )
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signer"), on_delete=models.PROTECT, related_name="+"
+    )
     signer_name = models.CharField(_("printed name of the signer"), max_length=300)
     signed_at = models.DateTimeField(_("signed at (UTC)"))
     invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)

@@ -85,7 +85,7 @@ class VisitDefinition(AuditedModel):
         Study, on_delete=models.PROTECT, related_name="visit_definitions", verbose_name=_("study")
     )
     code = models.CharField(_("code"), max_length=4)
-    visitnum = models.PositiveSmallIntegerField()
+    visitnum = models.PositiveSmallIntegerField(_("visit number"))
     week = models.PositiveSmallIntegerField(_("week"), null=True, blank=True)
     window_before_days = models.PositiveSmallIntegerField(_("window before days"), default=0)
     window_after_days = models.PositiveSmallIntegerField(_("window after days"), default=0)
@@ -157,7 +157,7 @@ class Participant(AuditedModel):
     screening_seq = models.PositiveIntegerField(_("screening seq"), unique=True, editable=False)
     screening_number = models.CharField(_("screening number"), max_length=12, unique=True, editable=False)
     subject_id = models.CharField(_("subject id"), max_length=6, unique=True, null=True, blank=True, editable=False)
-    usubjid = models.CharField(max_length=30, unique=True, null=True, blank=True, editable=False)
+    usubjid = models.CharField(_("USUBJID"), max_length=30, unique=True, null=True, blank=True, editable=False)
     site_id = models.CharField(_("site id"), max_length=4, default="01")
     initials = models.CharField(
         _("initials"),
@@ -281,10 +281,16 @@ class Screening(AuditedModel):
     # 0007_signoff_to_signatures). Never written any more; the columns stay because the audit chain's
     # hashes of older history rows cover them (tests/test_migrations.py).
     investigator_signoff_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("investigator sign-off by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
-    investigator_signoff_at = models.DateTimeField(null=True, blank=True, editable=False)
-    signoff_meaning = models.CharField(max_length=100, blank=True, editable=False)
+    investigator_signoff_at = models.DateTimeField(_("investigator sign-off at"), null=True, blank=True, editable=False)
+    signoff_meaning = models.CharField(_("sign-off meaning"), max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("screening")
@@ -316,7 +322,7 @@ class Visit(AuditedModel):
         Participant, on_delete=models.PROTECT, related_name="visits", verbose_name=_("participant")
     )
     visit_code = models.CharField(_("visit code"), max_length=4)
-    visitnum = models.PositiveSmallIntegerField()
+    visitnum = models.PositiveSmallIntegerField(_("visit number"))
     target_date = models.DateField(_("target date"), null=True, blank=True)
     window_start = models.DateField(_("window start"))
     window_end = models.DateField(_("window end"))

@@ -216,10 +216,11 @@ def test_e_mails_are_written_in_each_recipients_language(coordinator, investigat
     }
 
 
-def test_every_record_type_and_audited_model_has_a_chinese_name(data_manager):
-    """Model names reach the pages (the query and audit-trail filters, record names in the trail, the
-    casebook): a model without a marked name showed as "Pasi assessment" or "Infusion" in Chinese."""
-    from exports.audit import audited_models
+def test_every_record_type_audited_model_and_field_has_a_chinese_name(data_manager):
+    """Model and field names reach the pages (the query and audit-trail filters, record names and field
+    labels in the trail, the casebook): one without a marked name showed in English on a Chinese page
+    ("Pasi assessment", "participant", "lln")."""
+    from exports.audit import audited_models, data_fields, history_model
     from trialsite.records import RECORD_TYPES
 
     models = {*audited_models().values(), *(rt.model_class() for rt in RECORD_TYPES.values())}
@@ -231,5 +232,18 @@ def test_every_record_type_and_audited_model_has_a_chinese_name(data_manager):
         )
     assert untranslated == []
     client = logged_in(data_manager)
+    # and every field the audit trail, the field history and the casebook name
+    fields = [
+        (model, model._meta.get_field(f.name))
+        for model in audited_models().values()
+        for f in data_fields(history_model(model))
+    ]
+    with translation.override("en-gb"):
+        english = {(model, f.name): str(f.verbose_name) for model, f in fields}
+    with translation.override("zh-hans"):
+        unnamed = sorted(
+            f"{model._meta.label}.{f.name}" for model, f in fields if str(f.verbose_name) == english[(model, f.name)]
+        )
+    assert unnamed == []
     page = client.get("/data/queries/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Pasi assessment" not in page and "PASI 评估" in page and "安全性暂停" in page
