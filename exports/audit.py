@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -62,13 +61,6 @@ def audited_models() -> dict[str, type]:
     }
 
 
-@cache
-def history_model(model) -> type:
-    """The model's history table. simple-history's `model.history` builds a new manager class on every
-    access, and a page reads the history of every audited model."""
-    return model.history.model
-
-
 def participant_column(model) -> str | None:
     if model is Participant:
         return "id"
@@ -105,7 +97,7 @@ def _day_end(on: date, tz: str) -> datetime:
 
 def history_queryset(model, audit_filter: AuditFilter):
     """The history rows of one model under `audit_filter`, as uniform annotated values."""
-    history = history_model(model)
+    history = model.history.model
     pcol = participant_column(model)
     qs = history.objects.order_by()  # no per-table ordering inside the UNION
     if audit_filter.participant_id is not None:
@@ -266,7 +258,7 @@ def page_records(page: list[dict]) -> dict[tuple[str, int], tuple]:
     for item in page:
         wanted[item["a_model"]].add(item["a_history_id"])
         objects[item["a_model"]].add(item["a_object_id"])
-    histories = {label: history_model(models[label]) for label in sorted(wanted)}
+    histories = {label: models[label].history.model for label in sorted(wanted)}
     parts = {}
     for label, history in histories.items():
         pcol = participant_column(models[label])
@@ -358,7 +350,7 @@ def stream_csv(chunk_size: int = 2000) -> Iterator[bytes]:
     users = dict(get_user_model().objects.values_list("id", "username"))
     numbers = dict(Participant.objects.values_list("id", "screening_number"))
     for label, model in sorted(audited_models().items()):
-        history = history_model(model)
+        history = model.history.model
         fields = data_fields(history)
         pcol = participant_column(model)
         last = None

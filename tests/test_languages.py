@@ -220,7 +220,7 @@ def test_every_record_type_audited_model_and_field_has_a_chinese_name(data_manag
     """Model and field names reach the pages (the query and audit-trail filters, record names and field
     labels in the trail, the casebook): one without a marked name showed in English on a Chinese page
     ("Pasi assessment", "participant", "lln")."""
-    from exports.audit import audited_models, data_fields, history_model
+    from exports.audit import audited_models, data_fields
     from trialsite.records import RECORD_TYPES
 
     models = {*audited_models().values(), *(rt.model_class() for rt in RECORD_TYPES.values())}
@@ -236,7 +236,7 @@ def test_every_record_type_audited_model_and_field_has_a_chinese_name(data_manag
     fields = [
         (model, model._meta.get_field(f.name))
         for model in audited_models().values()
-        for f in data_fields(history_model(model))
+        for f in data_fields(model.history.model)
     ]
     with translation.override("en-gb"):
         english = {(model, f.name): str(f.verbose_name) for model, f in fields}
