@@ -124,16 +124,6 @@ def linked_names(wanted: dict[type, set]) -> dict[type, dict]:
     return names
 
 
-def _names(related, ids: set) -> dict:
-    column = _name_columns().get(related)
-    if column is not None:
-        return dict(related._default_manager.filter(pk__in=ids).values_list("pk", column))
-    objects = related._default_manager.filter(pk__in=ids)
-    if any(f.name == "participant" for f in related._meta.concrete_fields):
-        objects = objects.select_related("participant")  # its name shows the participant's
-    return {obj.pk: str(obj) for obj in objects}
-
-
 def _value(field, value, names: dict, zone) -> str:
     if value is None or value == "":
         return "—"
@@ -168,11 +158,8 @@ def field_changes(model, pk: int, field) -> list[FieldChange]:
     """Every stored change of `field` of record `pk`, newest first (its first value included)."""
     rows = model.history.filter(id=pk).select_related("history_user").order_by("history_id")
     values = list(rows)
-    related = {}
-    if field.is_relation:
-        related = {
-            field.related_model: _names(field.related_model, {getattr(r, field.attname) for r in values} - {None})
-        }
+    linked = {getattr(r, field.attname) for r in values} - {None} if field.is_relation else set()
+    related = linked_names({field.related_model: linked}) if linked else {}
     zone = site_zone()
     out, previous = [], None
     for index, r in enumerate(values):

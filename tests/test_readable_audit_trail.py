@@ -113,3 +113,10 @@ def test_names_of_every_linked_model_in_one_query(coordinator, data_manager, dja
         expected[type(obj)][obj.pk] = obj.visit_code if isinstance(obj, Visit) else str(obj)
     assert names == expected
     assert names[type(built["infusion"])][built["infusion"].pk] == "Infusion 1 of SCR-001"
+
+
+def test_field_history_names_linked_records(ae, coordinator):
+    """A link's history shows the linked record by name (the participant's screening number), not its id."""
+    html = logged_in(coordinator).get(f"/history/adverse_event/{ae.pk}/participant/").content.decode()
+    rows = html.split('id="field-history"', 1)[1].split("</table>", 1)[0]
+    assert ae.participant.screening_number in rows and f"#{ae.participant_id}" not in rows
