@@ -14,13 +14,14 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from safety.models import AdverseEvent
 from subjects.models import Participant
 from tests import factories
 from tests.conftest import IN_CI, logged_in, make_user
 from tests.export_data import build_study_data
+from tests.migration_graph import executor as migration_executor
+from tests.migration_graph import migrate_to_latest
 from trialsite import chain
 from trialsite.audit import audited_save
 from trialsite.celery import app
@@ -223,7 +224,7 @@ def check_sent(check: AuditCheck) -> bool:
 @pytest.mark.django_db(transaction=True, available_apps=ALL_APPS)
 def test_rows_written_before_the_chain_existed_are_chained_once_by_the_migration(require_postgres, coordinator):
     factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
-    executor = MigrationExecutor(connection)
+    executor = migration_executor()
     leaves = executor.loader.graph.leaf_nodes()
     before = [
         ("trialsite", "0003_dataversion"),
@@ -237,10 +238,9 @@ def test_rows_written_before_the_chain_existed_are_chained_once_by_the_migration
         with connection.cursor() as cursor:
             cursor.execute('SELECT count(*) FROM "subjects_historicalvisit"')
             assert cursor.fetchone()[0] == 7
-        executor = MigrationExecutor(connection)
-        executor.migrate(leaves)
+        migration_executor().migrate(leaves)
     finally:
-        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
     result = chain.verify()
     assert result.ok, result.problems
     assert result.rows == chain.head().position >= 9

@@ -4,29 +4,26 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RemoveField
 
 from assessments.models import PasiAssessment
 from tests import factories
+from tests.migration_graph import loader, migrate, migrate_to_latest
 
 CHAINING = ("trialsite", "0005_audit_chain")
 BEFORE = [("assessments", "0001_initial")]
 AFTER = [("assessments", "0002_pasi_visit_code_improvement")]
 
 
-def migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
+def test_the_squashed_migrations_build_what_the_migrations_as_written_build():
+    """New databases are built through the squashed migrations: the same models with the same fields,
+    options, indexes and constraints as through every migration as written."""
+    squashed = MigrationLoader(None, ignore_no_migrations=True).project_state()
+    written = loader(None).project_state()
+    assert squashed.models.keys() == written.models.keys()
+    assert [key for key, model in written.models.items() if squashed.models[key] != model] == []
 
-
-def migrate_to_latest() -> None:
-    """Every app at its last migration (going back to BEFORE also unapplied the migrations after it)."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,17 +57,17 @@ def test_history_rows_are_chained_once_and_no_chained_column_is_dropped_afterwar
     """The migration that chains the existing history rows runs after every migration that writes
     history rows or drops a history column; a column dropped later would leave older rows unverifiable
     (their hashes cover it)."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    before = set(loader.graph.forwards_plan(CHAINING))
+    graph = loader(None).graph
+    before = set(graph.forwards_plan(CHAINING))
     assert {
         ("safety", "0003_ae_treatment_emergent_derived"),  # drops a history column
         ("assessments", "0004_no_improvement_at_baseline_visits"),  # writes history rows
     } <= before
-    after = [key for key in loader.graph.nodes if key not in before]
+    after = [key for key in graph.nodes if key not in before]
     dropped = [
         (key, operation.model_name, operation.name)
         for key in after
-        for operation in loader.graph.nodes[key].operations
+        for operation in graph.nodes[key].operations
         if isinstance(operation, RemoveField) and operation.model_name.startswith("historical")
     ]
     assert dropped == []
