@@ -142,6 +142,11 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "trialsite.sqlite3",
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not Django's in-memory test database: the live server's threads then open
+            # connections of their own, as the web processes do, instead of sharing the test's one
+            # (two requests at once, such as a form's live preview and its save, would share a
+            # transaction).
+            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
