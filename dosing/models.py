@@ -96,6 +96,11 @@ class Infusion(AuditedModel):
     def thaw_to_start_minutes(self) -> int:
         return int((self.start_time - self.thaw_time).total_seconds() // 60)
 
+    @property
+    def route_label(self) -> str:
+        """The route as pages show it, in the reader's language; exports carry the stored CDISC term."""
+        return _("Intravenous") if self.route == self.ROUTE else self.route
+
 
 class Timepoint(models.TextChoices):
     VISIT = "visit", _("Visit")

@@ -336,6 +336,10 @@ def test_infusion_page_shows_planned_dose_and_records(participant, coordinator):
     response = client.post(url, form_data(W0_DAY))
     assert response.status_code == 302
     assert Infusion.objects.get().planned_cells == 127_000_000
+    # the route is stored as its CDISC term (for EX) and shown in the reader's language
+    assert Infusion.objects.get().route == "INTRAVENOUS"
+    assert "<dt>Route</dt><dd>Intravenous</dd>" in client.get(url).content.decode()
+    assert "<dt>给药途径</dt><dd>静脉</dd>" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
 
 @pytest.mark.parametrize(
