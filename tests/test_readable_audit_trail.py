@@ -74,7 +74,12 @@ def test_field_history_page_and_icon(ae, coordinator, personas):
     assert logged_in(coordinator).get(f"/history/adverse_event/{ae.pk}/version/").status_code == 404
     assert logged_in(coordinator).get(f"/history/nothing/{ae.pk}/grade/").status_code == 404
     edit = logged_in(coordinator).get(f"/safety/adverse-events/{ae.pk}/edit/").content.decode()
-    assert f'href="{url}"' in edit and 'class="history-link"' in edit
+    link = edit.split(f'<a class="history-link" href="{url}"', 1)[1].split("</a>", 1)[0]
+    assert "<svg" in link and 'title="History of CTCAE v5.0 grade"' in link  # drawn: no font needed
+    chinese = logged_in(coordinator)
+    chinese.post("/language/", {"language": "zh-hans", "next": "/"})
+    edit = chinese.get(f"/safety/adverse-events/{ae.pk}/edit/").content.decode()
+    assert f'href="{url}" title="CTCAE v5.0 分级 的修改历史"' in edit
 
 
 def test_audit_csv_file_name_uses_the_site_date(ae, data_manager):
