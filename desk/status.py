@@ -77,9 +77,12 @@ def _related(record, name: str):
         return None
 
 
-def status_grid(participants: list[Participant], definitions: list[VisitDefinition]) -> list[Row]:
+def status_grid(
+    participants: list[Participant], definitions: list[VisitDefinition], *, entry: bool = True
+) -> list[Row]:
     """The grid rows of `participants` (one page, with `screening` selected: one more query per
-    participant otherwise) over the visit `definitions` (the columns)."""
+    participant otherwise) over the visit `definitions` (the columns); each cell links to its form's
+    page for a reader who may enter data (`entry`), else to where that reader can see it."""
     ids = [p.pk for p in participants]
     visits = {
         (v.participant_id, v.visit_code): v
@@ -126,7 +129,7 @@ def status_grid(participants: list[Participant], definitions: list[VisitDefiniti
                     assessment = _related(visit, "pasi_assessment")
                     pk = assessment.pk if assessment else None
                     state = COMPLETE if pk else NOT_STARTED
-                cells.append(Cell(form, [state], form_url(form, participant, definition.code), pk))
+                cells.append(Cell(form, [state], form_url(form, participant, definition.code, entry=entry), pk))
             row.visits.append(cells)
         rows.append(row)
     _add_states_from_other_apps(rows)

@@ -12,7 +12,7 @@ from subjects.forms import ParticipantFilterForm
 from subjects.models import Participant
 from trialsite.access import requires
 from trialsite.filters import filters_from
-from trialsite.roles import Cap
+from trialsite.roles import Cap, has_cap
 
 GRID_PAGE_SIZE = 100
 
@@ -47,7 +47,7 @@ def grid(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "definitions": definitions,
-        "rows": status_grid(list(page.object_list), definitions),
+        "rows": status_grid(list(page.object_list), definitions, entry=has_cap(request.user, Cap.ENTER_DATA)),
         "states": FORM_STATES,
         "form_labels": FORM_LABELS,
         "query": query.urlencode(),

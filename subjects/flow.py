@@ -29,13 +29,19 @@ def forms_of(definition: VisitDefinition) -> tuple[str, ...]:
     return DOSING_FORMS if definition.dosing else FOLLOW_UP_FORMS
 
 
-def form_url(form: str, participant: Participant, visit_code: str) -> str | None:
-    """The page of `form` at the visit, None when it cannot be opened yet."""
+def form_url(form: str, participant: Participant, visit_code: str, *, entry: bool = True) -> str | None:
+    """The page of `form` at the visit, None when it cannot be opened yet. The screening and visit
+    forms are data-entry pages only: for a reader who does not enter data (`entry` False) they lead to
+    the participant page, where the eligibility and each visit are shown."""
     sn = participant.screening_number
     if form == "screening":
+        if not entry:
+            return reverse("subjects:detail", args=[sn]) + "#eligibility"
         return reverse("subjects:screening", args=[sn])
     if form == "visit":
-        return reverse("subjects:visit", args=[sn, visit_code]) if participant.subject_id else None
+        if not participant.subject_id:
+            return None
+        return reverse("subjects:visit", args=[sn, visit_code]) if entry else visit_page_url(participant, visit_code)
     names = {"vital_signs": "dosing:vitals", "infusion": "dosing:infusion", "pasi_assessment": "assessments:pasi"}
     return reverse(names[form], args=[sn, visit_code]) if form in names else None
 

@@ -1,6 +1,8 @@
 """The participant status grid: participants × visits × forms, each form's state linking to the form;
 filterable; the coordinator's home page; a constant number of queries however many participants."""
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -108,3 +110,24 @@ def test_cells_carry_query_verification_lock_and_signature_states(coordinator, d
     cell = next(cell for cells in rows[0].visits for cell in cells if cell.form == "screening")
     assert {"open_query", "signed"} <= set(cell.states)
     assert "open query" in cell.label and "signed" in cell.label
+
+
+@pytest.mark.parametrize("reader", ["coordinator", "investigator", "data_manager", "monitor", "administrator"])
+def test_every_link_of_the_grid_and_participant_page_opens_for_its_reader(reader, request, coordinator):
+    """A reader is shown only links they may follow: the screening and visit cells lead a reader who
+    does not enter data to the participant page, which offers the audit trail only to those who may
+    read it."""
+    participant = factories.enrolled_participant(coordinator, day1=date(2024, 1, 10))
+    factories.pasi_assessment(participant, "W0", "14.0", coordinator)
+    client = logged_in(coordinator if reader == "coordinator" else request.getfixturevalue(reader))
+    sn = participant.screening_number
+    links = set()
+    for page in (URL, f"/participants/{sn}/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        links |= {html.unescape(link) for link in re.findall(r'href="(/[^"#]*)', response.content.decode())}
+    # Not followed: leaving the page (log out, language), files, and casebook PDFs (their own tests).
+    links = {link for link in links if not re.search(r"^/(static|accounts/logout|language)/|casebook", link)}
+    assert f"/participants/{sn}/visits/W12/" in links or reader not in ("coordinator", "investigator")
+    refused = {link: status for link in sorted(links) if (status := client.get(link).status_code) >= 400}
+    assert refused == {}
