@@ -247,3 +247,11 @@ def test_every_record_type_audited_model_and_field_has_a_chinese_name(data_manag
     assert unnamed == []
     page = client.get("/data/queries/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Pasi assessment" not in page and "PASI 评估" in page and "安全性暂停" in page
+
+
+def test_the_admin_names_the_projects_apps_in_chinese(administrator):
+    client = logged_in(administrator)
+    client.post("/language/", {"language": "zh-hans", "next": "/"})
+    html = client.get("/admin/").content.decode()
+    for chinese, english in (("电子签名", "Electronic signatures"), ("数据管理", "Data management")):
+        assert chinese in html and english not in html, english
