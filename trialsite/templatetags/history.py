@@ -11,7 +11,6 @@ from trialsite.records import record_type_of
 register = template.Library()
 
 
-@register.simple_tag
 def field_history_url(record, field_name: str) -> str:
     """The URL of the changes of `field_name` of the saved CRF `record` ("" when there is none)."""
     if record is None or getattr(record, "pk", None) is None:
